@@ -1,0 +1,4 @@
+//! Files under `kiosk-config/`: what a deployment and its projects are set
+//! up with.
+
+pub mod rules;

@@ -1,0 +1,276 @@
+//! The JSON shape of a judge case and its verdict (rules.md, "The judge
+//! command"). It is the edge: strings in, domain types out, every problem
+//! named by its field path. The ledger stores cases in this same shape.
+
+use crate::config::rules::RulesPatch;
+use crate::domain::judge::{Arrival, Case, HistoryVisit, Judgement, Report, Signatures, Signer};
+use crate::domain::name::CustomerName;
+use crate::domain::phone::{CustomerPhone, Phone};
+use crate::domain::rules::Rules;
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CaseError {
+    #[error("the case is not valid JSON of the expected shape: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("{field}: {message}")]
+    Field { field: String, message: String },
+    #[error("rules: {0}")]
+    Rules(#[from] crate::config::rules::RulesError),
+}
+
+fn field_err(field: impl Into<String>, message: impl ToString) -> CaseError {
+    CaseError::Field {
+        field: field.into(),
+        message: message.to_string(),
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct CaseJson {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules: Option<RulesPatch>,
+    #[serde(default)]
+    pub report: Option<ReportJson>,
+    #[serde(default)]
+    pub other_reports: Vec<ReportJson>,
+    #[serde(default)]
+    pub agency_reports: Vec<AgencyReportJson>,
+    #[serde(default)]
+    pub history: Vec<HistoryJson>,
+    pub arrival: Option<ArrivalJson>,
+    /// The sample files wrap a case as `{"case": {...}, "expect": {...}}`;
+    /// piping such a file to `panke judge` judges the wrapped case.
+    #[serde(default, skip_serializing)]
+    pub case: Option<Box<CaseJson>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct ReportJson {
+    #[serde(default)]
+    pub agency: String,
+    #[serde(default)]
+    pub agent: String,
+    pub customer_name: Option<String>,
+    pub customer_phone: Option<String>,
+    pub filed_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct AgencyReportJson {
+    pub filed_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct HistoryJson {
+    pub at: Option<String>,
+    pub phone: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct ArrivalJson {
+    pub at: Option<String>,
+    pub customer_name: Option<String>,
+    pub customer_phone: Option<String>,
+    pub agent_present: Option<bool>,
+    pub customer_confirms_agent: Option<bool>,
+    pub signatures: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct VerdictJson {
+    pub verdict: String,
+    pub reasons: Vec<String>,
+    pub off_hours: bool,
+    pub protected_until: Option<String>,
+}
+
+/// RFC 3339 with offset, seconds precision, as the contract writes instants.
+pub fn format_instant(t: DateTime<FixedOffset>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%:z").to_string()
+}
+
+fn required<'a, T>(v: &'a Option<T>, field: &str) -> Result<&'a T, CaseError> {
+    v.as_ref().ok_or_else(|| field_err(field, "is missing"))
+}
+
+fn instant(v: &Option<String>, field: &str) -> Result<DateTime<FixedOffset>, CaseError> {
+    let s = required(v, field)?;
+    DateTime::parse_from_rfc3339(s.trim()).map_err(|_| {
+        field_err(
+            field,
+            "is not an RFC 3339 instant with offset, e.g. \"2026-11-20T10:00:00+08:00\"",
+        )
+    })
+}
+
+fn report(r: &ReportJson, field: &str, rules: &Rules) -> Result<Report, CaseError> {
+    let name = required(&r.customer_name, &format!("{field}.customer_name"))?;
+    let phone = required(&r.customer_phone, &format!("{field}.customer_phone"))?;
+    Ok(Report {
+        agency: r.agency.trim().to_owned(),
+        agent: r.agent.trim().to_owned(),
+        customer_name: CustomerName::parse(name)
+            .map_err(|e| field_err(format!("{field}.customer_name"), e))?,
+        customer_phone: CustomerPhone::parse(phone, rules.allow_masked_phone)
+            .map_err(|e| field_err(format!("{field}.customer_phone"), e))?,
+        filed_at: instant(&r.filed_at, &format!("{field}.filed_at"))?,
+    })
+}
+
+impl CaseJson {
+    pub fn parse(text: &str) -> Result<CaseJson, CaseError> {
+        let outer: CaseJson = serde_json::from_str(text)?;
+        match outer {
+            CaseJson {
+                arrival: None,
+                case: Some(inner),
+                ..
+            } => Ok(*inner),
+            other => Ok(other),
+        }
+    }
+
+    /// The rules in force: the file's, overridden by the case's own keys.
+    pub fn rules(&self, file: &RulesPatch) -> Result<Rules, CaseError> {
+        match &self.rules {
+            Some(over) => Ok(file.overlay(over).resolve("case \"rules\"")?),
+            None => Ok(file.resolve("rules file")?),
+        }
+    }
+
+    pub fn to_case(&self, rules: &Rules) -> Result<Case, CaseError> {
+        let a = required(&self.arrival, "arrival")?;
+        let mut signatures = Signatures::default();
+        for (i, s) in required(&a.signatures, "arrival.signatures")?
+            .iter()
+            .enumerate()
+        {
+            let signer = Signer::from_code(s.trim()).ok_or_else(|| {
+                field_err(
+                    format!("arrival.signatures[{i}]"),
+                    "must be \"customer\", \"agent\" or \"sales\"",
+                )
+            })?;
+            signatures.add(signer);
+        }
+        let arrival = Arrival {
+            at: instant(&a.at, "arrival.at")?,
+            customer_name: CustomerName::parse(required(
+                &a.customer_name,
+                "arrival.customer_name",
+            )?)
+            .map_err(|e| field_err("arrival.customer_name", e))?,
+            customer_phone: Phone::parse(required(&a.customer_phone, "arrival.customer_phone")?)
+                .map_err(|e| field_err("arrival.customer_phone", e))?,
+            agent_present: *required(&a.agent_present, "arrival.agent_present")?,
+            customer_confirms_agent: *required(
+                &a.customer_confirms_agent,
+                "arrival.customer_confirms_agent",
+            )?,
+            signatures,
+        };
+        let other_reports = self
+            .other_reports
+            .iter()
+            .enumerate()
+            .map(|(i, r)| report(r, &format!("other_reports[{i}]"), rules))
+            .collect::<Result<_, _>>()?;
+        let agency_reports = self
+            .agency_reports
+            .iter()
+            .enumerate()
+            .map(|(i, r)| instant(&r.filed_at, &format!("agency_reports[{i}].filed_at")))
+            .collect::<Result<_, _>>()?;
+        let history = self
+            .history
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                let field = format!("history[{i}].phone");
+                Ok(HistoryVisit {
+                    at: instant(&h.at, &format!("history[{i}].at"))?,
+                    // The developer's own records may hold 前三后四 numbers
+                    // whatever the project allows agents to report.
+                    phone: CustomerPhone::parse(required(&h.phone, &field)?, true)
+                        .map_err(|e| field_err(&field, e))?,
+                })
+            })
+            .collect::<Result<_, CaseError>>()?;
+        Ok(Case {
+            report: self
+                .report
+                .as_ref()
+                .map(|r| report(r, "report", rules))
+                .transpose()?,
+            other_reports,
+            agency_reports,
+            history,
+            arrival,
+        })
+    }
+
+    /// The case as the ledger keeps it: the same JSON shape, normalised.
+    pub fn from_case(case: &Case) -> CaseJson {
+        let report_json = |r: &Report| ReportJson {
+            agency: r.agency.clone(),
+            agent: r.agent.clone(),
+            customer_name: Some(r.customer_name.to_string()),
+            customer_phone: Some(r.customer_phone.to_stored()),
+            filed_at: Some(format_instant(r.filed_at)),
+        };
+        let a = &case.arrival;
+        CaseJson {
+            rules: None,
+            report: case.report.as_ref().map(report_json),
+            other_reports: case.other_reports.iter().map(report_json).collect(),
+            agency_reports: case
+                .agency_reports
+                .iter()
+                .map(|t| AgencyReportJson {
+                    filed_at: Some(format_instant(*t)),
+                })
+                .collect(),
+            history: case
+                .history
+                .iter()
+                .map(|h| HistoryJson {
+                    at: Some(format_instant(h.at)),
+                    phone: Some(h.phone.to_stored()),
+                })
+                .collect(),
+            arrival: Some(ArrivalJson {
+                at: Some(format_instant(a.at)),
+                customer_name: Some(a.customer_name.to_string()),
+                customer_phone: Some(a.customer_phone.as_str().to_owned()),
+                agent_present: Some(a.agent_present),
+                customer_confirms_agent: Some(a.customer_confirms_agent),
+                signatures: Some(a.signatures.iter().map(|s| s.code().to_owned()).collect()),
+            }),
+            case: None,
+        }
+    }
+}
+
+impl From<&Judgement> for VerdictJson {
+    fn from(j: &Judgement) -> Self {
+        VerdictJson {
+            verdict: j.verdict.code().to_owned(),
+            reasons: j.reasons.iter().map(|r| r.code().to_owned()).collect(),
+            off_hours: j.off_hours,
+            protected_until: j.protected_until.map(format_instant),
+        }
+    }
+}
+
+/// The whole `panke judge` pipeline on one case text: parse, resolve the
+/// rules (file, then the case's overrides), judge.
+pub fn judge_json(text: &str, file_rules: &RulesPatch) -> Result<VerdictJson, CaseError> {
+    let case_json = CaseJson::parse(text)?;
+    let rules = case_json.rules(file_rules)?;
+    let case = case_json.to_case(&rules)?;
+    Ok(VerdictJson::from(&crate::domain::judge::judge(
+        &case, &rules,
+    )))
+}

@@ -1,0 +1,10 @@
+//! Pure rules and values: no I/O, no clock, no randomness. Callers pass
+//! instants and random numbers in, so every rule can be tested at any time.
+
+pub mod judge;
+pub mod manual_code;
+pub mod name;
+pub mod phone;
+pub mod reason;
+pub mod rules;
+pub mod token;

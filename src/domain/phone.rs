@@ -1,0 +1,293 @@
+//! Mainland mobile numbers, full (`13812345678`) or masked as 前三后四
+//! (`138****5678`, 隐号报备). Parsed once at the edge; inside panke a `Phone`
+//! is always valid, so nothing re-checks it.
+
+use std::fmt;
+
+/// Why a phone string was refused. The messages are shown to agents, clerks
+/// and importers, so they name the expected shape and never echo the input
+/// (it may be a real number).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PhoneError {
+    #[error("手机号为空 / the phone number is empty")]
+    Empty,
+    #[error(
+        "手机号格式不正确:应为 11 位大陆手机号,以 13–19 开头 / not a mainland mobile number: 11 digits starting 13–19"
+    )]
+    NotMobile,
+    #[error(
+        "隐号格式不正确:应为前三后四,如 138****5678 / a masked phone must be 3 digits, 4 '*', 4 digits, e.g. 138****5678"
+    )]
+    BadMask,
+    #[error("该项目不接受隐号报备,请填写完整手机号 / this project needs the full phone number")]
+    MaskNotAllowed,
+}
+
+/// A full, valid mainland mobile number, stored as its 11 ASCII digits.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Phone([u8; 11]);
+
+/// A phone shown as 前三后四. Either typed by an agent (隐号报备) or made from
+/// a full `Phone` for display.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MaskedPhone {
+    head: [u8; 3],
+    tail: [u8; 4],
+}
+
+/// The phone a report or history record carries: full or masked.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CustomerPhone {
+    Full(Phone),
+    Masked(MaskedPhone),
+}
+
+/// Removes what people type around numbers: spaces (also full-width),
+/// dashes and a leading `+86` / `86` country code. Full-width digits and
+/// asterisks (common from Chinese IMEs) are folded to ASCII.
+fn normalise(raw: &str) -> String {
+    let folded: String = raw
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '\u{3000}' | '-' | '\u{2010}'..='\u{2015}' | '\t'))
+        .map(|c| match c {
+            '\u{FF10}'..='\u{FF19}' => char::from(b'0' + (c as u32 - 0xFF10) as u8),
+            '\u{FF0A}' => '*',
+            '\u{FF0B}' => '+',
+            other => other,
+        })
+        .collect();
+    if let Some(rest) = folded.strip_prefix("+86") {
+        rest.to_owned()
+    } else if folded.len() == 13 && folded.starts_with("86") {
+        folded[2..].to_owned()
+    } else {
+        folded
+    }
+}
+
+impl Phone {
+    /// Parses a full number after normalisation; `1[3-9]` then 9 digits.
+    pub fn parse(raw: &str) -> Result<Phone, PhoneError> {
+        let s = normalise(raw);
+        if s.is_empty() {
+            return Err(PhoneError::Empty);
+        }
+        let b = s.as_bytes();
+        if b.len() != 11 || b[0] != b'1' || !(b'3'..=b'9').contains(&b[1]) {
+            return Err(PhoneError::NotMobile);
+        }
+        if !b.iter().all(u8::is_ascii_digit) {
+            return Err(PhoneError::NotMobile);
+        }
+        let mut digits = [0u8; 11];
+        digits.copy_from_slice(b);
+        Ok(Phone(digits))
+    }
+
+    pub fn as_str(&self) -> &str {
+        // Only ASCII digits are ever stored.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+
+    pub fn masked(&self) -> MaskedPhone {
+        let mut head = [0u8; 3];
+        let mut tail = [0u8; 4];
+        head.copy_from_slice(&self.0[..3]);
+        tail.copy_from_slice(&self.0[7..]);
+        MaskedPhone { head, tail }
+    }
+}
+
+impl MaskedPhone {
+    /// Parses exactly 3 digits, 4 `*`, 4 digits (after the same
+    /// normalisation as full numbers).
+    pub fn parse(raw: &str) -> Result<MaskedPhone, PhoneError> {
+        let s = normalise(raw);
+        if s.is_empty() {
+            return Err(PhoneError::Empty);
+        }
+        let b = s.as_bytes();
+        let shape_ok = b.len() == 11
+            && b[..3].iter().all(u8::is_ascii_digit)
+            && b[3..7].iter().all(|&c| c == b'*')
+            && b[7..].iter().all(u8::is_ascii_digit);
+        if !shape_ok {
+            return Err(PhoneError::BadMask);
+        }
+        let mut head = [0u8; 3];
+        let mut tail = [0u8; 4];
+        head.copy_from_slice(&b[..3]);
+        tail.copy_from_slice(&b[7..]);
+        Ok(MaskedPhone { head, tail })
+    }
+
+    /// A masked phone matches a full one with the same first 3 and last 4.
+    pub fn matches(&self, full: &Phone) -> bool {
+        self.head == full.0[..3] && self.tail == full.0[7..]
+    }
+}
+
+impl CustomerPhone {
+    /// Accepts a full number, or a masked one when `allow_masked`.
+    pub fn parse(raw: &str, allow_masked: bool) -> Result<CustomerPhone, PhoneError> {
+        if raw.contains('*') || raw.contains('\u{FF0A}') {
+            let masked = MaskedPhone::parse(raw)?;
+            if !allow_masked {
+                return Err(PhoneError::MaskNotAllowed);
+            }
+            Ok(CustomerPhone::Masked(masked))
+        } else {
+            Phone::parse(raw).map(CustomerPhone::Full)
+        }
+    }
+
+    /// "The same customer" (rules.md): full numbers equal, masked against
+    /// full by 前三后四, two masked numbers when equal.
+    pub fn matches(&self, other: &CustomerPhone) -> bool {
+        match (self, other) {
+            (CustomerPhone::Full(a), CustomerPhone::Full(b)) => a == b,
+            (CustomerPhone::Full(f), CustomerPhone::Masked(m))
+            | (CustomerPhone::Masked(m), CustomerPhone::Full(f)) => m.matches(f),
+            (CustomerPhone::Masked(a), CustomerPhone::Masked(b)) => a == b,
+        }
+    }
+
+    pub fn matches_full(&self, full: &Phone) -> bool {
+        match self {
+            CustomerPhone::Full(p) => p == full,
+            CustomerPhone::Masked(m) => m.matches(full),
+        }
+    }
+
+    pub fn masked(&self) -> MaskedPhone {
+        match self {
+            CustomerPhone::Full(p) => p.masked(),
+            CustomerPhone::Masked(m) => *m,
+        }
+    }
+
+    /// The form a report keeps: the full digits, or the 前三后四 mask.
+    pub fn to_stored(&self) -> String {
+        match self {
+            CustomerPhone::Full(p) => p.as_str().to_owned(),
+            CustomerPhone::Masked(m) => m.to_string(),
+        }
+    }
+}
+
+impl fmt::Display for MaskedPhone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let head = std::str::from_utf8(&self.head).unwrap_or_default();
+        let tail = std::str::from_utf8(&self.tail).unwrap_or_default();
+        write!(f, "{head}****{tail}")
+    }
+}
+
+impl fmt::Debug for MaskedPhone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "MaskedPhone({self})")
+    }
+}
+
+/// Debug never prints the full number, so a stray `{:?}` in a log line
+/// cannot leak it.
+impl fmt::Debug for Phone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Phone({})", self.masked())
+    }
+}
+
+impl fmt::Debug for CustomerPhone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "CustomerPhone({})", self.masked())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_common_ways_of_writing_a_mobile_number() {
+        for raw in [
+            "13812345678",
+            "138 1234 5678",
+            "138-1234-5678",
+            "+8613812345678",
+            "+86 138 1234 5678",
+            "8613812345678",
+            "１３８１２３４５６７８",
+        ] {
+            assert_eq!(
+                Phone::parse(raw).map(|p| p.as_str().to_owned()),
+                Ok("13812345678".into()),
+                "{raw}"
+            );
+        }
+    }
+
+    #[test]
+    fn refuses_what_is_not_a_mainland_mobile() {
+        for raw in [
+            "12812345678",
+            "1381234567",
+            "138123456789",
+            "23812345678",
+            "1381234567a",
+            "020-12345678",
+            "+85212345678",
+        ] {
+            assert_eq!(Phone::parse(raw), Err(PhoneError::NotMobile), "{raw}");
+        }
+        assert_eq!(Phone::parse("  "), Err(PhoneError::Empty));
+    }
+
+    #[test]
+    fn masked_phone_is_three_digits_four_stars_four_digits() {
+        assert!(MaskedPhone::parse("138****5678").is_ok());
+        assert!(MaskedPhone::parse("138＊＊＊＊5678").is_ok());
+        for raw in [
+            "138***5678",
+            "138*****678",
+            "13*****5678",
+            "1381***5678",
+            "abc****5678",
+        ] {
+            assert_eq!(MaskedPhone::parse(raw), Err(PhoneError::BadMask), "{raw}");
+        }
+    }
+
+    #[test]
+    fn masked_matches_full_with_same_head_and_tail_only() {
+        let m = MaskedPhone::parse("138****5678").unwrap();
+        assert!(m.matches(&Phone::parse("13812345678").unwrap()));
+        assert!(m.matches(&Phone::parse("13899995678").unwrap()));
+        assert!(!m.matches(&Phone::parse("13912345678").unwrap()));
+        assert!(!m.matches(&Phone::parse("13812345679").unwrap()));
+    }
+
+    #[test]
+    fn two_masked_phones_match_only_when_equal() {
+        let a = CustomerPhone::parse("138****5678", true).unwrap();
+        let b = CustomerPhone::parse("138****5678", true).unwrap();
+        let c = CustomerPhone::parse("138****5679", true).unwrap();
+        assert!(a.matches(&b));
+        assert!(!a.matches(&c));
+    }
+
+    #[test]
+    fn masked_report_refused_when_project_needs_full_phone() {
+        assert_eq!(
+            CustomerPhone::parse("138****5678", false),
+            Err(PhoneError::MaskNotAllowed)
+        );
+        assert!(CustomerPhone::parse("13812345678", false).is_ok());
+    }
+
+    #[test]
+    fn debug_output_never_shows_the_full_number() {
+        let p = Phone::parse("13812345678").unwrap();
+        assert_eq!(format!("{p:?}"), "Phone(138****5678)");
+        assert_eq!(p.masked().to_string(), "138****5678");
+    }
+}

@@ -1,0 +1,9 @@
+//! panke (判客): QR-code check-in for the sales offices of Chinese
+//! real-estate projects. `domain` holds the pure rules; everything with I/O
+//! (config files, secrets, storage, the CLI) sits around it.
+
+pub mod cli;
+pub mod config;
+pub mod contract;
+pub mod domain;
+pub mod secrets;
