@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CaseError {
-    #[error("the case is not valid JSON of the expected shape: {0}")]
+    #[error("the case is not valid JSON (a single object as in rules.md): {0}")]
     Json(#[from] serde_json::Error),
     #[error("{field}: {message}")]
     Field { field: String, message: String },
@@ -121,7 +121,17 @@ fn report(r: &ReportJson, field: &str, rules: &Rules) -> Result<Report, CaseErro
 
 impl CaseJson {
     pub fn parse(text: &str) -> Result<CaseJson, CaseError> {
-        let outer: CaseJson = serde_json::from_str(text)?;
+        let mut de = serde_json::Deserializer::from_str(text);
+        let outer: CaseJson = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            if inner.is_syntax() || inner.is_eof() || path == "?" || path == "." {
+                CaseError::Json(inner)
+            } else {
+                field_err(path, inner)
+            }
+        })?;
+        de.end()?;
         match outer {
             CaseJson {
                 arrival: None,

@@ -93,7 +93,11 @@ impl RulesPatch {
             source_name: source_name.clone(),
             cause,
         })?;
-        RulesPatch::from_toml(&text, &source_name)
+        let patch = RulesPatch::from_toml(&text, &source_name)?;
+        // Refused here, at load time, naming this file, even where a later
+        // overlay would replace the bad key.
+        patch.resolve(&source_name)?;
+        Ok(patch)
     }
 
     /// `top`'s keys win over `self`'s.

@@ -4,7 +4,8 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// Declared in alphabetical order of their codes, so the derived `Ord`
+/// Declared in byte order of their codes (`REPORTED_…` before `REPORT_…`,
+/// as `E` < `_`), so the derived `Ord`
 /// sorts reasons exactly as the JSON contract wants them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -14,10 +15,10 @@ pub enum Reason {
     IdentityMismatch,
     NotReported,
     RepeatLimit,
+    ReportedByOtherFirst,
     ReportBeforeStart,
     ReportExpired,
     ReportTooLate,
-    ReportedByOtherFirst,
     SignaturesMissing,
     VisitedBefore,
 }
@@ -35,10 +36,10 @@ impl Reason {
         Reason::IdentityMismatch,
         Reason::NotReported,
         Reason::RepeatLimit,
+        Reason::ReportedByOtherFirst,
         Reason::ReportBeforeStart,
         Reason::ReportExpired,
         Reason::ReportTooLate,
-        Reason::ReportedByOtherFirst,
         Reason::SignaturesMissing,
         Reason::VisitedBefore,
     ];
