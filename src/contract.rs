@@ -152,6 +152,17 @@ impl CaseJson {
 
     pub fn to_case(&self, rules: &Rules) -> Result<Case, CaseError> {
         let a = required(&self.arrival, "arrival")?;
+        let at = instant(&a.at, "arrival.at")?;
+        let customer_name =
+            CustomerName::parse(required(&a.customer_name, "arrival.customer_name")?)
+                .map_err(|e| field_err("arrival.customer_name", e))?;
+        let customer_phone = Phone::parse(required(&a.customer_phone, "arrival.customer_phone")?)
+            .map_err(|e| field_err("arrival.customer_phone", e))?;
+        let agent_present = *required(&a.agent_present, "arrival.agent_present")?;
+        let customer_confirms_agent = *required(
+            &a.customer_confirms_agent,
+            "arrival.customer_confirms_agent",
+        )?;
         let mut signatures = Signatures::default();
         for (i, s) in required(&a.signatures, "arrival.signatures")?
             .iter()
@@ -166,19 +177,11 @@ impl CaseJson {
             signatures.add(signer);
         }
         let arrival = Arrival {
-            at: instant(&a.at, "arrival.at")?,
-            customer_name: CustomerName::parse(required(
-                &a.customer_name,
-                "arrival.customer_name",
-            )?)
-            .map_err(|e| field_err("arrival.customer_name", e))?,
-            customer_phone: Phone::parse(required(&a.customer_phone, "arrival.customer_phone")?)
-                .map_err(|e| field_err("arrival.customer_phone", e))?,
-            agent_present: *required(&a.agent_present, "arrival.agent_present")?,
-            customer_confirms_agent: *required(
-                &a.customer_confirms_agent,
-                "arrival.customer_confirms_agent",
-            )?,
+            at,
+            customer_name,
+            customer_phone,
+            agent_present,
+            customer_confirms_agent,
             signatures,
         };
         let other_reports = self

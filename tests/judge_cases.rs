@@ -141,7 +141,8 @@ fn valid_case() -> Value {
 /// the problem on stderr.
 #[test]
 fn malformed_cases_exit_non_zero_naming_the_problem() {
-    let mutations: Vec<(&str, Box<dyn Fn(&mut Value)>, &str)> = vec![
+    type Mutation = Box<dyn Fn(&mut Value)>;
+    let mutations: Vec<(&str, Mutation, &str)> = vec![
         (
             "not json",
             Box::new(|c| *c = Value::String("{".into())),

@@ -181,7 +181,7 @@ pub fn judge(case: &Case, rules: &Rules) -> Judgement {
         None => reasons.insert(Reason::NotReported),
         Some(report) => {
             let filed = report.filed_at;
-            if rules.reporting_start.is_some_and(|start| filed < start) {
+            if rules.filed_before_start(filed) {
                 reasons.insert(Reason::ReportBeforeStart);
             }
             if arrival.at - filed < rules.min_gap {
@@ -247,14 +247,13 @@ fn visited_before(case: &Case, rules: &Rules) -> bool {
 /// project's reporting start is void and protects nobody.
 fn other_reported_first(case: &Case, report: &Report, rules: &Rules) -> bool {
     case.other_reports.iter().any(|other| {
-        other.agency != report.agency
+        let same_agency = !other.agency.is_empty() && other.agency == report.agency;
+        !same_agency
             && other
                 .customer_phone
                 .matches_full(&case.arrival.customer_phone)
             && other.filed_at < report.filed_at
-            && !rules
-                .reporting_start
-                .is_some_and(|start| other.filed_at < start)
+            && !rules.filed_before_start(other.filed_at)
             && rules.report_valid_at(other.filed_at, report.filed_at)
     })
 }

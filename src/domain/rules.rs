@@ -85,6 +85,12 @@ impl Rules {
         at.with_timezone(&self.timezone).date_naive()
     }
 
+    /// A report filed before the project's reporting start is void
+    /// (提前报备无效).
+    pub fn filed_before_start(&self, filed: DateTime<FixedOffset>) -> bool {
+        self.reporting_start.is_some_and(|start| filed < start)
+    }
+
     /// Is a report filed at `filed` still valid at instant `at`?
     pub fn report_valid_at(&self, filed: DateTime<FixedOffset>, at: DateTime<FixedOffset>) -> bool {
         match self.report_validity {
