@@ -24,12 +24,8 @@ fn bench_judge(c: &mut Criterion) {
     g.throughput(Throughput::Elements(1));
     for (name, file) in [("valid-basic", VALID_BASIC), ("repeat-5-before", BUSY)] {
         let text = case_text(file);
-        let case = CaseJson::parse(&text)
-            .and_then(|j| j.to_case(&rules))
-            .expect("case");
-        g.bench_function(format!("rules/{name}"), |b| {
-            b.iter(|| judge(black_box(&case), black_box(&rules)))
-        });
+        let case = CaseJson::parse(&text).and_then(|j| j.to_case(&rules)).expect("case");
+        g.bench_function(format!("rules/{name}"), |b| b.iter(|| judge(black_box(&case), black_box(&rules))));
         g.bench_function(format!("json-in-json-out/{name}"), |b| {
             b.iter(|| judge_json(black_box(&text), black_box(&rules_patch)).expect("judged"))
         });
@@ -39,29 +35,15 @@ fn bench_judge(c: &mut Criterion) {
 
 fn bench_tokens(c: &mut Criterion) {
     let secret = [7u8; 32];
-    let ring = KeyRing::new(
-        KeyId(1),
-        [KeyMaterial {
-            id: KeyId(1),
-            secret: &secret,
-            retired: false,
-        }],
-    )
-    .expect("ring");
+    let ring = KeyRing::new(KeyId(1), [KeyMaterial { id: KeyId(1), secret: &secret, retired: false }]).expect("ring");
     let now: DateTime<Utc> = DateTime::from_timestamp(1_800_000_000, 0).expect("instant");
     let token = ring.sign(ReportId(123_456), now);
     let mut g = c.benchmark_group("token");
     g.throughput(Throughput::Elements(1));
-    g.bench_function("sign", |b| {
-        b.iter(|| ring.sign(black_box(ReportId(123_456)), black_box(now)))
-    });
-    g.bench_function("verify", |b| {
-        b.iter(|| ring.verify(black_box(&token)).expect("verifies"))
-    });
+    g.bench_function("sign", |b| b.iter(|| ring.sign(black_box(ReportId(123_456)), black_box(now))));
+    g.bench_function("verify", |b| b.iter(|| ring.verify(black_box(&token)).expect("verifies")));
     let forged = format!("{}A", &token[..token.len() - 1]);
-    g.bench_function("refuse-forged", |b| {
-        b.iter(|| ring.verify(black_box(&forged)).is_err())
-    });
+    g.bench_function("refuse-forged", |b| b.iter(|| ring.verify(black_box(&forged)).is_err()));
     g.finish();
 }
 

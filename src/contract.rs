@@ -21,10 +21,7 @@ pub enum CaseError {
 }
 
 fn field_err(field: impl Into<String>, message: impl ToString) -> CaseError {
-    CaseError::Field {
-        field: field.into(),
-        message: message.to_string(),
-    }
+    CaseError::Field { field: field.into(), message: message.to_string() }
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -97,12 +94,8 @@ fn required<'a, T>(v: &'a Option<T>, field: &str) -> Result<&'a T, CaseError> {
 
 fn instant(v: &Option<String>, field: &str) -> Result<DateTime<FixedOffset>, CaseError> {
     let s = required(v, field)?;
-    DateTime::parse_from_rfc3339(s.trim()).map_err(|_| {
-        field_err(
-            field,
-            "is not an RFC 3339 instant with offset, e.g. \"2026-11-20T10:00:00+08:00\"",
-        )
-    })
+    DateTime::parse_from_rfc3339(s.trim())
+        .map_err(|_| field_err(field, "is not an RFC 3339 instant with offset, e.g. \"2026-11-20T10:00:00+08:00\""))
 }
 
 fn report(r: &ReportJson, field: &str, rules: &Rules) -> Result<Report, CaseError> {
@@ -111,8 +104,7 @@ fn report(r: &ReportJson, field: &str, rules: &Rules) -> Result<Report, CaseErro
     Ok(Report {
         agency: r.agency.trim().to_owned(),
         agent: r.agent.trim().to_owned(),
-        customer_name: CustomerName::parse(name)
-            .map_err(|e| field_err(format!("{field}.customer_name"), e))?,
+        customer_name: CustomerName::parse(name).map_err(|e| field_err(format!("{field}.customer_name"), e))?,
         customer_phone: CustomerPhone::parse(phone, rules.allow_masked_phone)
             .map_err(|e| field_err(format!("{field}.customer_phone"), e))?,
         filed_at: instant(&r.filed_at, &format!("{field}.filed_at"))?,
@@ -133,11 +125,7 @@ impl CaseJson {
         })?;
         de.end()?;
         match outer {
-            CaseJson {
-                arrival: None,
-                case: Some(inner),
-                ..
-            } => Ok(*inner),
+            CaseJson { arrival: None, case: Some(inner), .. } => Ok(*inner),
             other => Ok(other),
         }
     }
@@ -153,37 +141,20 @@ impl CaseJson {
     pub fn to_case(&self, rules: &Rules) -> Result<Case, CaseError> {
         let a = required(&self.arrival, "arrival")?;
         let at = instant(&a.at, "arrival.at")?;
-        let customer_name =
-            CustomerName::parse(required(&a.customer_name, "arrival.customer_name")?)
-                .map_err(|e| field_err("arrival.customer_name", e))?;
+        let customer_name = CustomerName::parse(required(&a.customer_name, "arrival.customer_name")?)
+            .map_err(|e| field_err("arrival.customer_name", e))?;
         let customer_phone = Phone::parse(required(&a.customer_phone, "arrival.customer_phone")?)
             .map_err(|e| field_err("arrival.customer_phone", e))?;
         let agent_present = *required(&a.agent_present, "arrival.agent_present")?;
-        let customer_confirms_agent = *required(
-            &a.customer_confirms_agent,
-            "arrival.customer_confirms_agent",
-        )?;
+        let customer_confirms_agent = *required(&a.customer_confirms_agent, "arrival.customer_confirms_agent")?;
         let mut signatures = Signatures::default();
-        for (i, s) in required(&a.signatures, "arrival.signatures")?
-            .iter()
-            .enumerate()
-        {
+        for (i, s) in required(&a.signatures, "arrival.signatures")?.iter().enumerate() {
             let signer = Signer::from_code(s.trim()).ok_or_else(|| {
-                field_err(
-                    format!("arrival.signatures[{i}]"),
-                    "must be \"customer\", \"agent\" or \"sales\"",
-                )
+                field_err(format!("arrival.signatures[{i}]"), "must be \"customer\", \"agent\" or \"sales\"")
             })?;
             signatures.add(signer);
         }
-        let arrival = Arrival {
-            at,
-            customer_name,
-            customer_phone,
-            agent_present,
-            customer_confirms_agent,
-            signatures,
-        };
+        let arrival = Arrival { at, customer_name, customer_phone, agent_present, customer_confirms_agent, signatures };
         let other_reports = self
             .other_reports
             .iter()
@@ -206,17 +177,12 @@ impl CaseJson {
                     at: instant(&h.at, &format!("history[{i}].at"))?,
                     // The developer's own records may hold 前三后四 numbers
                     // whatever the project allows agents to report.
-                    phone: CustomerPhone::parse(required(&h.phone, &field)?, true)
-                        .map_err(|e| field_err(&field, e))?,
+                    phone: CustomerPhone::parse(required(&h.phone, &field)?, true).map_err(|e| field_err(&field, e))?,
                 })
             })
             .collect::<Result<_, CaseError>>()?;
         Ok(Case {
-            report: self
-                .report
-                .as_ref()
-                .map(|r| report(r, "report", rules))
-                .transpose()?,
+            report: self.report.as_ref().map(|r| report(r, "report", rules)).transpose()?,
             other_reports,
             agency_reports,
             history,
@@ -241,17 +207,12 @@ impl CaseJson {
             agency_reports: case
                 .agency_reports
                 .iter()
-                .map(|t| AgencyReportJson {
-                    filed_at: Some(format_instant(*t)),
-                })
+                .map(|t| AgencyReportJson { filed_at: Some(format_instant(*t)) })
                 .collect(),
             history: case
                 .history
                 .iter()
-                .map(|h| HistoryJson {
-                    at: Some(format_instant(h.at)),
-                    phone: Some(h.phone.to_stored()),
-                })
+                .map(|h| HistoryJson { at: Some(format_instant(h.at)), phone: Some(h.phone.to_stored()) })
                 .collect(),
             arrival: Some(ArrivalJson {
                 at: Some(format_instant(a.at)),
@@ -283,7 +244,5 @@ pub fn judge_json(text: &str, file_rules: &RulesPatch) -> Result<VerdictJson, Ca
     let case_json = CaseJson::parse(text)?;
     let rules = case_json.rules(file_rules)?;
     let case = case_json.to_case(&rules)?;
-    Ok(VerdictJson::from(&crate::domain::judge::judge(
-        &case, &rules,
-    )))
+    Ok(VerdictJson::from(&crate::domain::judge::judge(&case, &rules)))
 }

@@ -2,8 +2,12 @@
 //! real-estate projects. `domain` holds the pure rules; everything with I/O
 //! (config files, secrets, storage, the CLI) sits around it.
 
+pub mod app;
 pub mod cli;
 pub mod config;
 pub mod contract;
+pub mod demo;
 pub mod domain;
+pub mod password;
 pub mod secrets;
+pub mod store;

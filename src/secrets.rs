@@ -13,10 +13,7 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum SecretsError {
     #[error("{path}: {cause}")]
-    Io {
-        path: PathBuf,
-        cause: std::io::Error,
-    },
+    Io { path: PathBuf, cause: std::io::Error },
     #[error("{path}: not a panke secrets file: {cause}")]
     Format { path: PathBuf, cause: String },
     #[error("{path}: {cause}")]
@@ -60,12 +57,7 @@ impl Secrets {
         Secrets {
             format: 1,
             signing_key: 1,
-            token_keys: vec![TokenKeyEntry {
-                id: 1,
-                secret_hex: random_hex(),
-                created_at: now,
-                retired: false,
-            }],
+            token_keys: vec![TokenKeyEntry { id: 1, secret_hex: random_hex(), created_at: now, retired: false }],
             ledger_key_hex: random_hex(),
         }
     }
@@ -81,44 +73,27 @@ impl Secrets {
     }
 
     pub fn load(path: &Path) -> Result<Secrets, SecretsError> {
-        let io = |cause| SecretsError::Io {
-            path: path.to_owned(),
-            cause,
-        };
+        let io = |cause| SecretsError::Io { path: path.to_owned(), cause };
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
             let mode = std::fs::metadata(path).map_err(io)?.permissions().mode() & 0o777;
             if mode & 0o077 != 0 {
-                return Err(SecretsError::Permissions {
-                    path: path.to_owned(),
-                    mode,
-                });
+                return Err(SecretsError::Permissions { path: path.to_owned(), mode });
             }
         }
         let text = std::fs::read_to_string(path).map_err(io)?;
-        let secrets: Secrets = serde_json::from_str(&text).map_err(|e| SecretsError::Format {
-            path: path.to_owned(),
-            cause: e.to_string(),
-        })?;
-        secrets.key_ring().map_err(|cause| SecretsError::Ring {
-            path: path.to_owned(),
-            cause,
-        })?;
-        secrets.ledger_key().map_err(|cause| SecretsError::Format {
-            path: path.to_owned(),
-            cause,
-        })?;
+        let secrets: Secrets = serde_json::from_str(&text)
+            .map_err(|e| SecretsError::Format { path: path.to_owned(), cause: e.to_string() })?;
+        secrets.key_ring().map_err(|cause| SecretsError::Ring { path: path.to_owned(), cause })?;
+        secrets.ledger_key().map_err(|cause| SecretsError::Format { path: path.to_owned(), cause })?;
         Ok(secrets)
     }
 
     /// Writes atomically (temporary file, fsync, rename), mode 0600 from
     /// the first byte so the secret is never readable by others.
     pub fn save(&self, path: &Path) -> Result<(), SecretsError> {
-        let io = |cause| SecretsError::Io {
-            path: path.to_owned(),
-            cause,
-        };
+        let io = |cause| SecretsError::Io { path: path.to_owned(), cause };
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(io)?;
         }
@@ -132,10 +107,8 @@ impl Secrets {
             options.mode(0o600);
         }
         let mut file = options.open(&tmp).map_err(io)?;
-        let text = serde_json::to_string_pretty(self).map_err(|e| SecretsError::Format {
-            path: path.to_owned(),
-            cause: e.to_string(),
-        })?;
+        let text = serde_json::to_string_pretty(self)
+            .map_err(|e| SecretsError::Format { path: path.to_owned(), cause: e.to_string() })?;
         file.write_all(text.as_bytes()).map_err(io)?;
         file.sync_all().map_err(io)?;
         std::fs::rename(&tmp, path).map_err(io)?;
@@ -146,21 +119,11 @@ impl Secrets {
         let decoded: Vec<(u16, Vec<u8>, bool)> = self
             .token_keys
             .iter()
-            .map(|k| {
-                (
-                    k.id,
-                    HEXLOWER.decode(k.secret_hex.as_bytes()).unwrap_or_default(),
-                    k.retired,
-                )
-            })
+            .map(|k| (k.id, HEXLOWER.decode(k.secret_hex.as_bytes()).unwrap_or_default(), k.retired))
             .collect();
         KeyRing::new(
             KeyId(self.signing_key),
-            decoded.iter().map(|(id, secret, retired)| KeyMaterial {
-                id: KeyId(*id),
-                secret,
-                retired: *retired,
-            }),
+            decoded.iter().map(|(id, secret, retired)| KeyMaterial { id: KeyId(*id), secret, retired: *retired }),
         )
     }
 
@@ -173,19 +136,8 @@ impl Secrets {
 
     /// Adds a new key that signs from now on; older keys keep verifying.
     pub fn rotate(&mut self, now: DateTime<Utc>) -> KeyId {
-        let id = self
-            .token_keys
-            .iter()
-            .map(|k| k.id)
-            .max()
-            .unwrap_or(0)
-            .saturating_add(1);
-        self.token_keys.push(TokenKeyEntry {
-            id,
-            secret_hex: random_hex(),
-            created_at: now,
-            retired: false,
-        });
+        let id = self.token_keys.iter().map(|k| k.id).max().unwrap_or(0).saturating_add(1);
+        self.token_keys.push(TokenKeyEntry { id, secret_hex: random_hex(), created_at: now, retired: false });
         self.signing_key = id;
         KeyId(id)
     }
@@ -195,11 +147,7 @@ impl Secrets {
         if id.0 == self.signing_key {
             return Err(SecretsError::RetiringSigningKey(id));
         }
-        let key = self
-            .token_keys
-            .iter_mut()
-            .find(|k| k.id == id.0)
-            .ok_or(SecretsError::NoSuchKey(id))?;
+        let key = self.token_keys.iter_mut().find(|k| k.id == id.0).ok_or(SecretsError::NoSuchKey(id))?;
         key.retired = true;
         Ok(())
     }
@@ -217,16 +165,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(
-                std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
-                0o600
-            );
+            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
         }
         let again = Secrets::load_or_create(&path, Utc::now()).unwrap();
-        assert_eq!(
-            first.token_keys[0].secret_hex,
-            again.token_keys[0].secret_hex
-        );
+        assert_eq!(first.token_keys[0].secret_hex, again.token_keys[0].secret_hex);
     }
 
     #[test]
@@ -236,10 +178,7 @@ mod tests {
         let path = dir.path().join("secrets.json");
         Secrets::load_or_create(&path, Utc::now()).unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-        assert!(matches!(
-            Secrets::load(&path),
-            Err(SecretsError::Permissions { .. })
-        ));
+        assert!(matches!(Secrets::load(&path), Err(SecretsError::Permissions { .. })));
     }
 
     #[test]
@@ -251,14 +190,8 @@ mod tests {
         let ring = s.key_ring().unwrap();
         assert_eq!(ring.signing_key(), new_id);
         assert_eq!(ring.verify(&old_token).unwrap().key_id, KeyId(1));
-        assert!(matches!(
-            s.retire(new_id),
-            Err(SecretsError::RetiringSigningKey(_))
-        ));
+        assert!(matches!(s.retire(new_id), Err(SecretsError::RetiringSigningKey(_))));
         s.retire(KeyId(1)).unwrap();
-        assert_eq!(
-            s.key_ring().unwrap().verify(&old_token),
-            Err(TokenError::RetiredKey)
-        );
+        assert_eq!(s.key_ring().unwrap().verify(&old_token), Err(TokenError::RetiredKey));
     }
 }

@@ -46,8 +46,7 @@ fn load(path: &Path) -> (String, VerdictJson) {
 }
 
 fn shipped_rules() -> RulesPatch {
-    RulesPatch::from_file(&Path::new(env!("CARGO_MANIFEST_DIR")).join("kiosk-config/rules.toml"))
-        .unwrap()
+    RulesPatch::from_file(&Path::new(env!("CARGO_MANIFEST_DIR")).join("kiosk-config/rules.toml")).unwrap()
 }
 
 fn run_binary(args: &[&str], stdin: &str) -> (i32, String, String) {
@@ -59,31 +58,17 @@ fn run_binary(args: &[&str], stdin: &str) -> (i32, String, String) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
+    (out.status.code().unwrap_or(-1), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
 }
 
 #[test]
 fn every_sample_case_of_the_rule_book_is_in_the_suite() {
-    let names: Vec<String> = case_files()
-        .iter()
-        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
-        .collect();
+    let names: Vec<String> =
+        case_files().iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
     for sample in SAMPLE_CASES {
-        assert!(
-            names.iter().any(|n| n == sample),
-            "missing sample case {sample}"
-        );
+        assert!(names.iter().any(|n| n == sample), "missing sample case {sample}");
     }
     assert!(names.len() >= 60, "only {} cases", names.len());
 }
@@ -96,10 +81,7 @@ fn library_gives_the_expected_verdict_for_every_case() {
         let (case, expect) = load(&path);
         match judge_json(&case, &rules) {
             Ok(got) if got == expect => {}
-            Ok(got) => failures.push(format!(
-                "{}: got {got:?}, expected {expect:?}",
-                path.display()
-            )),
+            Ok(got) => failures.push(format!("{}: got {got:?}, expected {expect:?}", path.display())),
             Err(e) => failures.push(format!("{}: refused: {e}", path.display())),
         }
     }
@@ -132,8 +114,7 @@ fn judge_command_accepts_a_whole_sample_file_and_an_explicit_rules_file() {
 }
 
 fn valid_case() -> Value {
-    let (case, _) =
-        load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases/valid-basic.json"));
+    let (case, _) = load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases/valid-basic.json"));
     serde_json::from_str(&case).unwrap()
 }
 
@@ -143,11 +124,7 @@ fn valid_case() -> Value {
 fn malformed_cases_exit_non_zero_naming_the_problem() {
     type Mutation = Box<dyn Fn(&mut Value)>;
     let mutations: Vec<(&str, Mutation, &str)> = vec![
-        (
-            "not json",
-            Box::new(|c| *c = Value::String("{".into())),
-            "JSON",
-        ),
+        ("not json", Box::new(|c| *c = Value::String("{".into())), "JSON"),
         (
             "no arrival",
             Box::new(|c| {
@@ -155,33 +132,18 @@ fn malformed_cases_exit_non_zero_naming_the_problem() {
             }),
             "arrival",
         ),
-        (
-            "bad arrival phone",
-            Box::new(|c| c["arrival"]["customer_phone"] = "12345".into()),
-            "arrival.customer_phone",
-        ),
+        ("bad arrival phone", Box::new(|c| c["arrival"]["customer_phone"] = "12345".into()), "arrival.customer_phone"),
         (
             "masked arrival phone",
             Box::new(|c| c["arrival"]["customer_phone"] = "138****5678".into()),
             "arrival.customer_phone",
         ),
-        (
-            "empty arrival name",
-            Box::new(|c| c["arrival"]["customer_name"] = " ".into()),
-            "arrival.customer_name",
-        ),
-        (
-            "report without name",
-            Box::new(|c| c["report"]["customer_name"] = "".into()),
-            "report.customer_name",
-        ),
+        ("empty arrival name", Box::new(|c| c["arrival"]["customer_name"] = " ".into()), "arrival.customer_name"),
+        ("report without name", Box::new(|c| c["report"]["customer_name"] = "".into()), "report.customer_name"),
         (
             "report without phone",
             Box::new(|c| {
-                c["report"]
-                    .as_object_mut()
-                    .unwrap()
-                    .remove("customer_phone");
+                c["report"].as_object_mut().unwrap().remove("customer_phone");
             }),
             "report.customer_phone",
         ),
@@ -203,31 +165,15 @@ fn malformed_cases_exit_non_zero_naming_the_problem() {
             Box::new(|c| c["report"]["filed_at"] = "2026-11-18T10:00:00".into()),
             "report.filed_at",
         ),
-        (
-            "bad arrival instant",
-            Box::new(|c| c["arrival"]["at"] = "yesterday".into()),
-            "arrival.at",
-        ),
+        ("bad arrival instant", Box::new(|c| c["arrival"]["at"] = "yesterday".into()), "arrival.at"),
         (
             "unknown signer",
             Box::new(|c| c["arrival"]["signatures"] = serde_json::json!(["customer", "boss"])),
             "arrival.signatures[1]",
         ),
-        (
-            "agent_present not bool",
-            Box::new(|c| c["arrival"]["agent_present"] = "yes".into()),
-            "agent_present",
-        ),
-        (
-            "unknown rules key",
-            Box::new(|c| c["rules"] = serde_json::json!({"min_gap": 30})),
-            "min_gap",
-        ),
-        (
-            "bad rules value",
-            Box::new(|c| c["rules"] = serde_json::json!({"report_validity": "7x"})),
-            "report_validity",
-        ),
+        ("agent_present not bool", Box::new(|c| c["arrival"]["agent_present"] = "yes".into()), "agent_present"),
+        ("unknown rules key", Box::new(|c| c["rules"] = serde_json::json!({"min_gap": 30})), "min_gap"),
+        ("bad rules value", Box::new(|c| c["rules"] = serde_json::json!({"report_validity": "7x"})), "report_validity"),
         (
             "bad other report",
             Box::new(
@@ -237,10 +183,7 @@ fn malformed_cases_exit_non_zero_naming_the_problem() {
         ),
         (
             "bad history phone",
-            Box::new(|c| {
-                c["history"] =
-                    serde_json::json!([{"at": "2026-11-01T10:00:00+08:00", "phone": "abc"}])
-            }),
+            Box::new(|c| c["history"] = serde_json::json!([{"at": "2026-11-01T10:00:00+08:00", "phone": "abc"}])),
             "history[0].phone",
         ),
         (
@@ -259,14 +202,8 @@ fn malformed_cases_exit_non_zero_naming_the_problem() {
         let (code, stdout, stderr) = run_binary(&["judge"], &input);
         assert_ne!(code, 0, "{what}: accepted");
         assert!(stdout.is_empty(), "{what}: {stdout}");
-        assert!(
-            stderr.contains(names),
-            "{what}: stderr does not name {names}: {stderr}"
-        );
-        assert!(
-            !stderr.contains("13812345678"),
-            "{what}: stderr leaks the phone: {stderr}"
-        );
+        assert!(stderr.contains(names), "{what}: stderr does not name {names}: {stderr}");
+        assert!(!stderr.contains("13812345678"), "{what}: stderr leaks the phone: {stderr}");
     }
 }
 
@@ -275,21 +212,13 @@ fn a_bad_rules_file_is_refused_naming_file_and_key() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("rules.toml");
     std::fs::write(&path, "report_validity = \"7x\"\n").unwrap();
-    let (code, _, stderr) = run_binary(
-        &["judge", "--rules", path.to_str().unwrap()],
-        &valid_case().to_string(),
-    );
+    let (code, _, stderr) = run_binary(&["judge", "--rules", path.to_str().unwrap()], &valid_case().to_string());
     assert_ne!(code, 0);
     assert!(
-        stderr.contains("rules.toml")
-            && stderr.contains("report_validity")
-            && stderr.contains("same-day"),
+        stderr.contains("rules.toml") && stderr.contains("report_validity") && stderr.contains("same-day"),
         "{stderr}"
     );
-    let (code, _, stderr) = run_binary(
-        &["judge", "--rules", "/nonexistent/rules.toml"],
-        &valid_case().to_string(),
-    );
+    let (code, _, stderr) = run_binary(&["judge", "--rules", "/nonexistent/rules.toml"], &valid_case().to_string());
     assert_ne!(code, 0);
     assert!(stderr.contains("/nonexistent/rules.toml"), "{stderr}");
 }

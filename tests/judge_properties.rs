@@ -1,9 +1,7 @@
 //! Properties of the rules that hold for every case, not just the samples.
 
 use chrono::{DateTime, Duration, FixedOffset, TimeZone};
-use panke::domain::judge::{
-    Arrival, Case, HistoryVisit, Report, Signatures, Signer, Verdict, judge,
-};
+use panke::domain::judge::{Arrival, Case, HistoryVisit, Report, Signatures, Signer, Verdict, judge};
 use panke::domain::name::CustomerName;
 use panke::domain::phone::{CustomerPhone, Phone};
 use panke::domain::reason::Reason;
@@ -11,48 +9,29 @@ use panke::domain::rules::{ReportValidity, Rules};
 use proptest::prelude::*;
 
 fn t0() -> DateTime<FixedOffset> {
-    FixedOffset::east_opt(8 * 3600)
-        .unwrap()
-        .with_ymd_and_hms(2026, 11, 1, 0, 0, 0)
-        .unwrap()
+    FixedOffset::east_opt(8 * 3600).unwrap().with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap()
 }
 
 fn phone_strategy() -> impl Strategy<Value = Phone> {
     // A small pool, so that random cases often share customers.
-    prop::sample::select(vec![
-        "13812345678",
-        "13899995678",
-        "13912345678",
-        "15000000001",
-    ])
-    .prop_map(|p| Phone::parse(p).unwrap())
+    prop::sample::select(vec!["13812345678", "13899995678", "13912345678", "15000000001"])
+        .prop_map(|p| Phone::parse(p).unwrap())
 }
 
 fn customer_phone_strategy() -> impl Strategy<Value = CustomerPhone> {
-    (phone_strategy(), any::<bool>()).prop_map(|(p, masked)| {
-        if masked {
-            CustomerPhone::Masked(p.masked())
-        } else {
-            CustomerPhone::Full(p)
-        }
-    })
+    (phone_strategy(), any::<bool>())
+        .prop_map(|(p, masked)| if masked { CustomerPhone::Masked(p.masked()) } else { CustomerPhone::Full(p) })
 }
 
 fn instant(max_minutes: i64) -> impl Strategy<Value = DateTime<FixedOffset>> {
-    (
-        0..max_minutes,
-        prop::sample::select(vec![0, 8 * 3600, -5 * 3600]),
-    )
-        .prop_map(|(m, off)| {
-            (t0() + Duration::minutes(m)).with_timezone(&FixedOffset::east_opt(off).unwrap())
-        })
+    (0..max_minutes, prop::sample::select(vec![0, 8 * 3600, -5 * 3600]))
+        .prop_map(|(m, off)| (t0() + Duration::minutes(m)).with_timezone(&FixedOffset::east_opt(off).unwrap()))
 }
 
 const MONTHS: i64 = 60 * 24 * 62;
 
 fn name_strategy() -> impl Strategy<Value = CustomerName> {
-    prop::sample::select(vec!["王小明", "王", "王先生", "黄小明", "李雷"])
-        .prop_map(|n| CustomerName::parse(n).unwrap())
+    prop::sample::select(vec!["王小明", "王", "王先生", "黄小明", "李雷"]).prop_map(|n| CustomerName::parse(n).unwrap())
 }
 
 fn report_strategy(agency: &'static str) -> impl Strategy<Value = Report> {
@@ -83,20 +62,11 @@ fn case_strategy() -> impl Strategy<Value = Case> {
         ),
     )
         .prop_map(
-            |(
+            |(report, other_reports, agency_reports, history, (at, name, phone, present, confirms, signers))| Case {
                 report,
                 other_reports,
                 agency_reports,
-                history,
-                (at, name, phone, present, confirms, signers),
-            )| Case {
-                report,
-                other_reports,
-                agency_reports,
-                history: history
-                    .into_iter()
-                    .map(|(at, phone)| HistoryVisit { at, phone })
-                    .collect(),
+                history: history.into_iter().map(|(at, phone)| HistoryVisit { at, phone }).collect(),
                 arrival: Arrival {
                     at,
                     customer_name: name,
@@ -111,11 +81,7 @@ fn case_strategy() -> impl Strategy<Value = Case> {
 
 fn rules_strategy() -> impl Strategy<Value = Rules> {
     (any::<bool>(), 0i64..120, 1u32..10).prop_map(|(same_day, gap, days)| Rules {
-        report_validity: if same_day {
-            ReportValidity::SameDay
-        } else {
-            ReportValidity::Days(days)
-        },
+        report_validity: if same_day { ReportValidity::SameDay } else { ReportValidity::Days(days) },
         min_gap: Duration::minutes(gap),
         ..Rules::default()
     })

@@ -7,15 +7,7 @@ use panke::domain::token::{KeyId, KeyMaterial, KeyRing, ReportId, TOKEN_LEN};
 use proptest::prelude::*;
 
 fn ring() -> KeyRing {
-    KeyRing::new(
-        KeyId(1),
-        [KeyMaterial {
-            id: KeyId(1),
-            secret: &[0x5a; 32],
-            retired: false,
-        }],
-    )
-    .unwrap()
+    KeyRing::new(KeyId(1), [KeyMaterial { id: KeyId(1), secret: &[0x5a; 32], retired: false }]).unwrap()
 }
 
 const QR_ALNUM: &str = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";

@@ -10,22 +10,11 @@ use std::path::Path;
 #[derive(Debug, thiserror::Error)]
 pub enum RulesError {
     #[error("{source_name}: cannot read the file: {cause}")]
-    Read {
-        source_name: String,
-        cause: std::io::Error,
-    },
+    Read { source_name: String, cause: std::io::Error },
     #[error("{source_name}: {message}")]
-    Syntax {
-        source_name: String,
-        message: String,
-    },
+    Syntax { source_name: String, message: String },
     #[error("{source_name}: key `{key}`: {got:?} is not allowed; expected {allowed}")]
-    Invalid {
-        source_name: String,
-        key: &'static str,
-        got: String,
-        allowed: &'static str,
-    },
+    Invalid { source_name: String, key: &'static str, got: String, allowed: &'static str },
 }
 
 /// Settings as written: every key optional, so files and overrides can be
@@ -44,11 +33,7 @@ pub struct RulesPatch {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub protection_days: Option<i64>,
     /// `Some(None)`: explicitly no start (JSON `null` or `"none"`).
-    #[serde(
-        default,
-        deserialize_with = "present",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     pub reporting_start: Option<Option<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub overlap_rule: Option<String>,
@@ -89,15 +74,45 @@ impl RulesPatch {
 
     pub fn from_file(path: &Path) -> Result<RulesPatch, RulesError> {
         let source_name = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|cause| RulesError::Read {
-            source_name: source_name.clone(),
-            cause,
-        })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|cause| RulesError::Read { source_name: source_name.clone(), cause })?;
         let patch = RulesPatch::from_toml(&text, &source_name)?;
         // Refused here, at load time, naming this file, even where a later
         // overlay would replace the bad key.
         patch.resolve(&source_name)?;
         Ok(patch)
+    }
+
+    /// Every key spelled out: the snapshot of the rules in force that a
+    /// ledger record keeps.
+    pub fn from_rules(rules: &Rules) -> RulesPatch {
+        let hours = |h: OpenHours| format!("{}-{}", h.open.format("%H:%M"), h.close.format("%H:%M"));
+        RulesPatch {
+            timezone: Some(rules.timezone.name().to_owned()),
+            min_gap_minutes: Some(rules.min_gap.num_minutes()),
+            report_validity: Some(match rules.report_validity {
+                ReportValidity::Days(n) => format!("{n}d"),
+                ReportValidity::SameDay => "same-day".to_owned(),
+            }),
+            history_window_days: Some(rules.history_window.num_days()),
+            protection_days: Some(rules.protection.num_days()),
+            reporting_start: Some(rules.reporting_start.map(crate::contract::format_instant)),
+            overlap_rule: Some(
+                match rules.overlap_rule {
+                    OverlapRule::FirstReport => "first-report",
+                    OverlapRule::FirstVisit => "first-visit",
+                }
+                .to_owned(),
+            ),
+            max_reports_per_month: Some(i64::from(rules.max_reports_per_month)),
+            agent_must_accompany: Some(rules.agent_must_accompany),
+            allow_masked_phone: Some(rules.allow_masked_phone),
+            desk_hours: Some(DeskHoursPatch {
+                mon_thu: Some(hours(rules.desk_hours.mon_thu)),
+                fri_sun: Some(hours(rules.desk_hours.fri_sun)),
+            }),
+            holidays: Some(rules.holidays.iter().map(|d| d.to_string()).collect()),
+        }
     }
 
     /// `top`'s keys win over `self`'s.
@@ -112,20 +127,11 @@ impl RulesPatch {
         RulesPatch {
             timezone: top.timezone.clone().or_else(|| self.timezone.clone()),
             min_gap_minutes: top.min_gap_minutes.or(self.min_gap_minutes),
-            report_validity: top
-                .report_validity
-                .clone()
-                .or_else(|| self.report_validity.clone()),
+            report_validity: top.report_validity.clone().or_else(|| self.report_validity.clone()),
             history_window_days: top.history_window_days.or(self.history_window_days),
             protection_days: top.protection_days.or(self.protection_days),
-            reporting_start: top
-                .reporting_start
-                .clone()
-                .or_else(|| self.reporting_start.clone()),
-            overlap_rule: top
-                .overlap_rule
-                .clone()
-                .or_else(|| self.overlap_rule.clone()),
+            reporting_start: top.reporting_start.clone().or_else(|| self.reporting_start.clone()),
+            overlap_rule: top.overlap_rule.clone().or_else(|| self.overlap_rule.clone()),
             max_reports_per_month: top.max_reports_per_month.or(self.max_reports_per_month),
             agent_must_accompany: top.agent_must_accompany.or(self.agent_must_accompany),
             allow_masked_phone: top.allow_masked_phone.or(self.allow_masked_phone),
@@ -136,64 +142,37 @@ impl RulesPatch {
 
     /// Validates every key and fills the defaults of rules.md.
     pub fn resolve(&self, source_name: &str) -> Result<Rules, RulesError> {
-        let invalid = |key: &'static str, got: &dyn std::fmt::Debug, allowed: &'static str| {
-            RulesError::Invalid {
-                source_name: source_name.to_owned(),
-                key,
-                got: format!("{got:?}").trim_matches('"').to_owned(),
-                allowed,
-            }
+        let invalid = |key: &'static str, got: &dyn std::fmt::Debug, allowed: &'static str| RulesError::Invalid {
+            source_name: source_name.to_owned(),
+            key,
+            got: format!("{got:?}").trim_matches('"').to_owned(),
+            allowed,
         };
-        let ranged =
-            |key: &'static str, v: Option<i64>, lo: i64, hi: i64, allowed: &'static str| match v {
-                Some(n) if !(lo..=hi).contains(&n) => Err(invalid(key, &n, allowed)),
-                other => Ok(other),
-            };
+        let ranged = |key: &'static str, v: Option<i64>, lo: i64, hi: i64, allowed: &'static str| match v {
+            Some(n) if !(lo..=hi).contains(&n) => Err(invalid(key, &n, allowed)),
+            other => Ok(other),
+        };
         let mut rules = Rules::default();
 
         if let Some(tz) = &self.timezone {
-            rules.timezone = tz.parse().map_err(|_| {
-                invalid(
-                    "timezone",
-                    tz,
-                    "an IANA time zone such as \"Asia/Shanghai\"",
-                )
-            })?;
+            rules.timezone =
+                tz.parse().map_err(|_| invalid("timezone", tz, "an IANA time zone such as \"Asia/Shanghai\""))?;
         }
-        if let Some(m) = ranged(
-            "min_gap_minutes",
-            self.min_gap_minutes,
-            0,
-            7 * 24 * 60,
-            "whole minutes from 0 to 10080",
-        )? {
+        if let Some(m) =
+            ranged("min_gap_minutes", self.min_gap_minutes, 0, 7 * 24 * 60, "whole minutes from 0 to 10080")?
+        {
             rules.min_gap = Duration::minutes(m);
         }
         if let Some(v) = &self.report_validity {
             rules.report_validity = parse_validity(v).ok_or_else(|| {
-                invalid(
-                    "report_validity",
-                    v,
-                    "\"Nd\" with N from 1 to 365 (e.g. \"7d\"), or \"same-day\"",
-                )
+                invalid("report_validity", v, "\"Nd\" with N from 1 to 365 (e.g. \"7d\"), or \"same-day\"")
             })?;
         }
-        if let Some(d) = ranged(
-            "history_window_days",
-            self.history_window_days,
-            0,
-            3650,
-            "whole days from 0 to 3650",
-        )? {
+        if let Some(d) = ranged("history_window_days", self.history_window_days, 0, 3650, "whole days from 0 to 3650")?
+        {
             rules.history_window = Duration::days(d);
         }
-        if let Some(d) = ranged(
-            "protection_days",
-            self.protection_days,
-            1,
-            3650,
-            "whole days from 1 to 3650",
-        )? {
+        if let Some(d) = ranged("protection_days", self.protection_days, 1, 3650, "whole days from 1 to 3650")? {
             rules.protection = Duration::days(d);
         }
         if let Some(start) = &self.reporting_start {
@@ -213,21 +192,13 @@ impl RulesPatch {
                 "first-report" => OverlapRule::FirstReport,
                 "first-visit" => OverlapRule::FirstVisit,
                 _ => {
-                    return Err(invalid(
-                        "overlap_rule",
-                        rule,
-                        "\"first-report\" or \"first-visit\"",
-                    ));
+                    return Err(invalid("overlap_rule", rule, "\"first-report\" or \"first-visit\""));
                 }
             };
         }
-        if let Some(n) = ranged(
-            "max_reports_per_month",
-            self.max_reports_per_month,
-            1,
-            1000,
-            "a whole number from 1 to 1000",
-        )? {
+        if let Some(n) =
+            ranged("max_reports_per_month", self.max_reports_per_month, 1, 1000, "a whole number from 1 to 1000")?
+        {
             rules.max_reports_per_month = n as u32;
         }
         if let Some(b) = self.agent_must_accompany {
@@ -237,8 +208,7 @@ impl RulesPatch {
             rules.allow_masked_phone = b;
         }
         if let Some(dh) = &self.desk_hours {
-            const ALLOWED: &str =
-                "\"HH:MM-HH:MM\" with the opening before the closing, e.g. \"09:00-18:00\"";
+            const ALLOWED: &str = "\"HH:MM-HH:MM\" with the opening before the closing, e.g. \"09:00-18:00\"";
             let parse = |key: &'static str, v: &Option<String>, default: OpenHours| match v {
                 None => Ok(default),
                 Some(s) => parse_open_hours(s).ok_or_else(|| invalid(key, s, ALLOWED)),
@@ -250,13 +220,8 @@ impl RulesPatch {
         }
         if let Some(days) = &self.holidays {
             for d in days {
-                let date = NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").map_err(|_| {
-                    invalid(
-                        "holidays",
-                        d,
-                        "local dates written \"YYYY-MM-DD\", e.g. \"2026-10-01\"",
-                    )
-                })?;
+                let date = NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
+                    .map_err(|_| invalid("holidays", d, "local dates written \"YYYY-MM-DD\", e.g. \"2026-10-01\""))?;
                 rules.holidays.insert(date);
             }
         }
@@ -287,11 +252,7 @@ pub fn load_rules_file(path: Option<&Path>) -> Result<RulesPatch, RulesError> {
         Some(p) => RulesPatch::from_file(p),
         None => {
             let p = Path::new(DEFAULT_RULES_PATH);
-            if p.exists() {
-                RulesPatch::from_file(p)
-            } else {
-                Ok(RulesPatch::default())
-            }
+            if p.exists() { RulesPatch::from_file(p) } else { Ok(RulesPatch::default()) }
         }
     }
 }
@@ -309,10 +270,7 @@ mod tests {
 
     #[test]
     fn empty_file_gives_the_defaults_of_rules_md() {
-        let rules = RulesPatch::from_toml("", "x")
-            .unwrap()
-            .resolve("x")
-            .unwrap();
+        let rules = RulesPatch::from_toml("", "x").unwrap().resolve("x").unwrap();
         assert_eq!(rules, Rules::default());
     }
 
@@ -321,11 +279,7 @@ mod tests {
         let text = include_str!("../../kiosk-config/rules.toml");
         let patch = RulesPatch::from_toml(text, "kiosk-config/rules.toml").unwrap();
         assert_eq!(patch.resolve("x").unwrap(), Rules::default());
-        assert!(
-            patch.timezone.is_some()
-                && patch.min_gap_minutes.is_some()
-                && patch.report_validity.is_some()
-        );
+        assert!(patch.timezone.is_some() && patch.min_gap_minutes.is_some() && patch.report_validity.is_some());
         assert!(patch.history_window_days.is_some() && patch.protection_days.is_some());
         assert!(patch.overlap_rule.is_some() && patch.max_reports_per_month.is_some());
         assert!(patch.agent_must_accompany.is_some() && patch.allow_masked_phone.is_some());
@@ -335,17 +289,11 @@ mod tests {
     #[test]
     fn bad_values_are_refused_naming_file_key_and_allowed() {
         let e = refused("report_validity = \"7x\"");
-        assert!(
-            e.contains("rules.toml") && e.contains("report_validity") && e.contains("same-day"),
-            "{e}"
-        );
+        assert!(e.contains("rules.toml") && e.contains("report_validity") && e.contains("same-day"), "{e}");
         let e = refused("timezone = \"Asia/Beijing\"");
         assert!(e.contains("timezone") && e.contains("IANA"), "{e}");
         let e = refused("[desk_hours]\nmon_thu = \"18:00-09:00\"");
-        assert!(
-            e.contains("desk_hours.mon_thu") && e.contains("HH:MM"),
-            "{e}"
-        );
+        assert!(e.contains("desk_hours.mon_thu") && e.contains("HH:MM"), "{e}");
         let e = refused("overlap_rule = \"whoever\"");
         assert!(e.contains("first-report"), "{e}");
         let e = refused("min_gap_minutes = -5");
@@ -353,10 +301,7 @@ mod tests {
         let e = refused("holidays = [\"2026-13-01\"]");
         assert!(e.contains("holidays"), "{e}");
         let e = refused("reporting_start = \"2020-05-23\"");
-        assert!(
-            e.contains("reporting_start") && e.contains("RFC 3339"),
-            "{e}"
-        );
+        assert!(e.contains("reporting_start") && e.contains("RFC 3339"), "{e}");
         let e = refused("max_reports_per_month = 0");
         assert!(e.contains("max_reports_per_month"), "{e}");
         let e = refused("report_validity = \"0d\"");
@@ -366,10 +311,7 @@ mod tests {
     #[test]
     fn unknown_keys_are_errors_not_ignored() {
         let e = refused("min_gap_minute = 30");
-        assert!(
-            e.contains("rules.toml") && e.contains("min_gap_minute"),
-            "{e}"
-        );
+        assert!(e.contains("rules.toml") && e.contains("min_gap_minute"), "{e}");
         let e = refused("[desk_hours]\nmonday = \"09:00-18:00\"");
         assert!(e.contains("monday"), "{e}");
     }
@@ -381,47 +323,35 @@ mod tests {
     }
 
     #[test]
+    fn a_snapshot_of_the_rules_resolves_to_the_same_rules() {
+        let text = "min_gap_minutes = 45\nreport_validity = \"same-day\"\nholidays = [\"2026-10-01\"]\nreporting_start = \"2026-05-23T00:00:00+08:00\"\n[desk_hours]\nmon_thu = \"08:30-17:30\"";
+        let rules = RulesPatch::from_toml(text, "x").unwrap().resolve("x").unwrap();
+        let snapshot = RulesPatch::from_rules(&rules);
+        assert_eq!(snapshot.resolve("snapshot").unwrap(), rules);
+        let json = serde_json::to_string(&snapshot).unwrap();
+        let back: RulesPatch = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.resolve("json").unwrap(), rules);
+    }
+
+    #[test]
     fn overlay_takes_top_keys_and_keeps_the_rest() {
-        let base = RulesPatch::from_toml(
-            "min_gap_minutes = 45\n[desk_hours]\nmon_thu = \"08:00-17:00\"",
-            "a",
-        )
-        .unwrap();
-        let top = RulesPatch::from_toml(
-            "report_validity = \"same-day\"\n[desk_hours]\nfri_sun = \"10:00-20:00\"",
-            "b",
-        )
-        .unwrap();
+        let base = RulesPatch::from_toml("min_gap_minutes = 45\n[desk_hours]\nmon_thu = \"08:00-17:00\"", "a").unwrap();
+        let top = RulesPatch::from_toml("report_validity = \"same-day\"\n[desk_hours]\nfri_sun = \"10:00-20:00\"", "b")
+            .unwrap();
         let rules = base.overlay(&top).resolve("x").unwrap();
         assert_eq!(rules.min_gap, Duration::minutes(45));
         assert_eq!(rules.report_validity, ReportValidity::SameDay);
-        assert_eq!(
-            rules.desk_hours.mon_thu,
-            parse_open_hours("08:00-17:00").unwrap()
-        );
-        assert_eq!(
-            rules.desk_hours.fri_sun,
-            parse_open_hours("10:00-20:00").unwrap()
-        );
+        assert_eq!(rules.desk_hours.mon_thu, parse_open_hours("08:00-17:00").unwrap());
+        assert_eq!(rules.desk_hours.fri_sun, parse_open_hours("10:00-20:00").unwrap());
     }
 
     #[test]
     fn json_null_reporting_start_clears_the_files_start() {
-        let base =
-            RulesPatch::from_toml("reporting_start = \"2020-05-23T00:00:00+08:00\"", "a").unwrap();
+        let base = RulesPatch::from_toml("reporting_start = \"2020-05-23T00:00:00+08:00\"", "a").unwrap();
         assert!(base.resolve("a").unwrap().reporting_start.is_some());
         let top: RulesPatch = serde_json::from_str(r#"{"reporting_start": null}"#).unwrap();
-        assert_eq!(
-            base.overlay(&top).resolve("x").unwrap().reporting_start,
-            None
-        );
+        assert_eq!(base.overlay(&top).resolve("x").unwrap().reporting_start, None);
         let none: RulesPatch = serde_json::from_str("{}").unwrap();
-        assert!(
-            base.overlay(&none)
-                .resolve("x")
-                .unwrap()
-                .reporting_start
-                .is_some()
-        );
+        assert!(base.overlay(&none).resolve("x").unwrap().reporting_start.is_some());
     }
 }

@@ -190,15 +190,11 @@ pub fn judge(case: &Case, rules: &Rules) -> Judgement {
             if !rules.report_valid_at(filed, arrival.at) {
                 reasons.insert(Reason::ReportExpired);
             }
-            let name_ok = report
-                .customer_name
-                .reported_matches(&arrival.customer_name);
+            let name_ok = report.customer_name.reported_matches(&arrival.customer_name);
             if !name_ok || !report.customer_phone.matches(&customer) {
                 reasons.insert(Reason::IdentityMismatch);
             }
-            if rules.overlap_rule == OverlapRule::FirstReport
-                && other_reported_first(case, report, rules)
-            {
+            if rules.overlap_rule == OverlapRule::FirstReport && other_reported_first(case, report, rules) {
                 reasons.insert(Reason::ReportedByOtherFirst);
             }
             if repeat_count(case, report, rules) > u64::from(rules.max_reports_per_month) {
@@ -216,11 +212,7 @@ pub fn judge(case: &Case, rules: &Rules) -> Judgement {
         }
     }
 
-    let verdict = if reasons.is_empty() {
-        Verdict::Valid
-    } else {
-        Verdict::Invalid
-    };
+    let verdict = if reasons.is_empty() { Verdict::Valid } else { Verdict::Invalid };
     Judgement {
         verdict,
         reasons,
@@ -236,9 +228,7 @@ fn visited_before(case: &Case, rules: &Rules) -> bool {
     let arrival = &case.arrival;
     case.history.iter().any(|h| {
         let since = arrival.at - h.at;
-        since > Duration::zero()
-            && since <= rules.history_window
-            && h.phone.matches_full(&arrival.customer_phone)
+        since > Duration::zero() && since <= rules.history_window && h.phone.matches_full(&arrival.customer_phone)
     })
 }
 
@@ -249,9 +239,7 @@ fn other_reported_first(case: &Case, report: &Report, rules: &Rules) -> bool {
     case.other_reports.iter().any(|other| {
         let same_agency = !other.agency.is_empty() && other.agency == report.agency;
         !same_agency
-            && other
-                .customer_phone
-                .matches_full(&case.arrival.customer_phone)
+            && other.customer_phone.matches_full(&case.arrival.customer_phone)
             && other.filed_at < report.filed_at
             && !rules.filed_before_start(other.filed_at)
             && rules.report_valid_at(other.filed_at, report.filed_at)

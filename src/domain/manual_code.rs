@@ -90,30 +90,12 @@ mod tests {
 
     #[test]
     fn look_alike_characters_and_wrong_lengths_are_refused() {
-        assert_eq!(
-            ManualCode::parse("ABCD-EFG0"),
-            Err(ManualCodeError::BadCharacter)
-        );
-        assert_eq!(
-            ManualCode::parse("ABCD-EFGI"),
-            Err(ManualCodeError::BadCharacter)
-        );
-        assert_eq!(
-            ManualCode::parse("ABCD-EFGO"),
-            Err(ManualCodeError::BadCharacter)
-        );
-        assert_eq!(
-            ManualCode::parse("ABCD-EFG"),
-            Err(ManualCodeError::WrongLength)
-        );
-        assert_eq!(
-            ManualCode::parse("ABCD-EFGHJ"),
-            Err(ManualCodeError::WrongLength)
-        );
-        assert_eq!(
-            ManualCode::parse("ABCD-EFG王"),
-            Err(ManualCodeError::WrongLength)
-        );
+        assert_eq!(ManualCode::parse("ABCD-EFG0"), Err(ManualCodeError::BadCharacter));
+        assert_eq!(ManualCode::parse("ABCD-EFGI"), Err(ManualCodeError::BadCharacter));
+        assert_eq!(ManualCode::parse("ABCD-EFGO"), Err(ManualCodeError::BadCharacter));
+        assert_eq!(ManualCode::parse("ABCD-EFG"), Err(ManualCodeError::WrongLength));
+        assert_eq!(ManualCode::parse("ABCD-EFGHJ"), Err(ManualCodeError::WrongLength));
+        assert_eq!(ManualCode::parse("ABCD-EFG王"), Err(ManualCodeError::WrongLength));
     }
 
     #[test]

@@ -7,4 +7,5 @@ pub mod name;
 pub mod phone;
 pub mod reason;
 pub mod rules;
+pub mod signature;
 pub mod token;

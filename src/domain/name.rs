@@ -42,10 +42,7 @@ impl CustomerName {
         if self.0 == arrival.0 {
             return true;
         }
-        let surname = POLITE_SUFFIXES
-            .iter()
-            .find_map(|suffix| self.0.strip_suffix(suffix))
-            .unwrap_or(&self.0);
+        let surname = POLITE_SUFFIXES.iter().find_map(|suffix| self.0.strip_suffix(suffix)).unwrap_or(&self.0);
         let len = surname.chars().count();
         (1..=2).contains(&len) && arrival.0.starts_with(surname)
     }
@@ -68,9 +65,7 @@ mod tests {
     use super::*;
 
     fn matches(reported: &str, arrival: &str) -> bool {
-        CustomerName::parse(reported)
-            .unwrap()
-            .reported_matches(&CustomerName::parse(arrival).unwrap())
+        CustomerName::parse(reported).unwrap().reported_matches(&CustomerName::parse(arrival).unwrap())
     }
 
     #[test]
@@ -94,11 +89,7 @@ mod tests {
             ("王老板", "王小明", false),
         ];
         for (reported, arrival, expect) in table {
-            assert_eq!(
-                matches(reported, arrival),
-                expect,
-                "{reported} vs {arrival}"
-            );
+            assert_eq!(matches(reported, arrival), expect, "{reported} vs {arrival}");
         }
     }
 
@@ -106,9 +97,6 @@ mod tests {
     fn empty_or_blank_name_is_refused() {
         assert_eq!(CustomerName::parse(""), Err(NameError::Empty));
         assert_eq!(CustomerName::parse(" \u{3000} "), Err(NameError::Empty));
-        assert_eq!(
-            CustomerName::parse(&"王".repeat(41)),
-            Err(NameError::TooLong)
-        );
+        assert_eq!(CustomerName::parse(&"王".repeat(41)), Err(NameError::TooLong));
     }
 }

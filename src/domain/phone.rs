@@ -146,8 +146,9 @@ impl CustomerPhone {
     pub fn matches(&self, other: &CustomerPhone) -> bool {
         match (self, other) {
             (CustomerPhone::Full(a), CustomerPhone::Full(b)) => a == b,
-            (CustomerPhone::Full(f), CustomerPhone::Masked(m))
-            | (CustomerPhone::Masked(m), CustomerPhone::Full(f)) => m.matches(f),
+            (CustomerPhone::Full(f), CustomerPhone::Masked(m)) | (CustomerPhone::Masked(m), CustomerPhone::Full(f)) => {
+                m.matches(f)
+            }
             (CustomerPhone::Masked(a), CustomerPhone::Masked(b)) => a == b,
         }
     }
@@ -218,25 +219,15 @@ mod tests {
             "8613812345678",
             "１３８１２３４５６７８",
         ] {
-            assert_eq!(
-                Phone::parse(raw).map(|p| p.as_str().to_owned()),
-                Ok("13812345678".into()),
-                "{raw}"
-            );
+            assert_eq!(Phone::parse(raw).map(|p| p.as_str().to_owned()), Ok("13812345678".into()), "{raw}");
         }
     }
 
     #[test]
     fn refuses_what_is_not_a_mainland_mobile() {
-        for raw in [
-            "12812345678",
-            "1381234567",
-            "138123456789",
-            "23812345678",
-            "1381234567a",
-            "020-12345678",
-            "+85212345678",
-        ] {
+        for raw in
+            ["12812345678", "1381234567", "138123456789", "23812345678", "1381234567a", "020-12345678", "+85212345678"]
+        {
             assert_eq!(Phone::parse(raw), Err(PhoneError::NotMobile), "{raw}");
         }
         assert_eq!(Phone::parse("  "), Err(PhoneError::Empty));
@@ -246,13 +237,7 @@ mod tests {
     fn masked_phone_is_three_digits_four_stars_four_digits() {
         assert!(MaskedPhone::parse("138****5678").is_ok());
         assert!(MaskedPhone::parse("138＊＊＊＊5678").is_ok());
-        for raw in [
-            "138***5678",
-            "138*****678",
-            "13*****5678",
-            "1381***5678",
-            "abc****5678",
-        ] {
+        for raw in ["138***5678", "138*****678", "13*****5678", "1381***5678", "abc****5678"] {
             assert_eq!(MaskedPhone::parse(raw), Err(PhoneError::BadMask), "{raw}");
         }
     }
@@ -277,10 +262,7 @@ mod tests {
 
     #[test]
     fn masked_report_refused_when_project_needs_full_phone() {
-        assert_eq!(
-            CustomerPhone::parse("138****5678", false),
-            Err(PhoneError::MaskNotAllowed)
-        );
+        assert_eq!(CustomerPhone::parse("138****5678", false), Err(PhoneError::MaskNotAllowed));
         assert!(CustomerPhone::parse("13812345678", false).is_ok());
     }
 

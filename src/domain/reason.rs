@@ -70,18 +70,12 @@ impl Reason {
     pub fn message(self, lang: Lang) -> &'static str {
         match (self, lang) {
             (Reason::NotReported, Lang::Zh) => "未报备:到访前没有该客户的报备记录,按自然到访处理。",
-            (Reason::NotReported, Lang::En) => {
-                "Not reported: there is no report of this customer before the visit."
-            }
-            (Reason::ReportBeforeStart, Lang::Zh) => {
-                "报备时间早于本项目开放报备的时间,提前报备无效。"
-            }
+            (Reason::NotReported, Lang::En) => "Not reported: there is no report of this customer before the visit.",
+            (Reason::ReportBeforeStart, Lang::Zh) => "报备时间早于本项目开放报备的时间,提前报备无效。",
             (Reason::ReportBeforeStart, Lang::En) => {
                 "The report was filed before this project opened for reports; early reports are void."
             }
-            (Reason::ReportTooLate, Lang::Zh) => {
-                "报备过晚:报备时间距到访时间不足规定的提前量(如 30 分钟)。"
-            }
+            (Reason::ReportTooLate, Lang::Zh) => "报备过晚:报备时间距到访时间不足规定的提前量(如 30 分钟)。",
             (Reason::ReportTooLate, Lang::En) => {
                 "Reported too late: the report must be filed the required time (e.g. 30 minutes) before the customer arrives."
             }
@@ -90,17 +84,13 @@ impl Reason {
                 "The report has expired: the customer did not arrive while it was valid."
             }
             (Reason::IdentityMismatch, Lang::Zh) => "到访客户的姓名或电话与报备信息不一致。",
-            (Reason::IdentityMismatch, Lang::En) => {
-                "The visitor's name or phone does not match the report."
-            }
+            (Reason::IdentityMismatch, Lang::En) => "The visitor's name or phone does not match the report.",
             (Reason::VisitedBefore, Lang::Zh) => "该客户在规定天数内已有到访记录(老客户)。",
             (Reason::VisitedBefore, Lang::En) => {
                 "The developer's records show a visit of this customer within the history window."
             }
             (Reason::ReportedByOtherFirst, Lang::Zh) => "该客户已被其他渠道先行有效报备。",
-            (Reason::ReportedByOtherFirst, Lang::En) => {
-                "Another agency filed a valid report of this customer first."
-            }
+            (Reason::ReportedByOtherFirst, Lang::En) => "Another agency filed a valid report of this customer first.",
             (Reason::RepeatLimit, Lang::Zh) => "本渠道本月对该客户的重复报备超过上限。",
             (Reason::RepeatLimit, Lang::En) => {
                 "Your agency has reported this customer more often this month than the limit allows."
@@ -108,12 +98,8 @@ impl Reason {
             (Reason::AgentAbsent, Lang::Zh) => "经纪人未陪同客户到访。",
             (Reason::AgentAbsent, Lang::En) => "The agent did not come with the customer.",
             (Reason::CustomerDeniesAgent, Lang::Zh) => "客户表示不是由该经纪人带来。",
-            (Reason::CustomerDeniesAgent, Lang::En) => {
-                "The customer says this agent did not bring them."
-            }
-            (Reason::SignaturesMissing, Lang::Zh) => {
-                "带看确认单缺少签字:须客户、经纪人、置业顾问三方签字。"
-            }
+            (Reason::CustomerDeniesAgent, Lang::En) => "The customer says this agent did not bring them.",
+            (Reason::SignaturesMissing, Lang::Zh) => "带看确认单缺少签字:须客户、经纪人、置业顾问三方签字。",
             (Reason::SignaturesMissing, Lang::En) => {
                 "Signatures missing: the customer, the agent and the sales consultant must all sign."
             }
@@ -144,10 +130,7 @@ mod tests {
     #[test]
     fn serde_uses_the_contract_codes() {
         for r in Reason::ALL {
-            assert_eq!(
-                serde_json::to_string(&r).unwrap(),
-                format!("\"{}\"", r.code())
-            );
+            assert_eq!(serde_json::to_string(&r).unwrap(), format!("\"{}\"", r.code()));
             assert_eq!(Reason::from_code(r.code()), Some(r));
         }
     }
@@ -157,10 +140,7 @@ mod tests {
         for r in Reason::ALL {
             let zh = r.message(Lang::Zh);
             let en = r.message(Lang::En);
-            assert!(
-                zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
-                "{r}"
-            );
+            assert!(zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{r}");
             assert!(en.is_ascii() && en.len() > 20, "{r}");
         }
     }

@@ -66,14 +66,8 @@ impl Default for Rules {
             agent_must_accompany: true,
             allow_masked_phone: true,
             desk_hours: DeskHours {
-                mon_thu: OpenHours {
-                    open: hm(9, 0),
-                    close: hm(18, 0),
-                },
-                fri_sun: OpenHours {
-                    open: hm(9, 0),
-                    close: hm(19, 0),
-                },
+                mon_thu: OpenHours { open: hm(9, 0), close: hm(18, 0) },
+                fri_sun: OpenHours { open: hm(9, 0), close: hm(19, 0) },
             },
             holidays: BTreeSet::new(),
         }
@@ -103,18 +97,10 @@ impl Rules {
     /// project's time zone (shown to agents as 有效至).
     pub fn report_valid_until(&self, filed: DateTime<FixedOffset>) -> DateTime<Tz> {
         match self.report_validity {
-            ReportValidity::Days(n) => {
-                (filed + Duration::days(i64::from(n))).with_timezone(&self.timezone)
-            }
+            ReportValidity::Days(n) => (filed + Duration::days(i64::from(n))).with_timezone(&self.timezone),
             ReportValidity::SameDay => {
-                let end = self
-                    .local_date(filed)
-                    .and_hms_opt(23, 59, 59)
-                    .unwrap_or_default();
-                self.timezone
-                    .from_local_datetime(&end)
-                    .latest()
-                    .unwrap_or_else(|| filed.with_timezone(&self.timezone))
+                let end = self.local_date(filed).and_hms_opt(23, 59, 59).unwrap_or_default();
+                self.timezone.from_local_datetime(&end).latest().unwrap_or_else(|| filed.with_timezone(&self.timezone))
             }
         }
     }
@@ -134,9 +120,7 @@ impl Rules {
             self.desk_hours.fri_sun
         } else {
             match date.weekday() {
-                Weekday::Mon | Weekday::Tue | Weekday::Wed | Weekday::Thu => {
-                    self.desk_hours.mon_thu
-                }
+                Weekday::Mon | Weekday::Tue | Weekday::Wed | Weekday::Thu => self.desk_hours.mon_thu,
                 Weekday::Fri | Weekday::Sat | Weekday::Sun => self.desk_hours.fri_sun,
             }
         };

@@ -67,9 +67,7 @@ pub enum TokenError {
     UnknownKey,
     #[error("二维码签名密钥已停用 / the code was signed with a retired key")]
     RetiredKey,
-    #[error(
-        "二维码签名校验失败,可能被伪造或篡改 / the signature does not verify: forged or altered"
-    )]
+    #[error("二维码签名校验失败,可能被伪造或篡改 / the signature does not verify: forged or altered")]
     BadSignature,
 }
 
@@ -104,10 +102,7 @@ pub struct KeyMaterial<'a> {
 }
 
 impl KeyRing {
-    pub fn new<'a>(
-        signing: KeyId,
-        keys: impl IntoIterator<Item = KeyMaterial<'a>>,
-    ) -> Result<KeyRing, KeyRingError> {
+    pub fn new<'a>(signing: KeyId, keys: impl IntoIterator<Item = KeyMaterial<'a>>) -> Result<KeyRing, KeyRingError> {
         let mut ring = Vec::new();
         for k in keys {
             if k.secret.len() < 32 {
@@ -116,21 +111,13 @@ impl KeyRing {
             if ring.iter().any(|r: &RingKey| r.id == k.id) {
                 return Err(KeyRingError::DuplicateKey(k.id));
             }
-            let mac =
-                HmacSha256::new_from_slice(k.secret).map_err(|_| KeyRingError::ShortKey(k.id))?;
-            ring.push(RingKey {
-                id: k.id,
-                retired: k.retired,
-                mac,
-            });
+            let mac = HmacSha256::new_from_slice(k.secret).map_err(|_| KeyRingError::ShortKey(k.id))?;
+            ring.push(RingKey { id: k.id, retired: k.retired, mac });
         }
         if !ring.iter().any(|r| r.id == signing && !r.retired) {
             return Err(KeyRingError::NoSigningKey(signing));
         }
-        Ok(KeyRing {
-            signing,
-            keys: ring,
-        })
+        Ok(KeyRing { signing, keys: ring })
     }
 
     pub fn signing_key(&self) -> KeyId {
@@ -184,20 +171,14 @@ impl KeyRing {
         let mut mac = key.mac.clone();
         mac.update(TOKEN_VERSION_PREFIX.as_bytes());
         mac.update(&raw[..BODY_LEN]);
-        mac.verify_truncated_left(&raw[BODY_LEN..])
-            .map_err(|_| TokenError::BadSignature)?;
+        mac.verify_truncated_left(&raw[BODY_LEN..]).map_err(|_| TokenError::BadSignature)?;
 
         let mut id = [0u8; 8];
         id.copy_from_slice(&raw[..8]);
         let mut secs = [0u8; 8];
         secs[3..].copy_from_slice(&raw[8..13]);
-        let issued_at = DateTime::from_timestamp(u64::from_be_bytes(secs) as i64, 0)
-            .ok_or(TokenError::BadSignature)?;
-        Ok(TokenClaims {
-            report_id: ReportId(u64::from_be_bytes(id) as i64),
-            issued_at,
-            key_id,
-        })
+        let issued_at = DateTime::from_timestamp(u64::from_be_bytes(secs) as i64, 0).ok_or(TokenError::BadSignature)?;
+        Ok(TokenClaims { report_id: ReportId(u64::from_be_bytes(id) as i64), issued_at, key_id })
     }
 }
 
@@ -216,30 +197,16 @@ mod tests {
         KeyRing::new(
             KeyId(2),
             [
-                KeyMaterial {
-                    id: KeyId(1),
-                    secret: &[1u8; 32],
-                    retired: false,
-                },
-                KeyMaterial {
-                    id: KeyId(2),
-                    secret: &[2u8; 32],
-                    retired: false,
-                },
-                KeyMaterial {
-                    id: KeyId(3),
-                    secret: &[3u8; 32],
-                    retired: true,
-                },
+                KeyMaterial { id: KeyId(1), secret: &[1u8; 32], retired: false },
+                KeyMaterial { id: KeyId(2), secret: &[2u8; 32], retired: false },
+                KeyMaterial { id: KeyId(3), secret: &[3u8; 32], retired: true },
             ],
         )
         .unwrap()
     }
 
     fn now() -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2026-11-20T10:00:00+08:00")
-            .unwrap()
-            .to_utc()
+        DateTime::parse_from_rfc3339("2026-11-20T10:00:00+08:00").unwrap().to_utc()
     }
 
     #[test]
@@ -250,68 +217,29 @@ mod tests {
         let qr_alnum = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
         assert!(t.chars().all(|c| qr_alnum.contains(c)), "{t}");
         let c = ring().verify(&t).unwrap();
-        assert_eq!(
-            c,
-            TokenClaims {
-                report_id: ReportId(42),
-                issued_at: now(),
-                key_id: KeyId(2)
-            }
-        );
+        assert_eq!(c, TokenClaims { report_id: ReportId(42), issued_at: now(), key_id: KeyId(2) });
     }
 
     #[test]
     fn older_key_still_verifies_after_rotation_retired_does_not() {
-        let old = KeyRing::new(
-            KeyId(1),
-            [KeyMaterial {
-                id: KeyId(1),
-                secret: &[1u8; 32],
-                retired: false,
-            }],
-        )
-        .unwrap();
+        let old = KeyRing::new(KeyId(1), [KeyMaterial { id: KeyId(1), secret: &[1u8; 32], retired: false }]).unwrap();
         let t = old.sign(ReportId(7), now());
         assert_eq!(ring().verify(&t).unwrap().key_id, KeyId(1));
-        let by_retired = KeyRing::new(
-            KeyId(3),
-            [KeyMaterial {
-                id: KeyId(3),
-                secret: &[3u8; 32],
-                retired: false,
-            }],
-        )
-        .unwrap()
-        .sign(ReportId(7), now());
+        let by_retired = KeyRing::new(KeyId(3), [KeyMaterial { id: KeyId(3), secret: &[3u8; 32], retired: false }])
+            .unwrap()
+            .sign(ReportId(7), now());
         assert_eq!(ring().verify(&by_retired), Err(TokenError::RetiredKey));
-        let unknown = KeyRing::new(
-            KeyId(9),
-            [KeyMaterial {
-                id: KeyId(9),
-                secret: &[9u8; 32],
-                retired: false,
-            }],
-        )
-        .unwrap()
-        .sign(ReportId(7), now());
+        let unknown = KeyRing::new(KeyId(9), [KeyMaterial { id: KeyId(9), secret: &[9u8; 32], retired: false }])
+            .unwrap()
+            .sign(ReportId(7), now());
         assert_eq!(ring().verify(&unknown), Err(TokenError::UnknownKey));
     }
 
     #[test]
     fn same_key_id_with_other_secret_is_a_forgery() {
-        let forger = KeyRing::new(
-            KeyId(2),
-            [KeyMaterial {
-                id: KeyId(2),
-                secret: &[7u8; 32],
-                retired: false,
-            }],
-        )
-        .unwrap();
-        assert_eq!(
-            ring().verify(&forger.sign(ReportId(42), now())),
-            Err(TokenError::BadSignature)
-        );
+        let forger =
+            KeyRing::new(KeyId(2), [KeyMaterial { id: KeyId(2), secret: &[7u8; 32], retired: false }]).unwrap();
+        assert_eq!(ring().verify(&forger.sign(ReportId(42), now())), Err(TokenError::BadSignature));
     }
 
     #[test]
@@ -319,64 +247,27 @@ mod tests {
         let t = ring().sign(ReportId(42), now());
         assert_eq!(ring().verify(""), Err(TokenError::NotAToken));
         assert_eq!(ring().verify("hello"), Err(TokenError::NotAToken));
-        assert_eq!(
-            ring().verify(&t.replacen("PK1", "PK2", 1)),
-            Err(TokenError::WrongVersion)
-        );
-        assert_eq!(
-            ring().verify(&t[..t.len() - 1]),
-            Err(TokenError::WrongLength)
-        );
-        assert_eq!(
-            ring().verify(&format!("{t}=")),
-            Err(TokenError::WrongLength)
-        );
-        assert_eq!(
-            ring().verify(&format!("{t}\n")),
-            Err(TokenError::WrongLength)
-        );
-        assert_eq!(
-            ring().verify(&format!("PK1{}", t[3..].to_lowercase())),
-            Err(TokenError::BadCharacters)
-        );
+        assert_eq!(ring().verify(&t.replacen("PK1", "PK2", 1)), Err(TokenError::WrongVersion));
+        assert_eq!(ring().verify(&t[..t.len() - 1]), Err(TokenError::WrongLength));
+        assert_eq!(ring().verify(&format!("{t}=")), Err(TokenError::WrongLength));
+        assert_eq!(ring().verify(&format!("{t}\n")), Err(TokenError::WrongLength));
+        assert_eq!(ring().verify(&format!("PK1{}", t[3..].to_lowercase())), Err(TokenError::BadCharacters));
         assert_eq!(ring().verify(&t.to_lowercase()), Err(TokenError::NotAToken));
     }
 
     #[test]
     fn ring_refuses_short_duplicate_and_missing_signing_keys() {
-        let short = KeyRing::new(
-            KeyId(1),
-            [KeyMaterial {
-                id: KeyId(1),
-                secret: &[1u8; 16],
-                retired: false,
-            }],
-        );
+        let short = KeyRing::new(KeyId(1), [KeyMaterial { id: KeyId(1), secret: &[1u8; 16], retired: false }]);
         assert!(matches!(short, Err(KeyRingError::ShortKey(_))));
         let dup = KeyRing::new(
             KeyId(1),
             [
-                KeyMaterial {
-                    id: KeyId(1),
-                    secret: &[1u8; 32],
-                    retired: false,
-                },
-                KeyMaterial {
-                    id: KeyId(1),
-                    secret: &[2u8; 32],
-                    retired: false,
-                },
+                KeyMaterial { id: KeyId(1), secret: &[1u8; 32], retired: false },
+                KeyMaterial { id: KeyId(1), secret: &[2u8; 32], retired: false },
             ],
         );
         assert!(matches!(dup, Err(KeyRingError::DuplicateKey(_))));
-        let retired_signer = KeyRing::new(
-            KeyId(1),
-            [KeyMaterial {
-                id: KeyId(1),
-                secret: &[1u8; 32],
-                retired: true,
-            }],
-        );
+        let retired_signer = KeyRing::new(KeyId(1), [KeyMaterial { id: KeyId(1), secret: &[1u8; 32], retired: true }]);
         assert!(matches!(retired_signer, Err(KeyRingError::NoSigningKey(_))));
     }
 }

@@ -1,0 +1,234 @@
+//! `panke verify`, `backup`, `import-history`, `amend` and the hidden
+//! `soak-checkins` used by the crash test.
+
+use super::fail;
+use crate::app::Context;
+use crate::domain::judge::Signer;
+use crate::domain::name::CustomerName;
+use crate::domain::phone::{CustomerPhone, Phone};
+use crate::domain::signature::{statement, validate_png};
+use crate::store::checkin::{CheckInRequest, DeskAnswers};
+use crate::store::history::{HistoryImport, ImportError};
+use crate::store::ledger::SignatureInput;
+use crate::store::reports::NewReport;
+use chrono::Utc;
+use indicatif::{ProgressBar, ProgressStyle};
+use rand::RngCore;
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+fn context(config: &Path) -> Result<Context, ExitCode> {
+    Context::load(config, Utc::now()).map_err(|e| fail(1, e))
+}
+
+pub fn verify(config: &Path) -> ExitCode {
+    let ctx = match context(config) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let store = match ctx.open_store_plain() {
+        Ok(s) => s,
+        Err(e) => return fail(1, e),
+    };
+    match store.verify_ledger() {
+        Ok(Ok(n)) => {
+            println!("ledger verified: {n} records, chain and seals intact");
+            ExitCode::SUCCESS
+        }
+        Ok(Err(fault)) => fail(3, format_args!("ledger NOT verified: {fault}")),
+        Err(e) => fail(1, e),
+    }
+}
+
+fn progress_bar(len: u64, what: &str) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len);
+    if let Ok(style) = ProgressStyle::with_template(&format!("{what} [{{bar:40}}] {{pos}}/{{len}}")) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+pub fn backup(config: &Path, file: &Path) -> ExitCode {
+    let ctx = match context(config) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let store = match ctx.open_store_plain() {
+        Ok(s) => s,
+        Err(e) => return fail(1, e),
+    };
+    let bar = progress_bar(0, "backup");
+    let result = store.backup_to(file, |done, total| {
+        bar.set_length(total.max(0) as u64);
+        bar.set_position(done.max(0) as u64);
+    });
+    bar.finish_and_clear();
+    match result {
+        Ok(records) => {
+            let _ = store.audit(Utc::now(), "cli", "backup", None, &file.display().to_string());
+            println!("backup written to {} ({records} ledger records)", file.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(1, e),
+    }
+}
+
+pub fn import_history(config: &Path, project: &str, file: &Path) -> ExitCode {
+    let ctx = match context(config) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let Some(project_config) = ctx.deployment.project(project) else {
+        return fail(2, format_args!("no project `{project}` in {}/projects", config.display()));
+    };
+    let text = match std::fs::File::open(file) {
+        Ok(f) => f,
+        Err(e) => return fail(2, format_args!("{}: {e}", file.display())),
+    };
+    let now = Utc::now();
+    let mut store = match ctx.open_store(now) {
+        Ok(s) => s,
+        Err(e) => return fail(1, e),
+    };
+    let bar = progress_bar(0, "import");
+    let source = format!("import:{}", file.file_name().and_then(|n| n.to_str()).unwrap_or("csv"));
+    let job =
+        HistoryImport { project_id: project, tz: project_config.rules.timezone, default_source: &source, actor: "cli" };
+    let result = store.import_history(&job, text, now, |n| bar.set_position(n));
+    bar.finish_and_clear();
+    match result {
+        Ok(s) => {
+            println!("{} lines: {} added, {} already present", s.lines, s.added, s.already_present);
+            ExitCode::SUCCESS
+        }
+        Err(ImportError::BadLines(lines)) => {
+            for l in &lines {
+                let _ = writeln!(std::io::stderr(), "{}:{}: {}", file.display(), l.line, l.message);
+            }
+            fail(2, format_args!("{} bad line(s); nothing was imported", lines.len()))
+        }
+        Err(e) => fail(2, format_args!("{}: {e}", file.display())),
+    }
+}
+
+pub fn amend(config: &Path, record: i64, by: &str, reason: &str, changes: &str) -> ExitCode {
+    let changes: serde_json::Value = match serde_json::from_str(changes) {
+        Ok(v @ serde_json::Value::Object(_)) => v,
+        _ => return fail(2, "--changes must be a JSON object"),
+    };
+    let ctx = match context(config) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let mut store = match ctx.open_store(Utc::now()) {
+        Ok(s) => s,
+        Err(e) => return fail(1, e),
+    };
+    match store.amend(record, &format!("cli:{by}"), reason, changes, Utc::now()) {
+        Ok(row) => {
+            println!("record {} appended, amending record {record}", row.seq);
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(2, e),
+    }
+}
+
+/// Files a report and checks it in, again and again, printing
+/// `committed <record>` only after each durable commit.
+pub fn soak_checkins(config: &Path, project: &str, count: u64) -> ExitCode {
+    let ctx = match context(config) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let Some(project_config) = ctx.deployment.project(project) else {
+        return fail(2, format_args!("no project `{project}`"));
+    };
+    let mut store = match ctx.open_store(Utc::now()) {
+        Ok(s) => s,
+        Err(e) => return fail(1, e),
+    };
+    let setup = || -> Result<i64, crate::store::StoreError> {
+        let agency = match store.agency_by_name("soak")? {
+            Some(id) => id,
+            None => store.create_agency("soak", None, Utc::now())?,
+        };
+        let phone = Phone::parse("13000000000").map_err(|e| crate::store::StoreError::Invalid(e.to_string()))?;
+        match store.agent_by_phone(&phone)? {
+            Some(a) => Ok(a.id),
+            None => Ok(store.create_agent(agency, "soak", &phone, Utc::now())?.0),
+        }
+    };
+    let agent_id = match setup() {
+        Ok(id) => id,
+        Err(e) => return fail(1, e),
+    };
+    let png = match validate_png(crate::demo::signature_png(1)) {
+        Ok(p) => p,
+        Err(e) => return fail(1, e),
+    };
+    let mut rng = rand::rngs::OsRng;
+    let mut stdout = std::io::stdout();
+    for i in 0..count {
+        let phone_text = format!("139{:08}", rng.next_u32() % 100_000_000);
+        let (Ok(phone), Ok(name)) = (Phone::parse(&phone_text), CustomerName::parse("王小明")) else {
+            return fail(1, "bad generated customer");
+        };
+        let now = Utc::now();
+        let report = store.file_report(
+            NewReport {
+                project_id: project,
+                agent_id,
+                customer_name: name.clone(),
+                customer_phone: CustomerPhone::Full(phone),
+                expected_arrival: None,
+                party_size: None,
+                note: None,
+                idempotency_key: Some(format!("soak-{}-{i}", rng.next_u64())),
+                demo: true,
+            },
+            ctx.key_ring.signing_key(),
+            now.with_timezone(&project_config.rules.timezone).fixed_offset(),
+            || rng.next_u64(),
+        );
+        let report = match report {
+            Ok(r) => r,
+            Err(e) => return fail(1, e),
+        };
+        let signatures = Signer::ALL
+            .into_iter()
+            .map(|signer| SignatureInput {
+                signer,
+                png: png.clone(),
+                strokes_json: crate::demo::signature_strokes(1),
+                statement: statement(signer, &report.agency_name, &report.agent_name, project),
+            })
+            .collect();
+        let req = CheckInRequest {
+            project_id: project,
+            report_id: Some(report.id),
+            customer_name: name,
+            customer_phone: phone,
+            agent_present: true,
+            customer_confirms_agent: true,
+            answers: DeskAnswers::default(),
+            desk_clerk_id: None,
+            sales_id: None,
+            kiosk_id: None,
+            signatures,
+            demo: true,
+        };
+        match store.record_checkin(req, &project_config.rules, now) {
+            Ok(outcome) => {
+                if writeln!(stdout, "committed {}", outcome.row.seq).and_then(|()| stdout.flush()).is_err() {
+                    return ExitCode::SUCCESS;
+                }
+            }
+            Err(e) => return fail(1, e),
+        }
+    }
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,196 @@
+//! `kiosk-config/panke.toml` (where the database, secrets and listener
+//! are) and `kiosk-config/projects/<project-id>.toml` (one per project:
+//! its name and its rules on top of `rules.toml`).
+
+use super::rules::{RulesError, RulesPatch};
+use crate::domain::rules::Rules;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: cannot read: {cause}")]
+    Read { path: PathBuf, cause: std::io::Error },
+    #[error("{path}: {message}")]
+    Syntax { path: PathBuf, message: String },
+    #[error(transparent)]
+    Rules(#[from] RulesError),
+    #[error("{path}: the file name must be a project id: lower-case letters and digits, 1 to 40 (e.g. tianhe01.toml)")]
+    BadProjectId { path: PathBuf },
+    #[error("{dir}: no project is configured; add a file such as projects/demo.toml")]
+    NoProjects { dir: PathBuf },
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Address and port to listen on.
+    pub listen: String,
+    /// The address people's browsers use (for QR links and invitations).
+    pub public_url: String,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig { listen: "127.0.0.1:8080".into(), public_url: "http://127.0.0.1:8080".into() }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageConfig {
+    pub database: PathBuf,
+    pub secrets: PathBuf,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        StorageConfig { database: "data/panke.db".into(), secrets: "data/secrets.json".into() }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeploymentFile {
+    pub server: ServerConfig,
+    pub storage: StorageConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProjectFile {
+    project: ProjectSection,
+    #[serde(default)]
+    rules: RulesPatch,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProjectSection {
+    name: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ProjectConfig {
+    pub id: String,
+    pub name: String,
+    pub rules: Rules,
+    /// SHA-256 of the effective rules, to notice (and audit) changes.
+    pub rules_sha256: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Deployment {
+    pub dir: PathBuf,
+    pub server: ServerConfig,
+    pub storage: StorageConfig,
+    pub projects: Vec<ProjectConfig>,
+}
+
+fn read(path: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path).map_err(|cause| ConfigError::Read { path: path.to_owned(), cause })
+}
+
+pub fn valid_project_id(id: &str) -> bool {
+    (1..=40).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+}
+
+impl Deployment {
+    /// Loads everything under `dir`; any bad file stops the start with a
+    /// message naming it.
+    pub fn load(dir: &Path) -> Result<Deployment, ConfigError> {
+        let main_path = dir.join("panke.toml");
+        let file: DeploymentFile = if main_path.exists() {
+            toml::from_str(&read(&main_path)?).map_err(|e| ConfigError::Syntax {
+                path: main_path.clone(),
+                message: e.to_string().trim_end().replace('\n', " | "),
+            })?
+        } else {
+            DeploymentFile::default()
+        };
+        let base = RulesPatch::from_file(&dir.join("rules.toml"))?;
+        let projects_dir = dir.join("projects");
+        let mut paths: Vec<PathBuf> = match std::fs::read_dir(&projects_dir) {
+            Ok(entries) => entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        paths.sort();
+        let mut projects = Vec::new();
+        for path in paths {
+            let id = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_owned();
+            if !valid_project_id(&id) {
+                return Err(ConfigError::BadProjectId { path });
+            }
+            let source = path.display().to_string();
+            let parsed: ProjectFile = toml::from_str(&read(&path)?).map_err(|e| ConfigError::Syntax {
+                path: path.clone(),
+                message: e.to_string().trim_end().replace('\n', " | "),
+            })?;
+            let effective = base.overlay(&parsed.rules);
+            let rules = effective.resolve(&source)?;
+            let snapshot = serde_json::to_string(&RulesPatch::from_rules(&rules)).unwrap_or_default();
+            projects.push(ProjectConfig {
+                id,
+                name: parsed.project.name.trim().to_owned(),
+                rules,
+                rules_sha256: crate::domain::signature::sha256_hex(snapshot.as_bytes()),
+            });
+        }
+        Ok(Deployment { dir: dir.to_owned(), server: file.server, storage: file.storage, projects })
+    }
+
+    pub fn project(&self, id: &str) -> Option<&ProjectConfig> {
+        self.projects.iter().find(|p| p.id == id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, text: &str) {
+        let p = dir.join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
+    #[test]
+    fn a_project_file_overrides_the_shared_rules() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "rules.toml", "min_gap_minutes = 30\nmax_reports_per_month = 5\n");
+        write(
+            dir.path(),
+            "projects/tianhe.toml",
+            "[project]\nname = \"天河·云境\"\n[rules]\nmax_reports_per_month = 3\n",
+        );
+        let d = Deployment::load(dir.path()).unwrap();
+        let p = d.project("tianhe").unwrap();
+        assert_eq!(p.name, "天河·云境");
+        assert_eq!(p.rules.max_reports_per_month, 3);
+        assert_eq!(p.rules.min_gap, chrono::Duration::minutes(30));
+    }
+
+    #[test]
+    fn bad_project_files_are_refused_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "rules.toml", "");
+        write(dir.path(), "projects/x.toml", "[project]\nname = \"X\"\n[rules]\nreport_validity = \"7x\"\n");
+        let e = Deployment::load(dir.path()).unwrap_err().to_string();
+        assert!(e.contains("projects/x.toml") && e.contains("report_validity"), "{e}");
+        write(dir.path(), "projects/x.toml", "[project]\nname = \"X\"\ncolour = \"red\"\n");
+        let e = Deployment::load(dir.path()).unwrap_err().to_string();
+        assert!(e.contains("projects/x.toml") && e.contains("colour"), "{e}");
+        std::fs::remove_file(dir.path().join("projects/x.toml")).unwrap();
+        write(dir.path(), "projects/Bad-Name.toml", "[project]\nname = \"X\"\n");
+        assert!(matches!(Deployment::load(dir.path()), Err(ConfigError::BadProjectId { .. })));
+    }
+
+    #[test]
+    fn the_shipped_configuration_loads() {
+        let d = Deployment::load(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/kiosk-config"))).unwrap();
+        assert!(!d.projects.is_empty());
+    }
+}

@@ -1,0 +1,155 @@
+//! A signature drawn on the kiosk: the PNG is only accepted after decoding
+//! it, within size limits, and with enough ink to be more than a tap.
+
+use super::judge::Signer;
+use sha2::{Digest, Sha256};
+
+pub const MAX_PNG_BYTES: usize = 512 * 1024;
+pub const MIN_SIDE: u32 = 100;
+pub const MAX_SIDE: u32 = 4096;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SignatureError {
+    #[error("签名图片过大(最大 512 KB)/ the signature image is larger than 512 KB")]
+    TooLarge,
+    #[error("签名不是有效的 PNG 图片 / the signature is not a valid PNG image")]
+    NotPng,
+    #[error("签名图片尺寸不符(100–4096 像素)/ the signature image must be 100 to 4096 pixels a side")]
+    BadDimensions,
+    #[error("签名为空或过于简单,请重新签名 / the signature is empty or too small; please sign again")]
+    Blank,
+}
+
+/// A PNG that decoded and passed the checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidPng {
+    pub bytes: Vec<u8>,
+    pub width: u32,
+    pub height: u32,
+    pub sha256_hex: String,
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    data_encoding::HEXLOWER.encode(&Sha256::digest(bytes))
+}
+
+/// Decodes and checks a signature PNG. Ink is any pixel that is visible
+/// (alpha) and dark; a real signature has some of it spread across the pad.
+pub fn validate_png(bytes: Vec<u8>) -> Result<ValidPng, SignatureError> {
+    if bytes.len() > MAX_PNG_BYTES {
+        return Err(SignatureError::TooLarge);
+    }
+    if !bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        return Err(SignatureError::NotPng);
+    }
+    let mut reader = image::ImageReader::with_format(std::io::Cursor::new(&bytes), image::ImageFormat::Png);
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(64 * 1024 * 1024);
+    reader.limits(limits);
+    let img = reader.decode().map_err(|e| match e {
+        image::ImageError::Limits(_) => SignatureError::BadDimensions,
+        _ => SignatureError::NotPng,
+    })?;
+    let (width, height) = (img.width(), img.height());
+    if !(MIN_SIDE..=MAX_SIDE).contains(&width) || !(MIN_SIDE..=MAX_SIDE).contains(&height) {
+        return Err(SignatureError::BadDimensions);
+    }
+    let rgba = img.to_rgba8();
+    let (mut ink, mut min_x, mut max_x, mut min_y, mut max_y) = (0u64, u32::MAX, 0u32, u32::MAX, 0u32);
+    for (x, y, p) in rgba.enumerate_pixels() {
+        let [r, g, b, a] = p.0;
+        let luminance = (u32::from(r) * 299 + u32::from(g) * 587 + u32::from(b) * 114) / 1000;
+        if a > 64 && luminance < 160 {
+            ink += 1;
+            min_x = min_x.min(x);
+            max_x = max_x.max(x);
+            min_y = min_y.min(y);
+            max_y = max_y.max(y);
+        }
+    }
+    let area = u64::from(width) * u64::from(height);
+    let spread_x = max_x.saturating_sub(min_x);
+    let spread_y = max_y.saturating_sub(min_y);
+    if ink * 1000 < area || spread_x < width / 8 || spread_y < height / 20 {
+        return Err(SignatureError::Blank);
+    }
+    let sha256_hex = sha256_hex(&bytes);
+    Ok(ValidPng { bytes, width, height, sha256_hex })
+}
+
+/// What each party signs; the text is versioned, and its SHA-256 is kept
+/// with the signature, so a later change of wording cannot be passed off
+/// as what was signed.
+pub fn statement(signer: Signer, agency: &str, agent: &str, project: &str) -> String {
+    match signer {
+        Signer::Customer => {
+            format!("本人确认由 {agency} {agent} 带看 {project},以上到访信息属实。(声明版本 v1)")
+        }
+        Signer::Agent => format!("本人 {agent}({agency})确认亲自陪同客户到访 {project},所报信息属实。(声明版本 v1)"),
+        Signer::Sales => {
+            format!("本人作为 {project} 现场置业顾问,确认接待该客户并见证以上签字。(声明版本 v1)")
+        }
+    }
+}
+
+#[cfg(test)]
+pub mod tests {
+    use super::*;
+    use image::{ImageBuffer, Rgba};
+
+    /// A PNG with a diagonal zig-zag "signature" drawn in it.
+    pub fn signature_png(width: u32, height: u32) -> Vec<u8> {
+        let mut img = ImageBuffer::from_pixel(width, height, Rgba([255u8, 255, 255, 0]));
+        for x in width / 10..width * 9 / 10 {
+            let phase = (x % 40) as f32 / 40.0;
+            let y = (height as f32 * (0.3 + 0.4 * phase)) as u32;
+            for dy in 0..3 {
+                img.put_pixel(x, (y + dy).min(height - 1), Rgba([0, 0, 0, 255]));
+            }
+        }
+        let mut out = Vec::new();
+        img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png).unwrap();
+        out
+    }
+
+    fn blank_png(width: u32, height: u32) -> Vec<u8> {
+        let img = ImageBuffer::from_pixel(width, height, Rgba([255u8, 255, 255, 255]));
+        let mut out = Vec::new();
+        img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png).unwrap();
+        out
+    }
+
+    #[test]
+    fn a_drawn_signature_is_accepted_with_its_hash() {
+        let png = signature_png(600, 240);
+        let v = validate_png(png.clone()).unwrap();
+        assert_eq!((v.width, v.height), (600, 240));
+        assert_eq!(v.sha256_hex, sha256_hex(&png));
+    }
+
+    #[test]
+    fn empty_tiny_oversized_and_non_png_signatures_are_refused() {
+        assert_eq!(validate_png(blank_png(600, 240)), Err(SignatureError::Blank));
+        assert_eq!(validate_png(signature_png(60, 40)), Err(SignatureError::BadDimensions));
+        assert_eq!(validate_png(b"GIF89a....".to_vec()), Err(SignatureError::NotPng));
+        let mut truncated = signature_png(600, 240);
+        truncated.truncate(truncated.len() / 2);
+        assert_eq!(validate_png(truncated), Err(SignatureError::NotPng));
+        assert_eq!(validate_png(vec![0u8; MAX_PNG_BYTES + 1]), Err(SignatureError::TooLarge));
+    }
+
+    #[test]
+    fn a_dot_is_not_a_signature() {
+        let mut img = ImageBuffer::from_pixel(600, 240, Rgba([255u8, 255, 255, 0]));
+        for x in 300..306 {
+            for y in 100..106 {
+                img.put_pixel(x, y, Rgba([0, 0, 0, 255]));
+            }
+        }
+        let mut out = Vec::new();
+        img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png).unwrap();
+        assert_eq!(validate_png(out), Err(SignatureError::Blank));
+    }
+}

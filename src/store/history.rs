@@ -1,0 +1,215 @@
+//! 来访登记: the developer's own visit records. Imported from CSV (all or
+//! nothing, idempotent) and written by the kiosk for every recorded visit.
+
+use super::{Store, StoreResult};
+use crate::domain::judge::HistoryVisit;
+use crate::domain::phone::{CustomerPhone, Phone};
+use crate::domain::signature::sha256_hex;
+use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use rusqlite::{Connection, params};
+
+/// One bad line of an import, numbered as a spreadsheet shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineError {
+    pub line: u64,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImportSummary {
+    pub lines: u64,
+    pub added: u64,
+    pub already_present: u64,
+}
+
+/// Where the lines go and who imports them.
+#[derive(Debug, Clone, Copy)]
+pub struct HistoryImport<'a> {
+    pub project_id: &'a str,
+    /// Times without an offset are local to this zone.
+    pub tz: Tz,
+    /// For lines without a source column.
+    pub default_source: &'a str,
+    pub actor: &'a str,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("{} bad line(s); nothing was imported", .0.len())]
+    BadLines(Vec<LineError>),
+    #[error("the file is not readable CSV: {0}")]
+    Csv(String),
+    #[error(transparent)]
+    Store(#[from] super::StoreError),
+}
+
+struct Visit {
+    at: DateTime<FixedOffset>,
+    name: Option<String>,
+    phone: CustomerPhone,
+    source: String,
+}
+
+/// Local times without an offset are read in the project's time zone.
+fn parse_time(s: &str, tz: Tz) -> Option<DateTime<FixedOffset>> {
+    let s = s.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(t);
+    }
+    ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
+        .and_then(|naive| tz.from_local_datetime(&naive).earliest())
+        .map(|t| t.fixed_offset())
+}
+
+fn column(headers: &csv::StringRecord, names: &[&str]) -> Option<usize> {
+    headers.iter().position(|h| names.iter().any(|n| h.trim().trim_start_matches('\u{feff}').eq_ignore_ascii_case(n)))
+}
+
+fn dedup_key(project_id: &str, at: DateTime<FixedOffset>, phone: &CustomerPhone) -> String {
+    sha256_hex(format!("{project_id}|{}|{}", at.timestamp(), phone.to_stored()).as_bytes())
+}
+
+pub(crate) fn insert_visit_in(
+    conn: &Connection,
+    project_id: &str,
+    at: DateTime<FixedOffset>,
+    name: Option<&str>,
+    phone: &CustomerPhone,
+    source: &str,
+) -> StoreResult<bool> {
+    let masked = phone.masked().to_string();
+    let changed = conn
+        .prepare_cached(
+            "INSERT OR IGNORE INTO history (project_id, at, at_unix, customer_name, phone, phone_head, phone_tail, source, dedup_key)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?
+        .execute(params![
+            project_id,
+            crate::contract::format_instant(at),
+            at.timestamp(),
+            name,
+            phone.to_stored(),
+            &masked[..3],
+            &masked[7..],
+            source,
+            dedup_key(project_id, at, phone)
+        ])?;
+    Ok(changed == 1)
+}
+
+/// Recorded visits of this customer (full or masked match) before `before`.
+pub(crate) fn history_in(
+    conn: &Connection,
+    project_id: &str,
+    phone: &Phone,
+    before: DateTime<FixedOffset>,
+) -> StoreResult<Vec<HistoryVisit>> {
+    let masked = phone.masked().to_string();
+    let mut stmt = conn.prepare_cached(
+        "SELECT at, phone FROM history WHERE project_id = ?1 AND phone_head = ?2 AND phone_tail = ?3 AND at_unix <= ?4",
+    )?;
+    let rows = stmt.query_map(params![project_id, &masked[..3], &masked[7..], before.timestamp()], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+    })?;
+    let mut visits = Vec::new();
+    for row in rows {
+        let (at, stored) = row?;
+        if let (Ok(at), Ok(phone)) = (DateTime::parse_from_rfc3339(&at), CustomerPhone::parse(&stored, true)) {
+            visits.push(HistoryVisit { at, phone });
+        }
+    }
+    Ok(visits)
+}
+
+impl Store {
+    /// Imports `time,name,phone,source` lines (a header row is required;
+    /// 时间/姓名/电话/来源 work too). Every line is checked first: with any
+    /// bad line nothing is written. Lines already imported are skipped.
+    pub fn import_history(
+        &mut self,
+        job: &HistoryImport<'_>,
+        csv_text: impl std::io::Read,
+        now: DateTime<Utc>,
+        mut progress: impl FnMut(u64),
+    ) -> Result<ImportSummary, ImportError> {
+        let HistoryImport { project_id, tz, default_source, actor } = *job;
+        self.project(project_id)?;
+        let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(csv_text);
+        let headers = reader.headers().map_err(|e| ImportError::Csv(e.to_string()))?.clone();
+        let (Some(time_col), Some(phone_col)) =
+            (column(&headers, &["time", "时间", "到访时间"]), column(&headers, &["phone", "电话", "手机号"]))
+        else {
+            return Err(ImportError::Csv("the first row must name the columns: time,name,phone,source".into()));
+        };
+        let name_col = column(&headers, &["name", "姓名"]);
+        let source_col = column(&headers, &["source", "来源"]);
+
+        let mut visits = Vec::new();
+        let mut errors = Vec::new();
+        for record in reader.records() {
+            let record = record.map_err(|e| ImportError::Csv(e.to_string()))?;
+            let line = record.position().map(|p| p.line()).unwrap_or(0);
+            let field = |i: Option<usize>| i.and_then(|i| record.get(i)).map(str::trim).filter(|s| !s.is_empty());
+            if record.iter().all(|f| f.trim().is_empty()) {
+                continue;
+            }
+            let Some(at) = field(Some(time_col)).and_then(|t| parse_time(t, tz)) else {
+                errors.push(LineError {
+                    line,
+                    message: "时间格式不正确(如 2026-11-01 15:00 或 RFC 3339)/ bad or missing time".into(),
+                });
+                continue;
+            };
+            let phone = match field(Some(phone_col)).map(|p| CustomerPhone::parse(p, true)) {
+                Some(Ok(p)) => p,
+                Some(Err(e)) => {
+                    errors.push(LineError { line, message: e.to_string() });
+                    continue;
+                }
+                None => {
+                    errors.push(LineError { line, message: "缺少电话 / the phone is missing".into() });
+                    continue;
+                }
+            };
+            let source = field(source_col).unwrap_or(default_source).to_owned();
+            visits.push(Visit { at, name: field(name_col).map(str::to_owned), phone, source });
+            progress(visits.len() as u64 + errors.len() as u64);
+        }
+        if !errors.is_empty() {
+            return Err(ImportError::BadLines(errors));
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(super::StoreError::from)?;
+        let mut added = 0;
+        for v in &visits {
+            if insert_visit_in(&tx, project_id, v.at, v.name.as_deref(), &v.phone, &v.source)? {
+                added += 1;
+            }
+        }
+        let summary = ImportSummary { lines: visits.len() as u64, added, already_present: visits.len() as u64 - added };
+        super::audit::record_in(
+            &tx,
+            now,
+            actor,
+            "history.import",
+            Some(project_id),
+            &format!("{} lines, {} added, {} already present", summary.lines, summary.added, summary.already_present),
+        )?;
+        tx.commit().map_err(super::StoreError::from)?;
+        Ok(summary)
+    }
+
+    pub fn history_of(
+        &self,
+        project_id: &str,
+        phone: &Phone,
+        before: DateTime<FixedOffset>,
+    ) -> StoreResult<Vec<HistoryVisit>> {
+        history_in(&self.conn, project_id, phone, before)
+    }
+}

@@ -1,0 +1,435 @@
+//! The visit ledger (带看确认单): append-only, hash-chained, HMAC-signed.
+//!
+//! Every row's canonical bytes are hashed into the next row
+//! (`prev_sha256`) and signed with the server's ledger key (`row_hmac`).
+//! Triggers refuse UPDATE and DELETE; the chain catches what someone does
+//! after dropping them: an edited row fails its HMAC, a removed or moved row
+//! breaks the chain, a row inserted without the key fails its HMAC, and a
+//! removed tail is caught by the head file written after every append.
+
+use super::{Store, StoreError, StoreResult};
+use crate::domain::judge::Signer;
+use crate::domain::signature::{ValidPng, sha256_hex};
+use chrono::{DateTime, Utc};
+use data_encoding::HEXLOWER;
+use hmac::{Hmac, Mac};
+use rusqlite::{OptionalExtension, Transaction, params};
+use sha2::{Digest, Sha256};
+use std::path::PathBuf;
+
+type HmacSha256 = Hmac<Sha256>;
+
+const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    Visit,
+    Amendment,
+}
+
+impl EntryKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            EntryKind::Visit => "visit",
+            EntryKind::Amendment => "amendment",
+        }
+    }
+}
+
+/// A signature ready to be stored with its record.
+pub struct SignatureInput {
+    pub signer: Signer,
+    pub png: ValidPng,
+    /// JSON array of strokes, each an array of `[x, y, pressure, t_ms]`.
+    pub strokes_json: String,
+    pub statement: String,
+}
+
+/// A row as stored: exactly the fields the canonical bytes cover.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LedgerRow {
+    pub seq: i64,
+    pub kind: String,
+    pub project_id: String,
+    pub report_id: Option<i64>,
+    pub amends_seq: Option<i64>,
+    pub recorded_at: String,
+    pub body: String,
+    pub prev_sha256: String,
+    pub row_hmac: String,
+}
+
+impl LedgerRow {
+    /// Unambiguous bytes: fixed field order, one per line, the body (the
+    /// only field that may hold a newline) last and length-prefixed.
+    pub fn canonical_bytes(&self) -> Vec<u8> {
+        let opt = |v: Option<i64>| v.map(|n| n.to_string()).unwrap_or_default();
+        format!(
+            "panke-ledger-v1\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}",
+            self.seq,
+            self.kind,
+            self.project_id,
+            opt(self.report_id),
+            opt(self.amends_seq),
+            self.recorded_at,
+            self.prev_sha256,
+            self.body.len(),
+            self.body
+        )
+        .into_bytes()
+    }
+
+    pub fn sha256_hex(&self) -> String {
+        HEXLOWER.encode(&Sha256::digest(self.canonical_bytes()))
+    }
+
+    pub fn body_json(&self) -> StoreResult<serde_json::Value> {
+        serde_json::from_str(&self.body).map_err(|e| StoreError::Corrupt(format!("record {}: {e}", self.seq)))
+    }
+}
+
+fn keyed(key: &[u8]) -> HmacSha256 {
+    <HmacSha256 as Mac>::new_from_slice(key).expect("HMAC-SHA256 takes keys of any length")
+}
+
+fn row_hmac(key: &[u8], row: &LedgerRow) -> String {
+    let mut mac = keyed(key);
+    mac.update(&row.canonical_bytes());
+    HEXLOWER.encode(&mac.finalize().into_bytes())
+}
+
+fn row_hmac_ok(key: &[u8], row: &LedgerRow) -> bool {
+    let Ok(tag) = HEXLOWER.decode(row.row_hmac.as_bytes()) else {
+        return false;
+    };
+    let mut mac = keyed(key);
+    mac.update(&row.canonical_bytes());
+    mac.verify_slice(&tag).is_ok()
+}
+
+const ROW_COLUMNS: &str = "seq, kind, project_id, report_id, amends_seq, recorded_at, body, prev_sha256, row_hmac";
+
+fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<LedgerRow> {
+    Ok(LedgerRow {
+        seq: r.get(0)?,
+        kind: r.get(1)?,
+        project_id: r.get(2)?,
+        report_id: r.get(3)?,
+        amends_seq: r.get(4)?,
+        recorded_at: r.get(5)?,
+        body: r.get(6)?,
+        prev_sha256: r.get(7)?,
+        row_hmac: r.get(8)?,
+    })
+}
+
+/// What to append. The body is canonical JSON (`serde_json::Value` keeps
+/// object keys sorted).
+pub struct NewEntry<'a> {
+    pub kind: EntryKind,
+    pub project_id: &'a str,
+    pub report_id: Option<i64>,
+    pub amends_seq: Option<i64>,
+    pub body: &'a serde_json::Value,
+    pub signatures: Vec<SignatureInput>,
+}
+
+/// Appends within the caller's (IMMEDIATE) transaction, so the record and
+/// everything that goes with it commit together. Returns the new row.
+pub(crate) fn append_in(
+    tx: &Transaction<'_>,
+    key: &[u8],
+    entry: NewEntry<'_>,
+    now: DateTime<Utc>,
+) -> StoreResult<LedgerRow> {
+    let last: Option<LedgerRow> = tx
+        .query_row(&format!("SELECT {ROW_COLUMNS} FROM ledger ORDER BY seq DESC LIMIT 1"), [], read_row)
+        .optional()?;
+    let (seq, prev_sha256) = match &last {
+        Some(row) => (row.seq + 1, row.sha256_hex()),
+        None => (1, GENESIS.to_owned()),
+    };
+    let mut row = LedgerRow {
+        seq,
+        kind: entry.kind.as_str().to_owned(),
+        project_id: entry.project_id.to_owned(),
+        report_id: entry.report_id,
+        amends_seq: entry.amends_seq,
+        recorded_at: now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        body: serde_json::to_string(entry.body).map_err(|e| StoreError::Invalid(e.to_string()))?,
+        prev_sha256,
+        row_hmac: String::new(),
+    };
+    row.row_hmac = row_hmac(key, &row);
+    tx.execute(
+        &format!("INSERT INTO ledger ({ROW_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
+        params![
+            row.seq,
+            row.kind,
+            row.project_id,
+            row.report_id,
+            row.amends_seq,
+            row.recorded_at,
+            row.body,
+            row.prev_sha256,
+            row.row_hmac
+        ],
+    )
+    .map_err(|e| {
+        super::unique_violation(e, "该报备已登记到访,不能重复登记 / this report has already been checked in")
+    })?;
+    let mut insert_sig = tx.prepare_cached(
+        "INSERT INTO signatures (ledger_seq, signer, png, png_sha256, width, height, strokes, statement, statement_sha256)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?;
+    for s in &entry.signatures {
+        insert_sig.execute(params![
+            row.seq,
+            s.signer.code(),
+            s.png.bytes,
+            s.png.sha256_hex,
+            s.png.width,
+            s.png.height,
+            s.strokes_json,
+            s.statement,
+            sha256_hex(s.statement.as_bytes())
+        ])?;
+    }
+    Ok(row)
+}
+
+/// The JSON the record body keeps for each signature, so the chain covers
+/// the images, strokes and statements too.
+pub fn signature_summary(signatures: &[SignatureInput]) -> serde_json::Value {
+    serde_json::Value::Array(
+        signatures
+            .iter()
+            .map(|s| {
+                serde_json::json!({
+                    "signer": s.signer.code(),
+                    "png_sha256": s.png.sha256_hex,
+                    "strokes_sha256": sha256_hex(s.strokes_json.as_bytes()),
+                    "statement_sha256": sha256_hex(s.statement.as_bytes()),
+                    "width": s.png.width,
+                    "height": s.png.height,
+                })
+            })
+            .collect(),
+    )
+}
+
+/// Where verification found the first problem.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LedgerFault {
+    #[error("record {seq} was altered (or inserted without the ledger key): its seal does not match its content")]
+    Altered { seq: i64 },
+    #[error("record {expected} is missing: the records jump from {previous} to {found}")]
+    Removed { previous: i64, expected: i64, found: i64 },
+    #[error("record {seq} does not follow record {previous}: a record before it was removed, replaced or moved")]
+    ChainBroken { seq: i64, previous: i64 },
+    #[error("record {seq}: signature {signer} was altered, removed or added")]
+    SignatureAltered { seq: i64, signer: String },
+    #[error("the ledger ends at record {found}, but record {expected} was written: records were removed from the end")]
+    Truncated { expected: i64, found: i64 },
+    #[error("record {seq}: {detail}")]
+    Unreadable { seq: i64, detail: String },
+}
+
+/// The last record written, kept outside the database so that removing
+/// the newest records is noticed too.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Head {
+    pub seq: i64,
+    pub sha256: String,
+}
+
+impl Store {
+    fn head_path(&self) -> PathBuf {
+        let mut p = self.path.clone().into_os_string();
+        p.push(".head");
+        PathBuf::from(p)
+    }
+
+    /// Written after a commit (atomic rename). It may lag the database
+    /// after a crash, never lead it.
+    pub(crate) fn write_head(&self, row: &LedgerRow) {
+        let head = format!("{} {}", row.seq, row.sha256_hex());
+        let mac = {
+            let mut m = keyed(&self.ledger_key);
+            m.update(head.as_bytes());
+            HEXLOWER.encode(&m.finalize().into_bytes())
+        };
+        let path = self.head_path();
+        let tmp = path.with_extension("head.tmp");
+        let result = std::fs::write(&tmp, format!("{head} {mac}\n")).and_then(|()| std::fs::rename(&tmp, &path));
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "could not write the ledger head file");
+        }
+    }
+
+    pub fn read_head(&self) -> Option<Head> {
+        let text = std::fs::read_to_string(self.head_path()).ok()?;
+        let mut parts = text.split_whitespace();
+        let (seq, sha, mac) = (parts.next()?, parts.next()?, parts.next()?);
+        let mut m = keyed(&self.ledger_key);
+        m.update(format!("{seq} {sha}").as_bytes());
+        m.verify_slice(&HEXLOWER.decode(mac.as_bytes()).ok()?).ok()?;
+        Some(Head { seq: seq.parse().ok()?, sha256: sha.to_owned() })
+    }
+
+    /// Appends a record in its own durable transaction.
+    pub fn append(&mut self, entry: NewEntry<'_>, now: DateTime<Utc>) -> StoreResult<LedgerRow> {
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let row = append_in(&tx, &self.ledger_key, entry, now)?;
+        tx.commit()?;
+        self.write_head(&row);
+        Ok(row)
+    }
+
+    /// Appends a correction that points at record `amends_seq`; the
+    /// original stays as it was.
+    pub fn amend(
+        &mut self,
+        amends_seq: i64,
+        actor: &str,
+        reason: &str,
+        changes: serde_json::Value,
+        now: DateTime<Utc>,
+    ) -> StoreResult<LedgerRow> {
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(StoreError::Invalid("更正必须写明原因 / an amendment needs a reason".into()));
+        }
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let original: Option<(String, Option<i64>)> = tx
+            .query_row("SELECT project_id, report_id FROM ledger WHERE seq = ?1", [amends_seq], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
+        let Some((project_id, report_id)) = original else {
+            return Err(StoreError::NotFound(format!("record {amends_seq}")));
+        };
+        let body = serde_json::json!({ "amends": amends_seq, "by": actor, "reason": reason, "changes": changes });
+        let entry = NewEntry {
+            kind: EntryKind::Amendment,
+            project_id: &project_id,
+            report_id,
+            amends_seq: Some(amends_seq),
+            body: &body,
+            signatures: Vec::new(),
+        };
+        let row = append_in(&tx, &self.ledger_key, entry, now)?;
+        super::audit::record_in(
+            &tx,
+            now,
+            actor,
+            "ledger.amend",
+            Some(&project_id),
+            &format!("record {amends_seq} → {}: {reason}", row.seq),
+        )?;
+        tx.commit()?;
+        self.write_head(&row);
+        Ok(row)
+    }
+
+    pub fn ledger_row(&self, seq: i64) -> StoreResult<LedgerRow> {
+        self.conn
+            .query_row(&format!("SELECT {ROW_COLUMNS} FROM ledger WHERE seq = ?1"), [seq], read_row)
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("record {seq}")))
+    }
+
+    pub fn ledger_len(&self) -> StoreResult<i64> {
+        Ok(self.conn.query_row("SELECT count(*) FROM ledger", [], |r| r.get(0))?)
+    }
+
+    /// Walks the whole chain. `Ok(n)`: n records verified.
+    pub fn verify_ledger(&self) -> StoreResult<Result<i64, LedgerFault>> {
+        let mut stmt = self.conn.prepare(&format!("SELECT {ROW_COLUMNS} FROM ledger ORDER BY seq"))?;
+        let mut sigs = self.conn.prepare(
+            "SELECT signer, png, png_sha256, strokes, statement_sha256 FROM signatures WHERE ledger_seq = ?1 ORDER BY signer",
+        )?;
+        let mut rows = stmt.query([])?;
+        let (mut previous_seq, mut previous_hash, mut count) = (0i64, GENESIS.to_owned(), 0i64);
+        while let Some(r) = rows.next()? {
+            let row = read_row(r)?;
+            if row.seq != previous_seq + 1 {
+                return Ok(Err(LedgerFault::Removed {
+                    previous: previous_seq,
+                    expected: previous_seq + 1,
+                    found: row.seq,
+                }));
+            }
+            if !row_hmac_ok(&self.ledger_key, &row) {
+                return Ok(Err(LedgerFault::Altered { seq: row.seq }));
+            }
+            if row.prev_sha256 != previous_hash {
+                return Ok(Err(LedgerFault::ChainBroken { seq: row.seq, previous: previous_seq }));
+            }
+            if let Err(fault) = check_signatures(&row, &mut sigs)? {
+                return Ok(Err(fault));
+            }
+            previous_seq = row.seq;
+            previous_hash = row.sha256_hex();
+            count += 1;
+        }
+        if let Some(head) = self.read_head() {
+            if head.seq > previous_seq {
+                return Ok(Err(LedgerFault::Truncated { expected: head.seq, found: previous_seq }));
+            }
+            let at_head = self.ledger_row(head.seq)?;
+            if at_head.sha256_hex() != head.sha256 {
+                return Ok(Err(LedgerFault::Altered { seq: head.seq }));
+            }
+        }
+        Ok(Ok(count))
+    }
+}
+
+/// The signatures stored beside a record must be exactly the ones its
+/// (sealed) body lists, byte for byte.
+fn check_signatures(row: &LedgerRow, sigs: &mut rusqlite::Statement<'_>) -> StoreResult<Result<(), LedgerFault>> {
+    let body = match row.body_json() {
+        Ok(b) => b,
+        Err(e) => {
+            return Ok(Err(LedgerFault::Unreadable { seq: row.seq, detail: e.to_string() }));
+        }
+    };
+    let mut listed: Vec<(String, String, String, String)> = body["signatures"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|s| {
+                    let f = |k: &str| s[k].as_str().unwrap_or_default().to_owned();
+                    (f("signer"), f("png_sha256"), f("strokes_sha256"), f("statement_sha256"))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    listed.sort();
+    let stored: Vec<(String, String, String, String)> = sigs
+        .query_map([row.seq], |r| {
+            let png: Vec<u8> = r.get(1)?;
+            let strokes: String = r.get(3)?;
+            let declared: String = r.get(2)?;
+            // Recompute rather than trust the stored hash column.
+            let actual = sha256_hex(&png);
+            Ok((
+                r.get::<_, String>(0)?,
+                if actual == declared { actual } else { format!("{actual}!") },
+                sha256_hex(strokes.as_bytes()),
+                r.get(4)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    if listed.len() != stored.len() {
+        let signer = listed.first().or(stored.first()).map(|s| s.0.clone()).unwrap_or_default();
+        return Ok(Err(LedgerFault::SignatureAltered { seq: row.seq, signer }));
+    }
+    for (l, s) in listed.iter().zip(&stored) {
+        if l != s {
+            return Ok(Err(LedgerFault::SignatureAltered { seq: row.seq, signer: s.0.clone() }));
+        }
+    }
+    Ok(Ok(()))
+}

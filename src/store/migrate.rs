@@ -1,0 +1,27 @@
+//! Numbered `.sql` migrations, applied in order at open; the version
+//! reached is kept in SQLite's `user_version`.
+
+use super::{StoreError, StoreResult};
+use rusqlite::Connection;
+use std::path::Path;
+
+/// (version, SQL). Append only: a released migration never changes.
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("migrations/0001_init.sql"))];
+
+pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;
+
+pub(super) fn migrate(conn: &mut Connection, path: &Path) -> StoreResult<()> {
+    let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::SchemaTooNew { path: path.to_owned(), found, known: SCHEMA_VERSION });
+    }
+    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > found) {
+        // Each migration and its version bump commit together or not at all.
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive)?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", version)?;
+        tx.commit()?;
+        tracing::info!(version, "database schema migrated");
+    }
+    Ok(())
+}

@@ -1,0 +1,91 @@
+//! SQLite storage: one database file (WAL, `synchronous=FULL`), migrations
+//! applied at open, and one module per kind of record. All functions are
+//! blocking; the web layer runs them off the async executor's threads.
+
+pub mod audit;
+pub mod backup;
+pub mod checkin;
+pub mod history;
+pub mod ledger;
+mod migrate;
+pub mod people;
+pub mod reports;
+
+use rusqlite::{Connection, OpenFlags};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub use migrate::SCHEMA_VERSION;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error(
+        "{path}: the database has schema version {found}, newer than this panke knows ({known}); run a newer panke"
+    )]
+    SchemaTooNew { path: PathBuf, found: i64, known: i64 },
+    #[error("{path}: cannot create the database folder: {cause}")]
+    Folder { path: PathBuf, cause: std::io::Error },
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// A uniqueness or state rule refused the write; the message is for
+    /// the user.
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("stored data is damaged: {0}")]
+    Corrupt(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// An open database. Not `Sync`: give each thread its own `Store`.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+    ledger_key: Vec<u8>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database and brings its schema up to
+    /// date. `ledger_key` signs every ledger row (from the secrets file).
+    pub fn open(path: &Path, ledger_key: &[u8]) -> StoreResult<Store> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|cause| StoreError::Folder { path: dir.to_owned(), cause })?;
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut conn = Connection::open_with_flags(path, flags)?;
+        conn.busy_timeout(Duration::from_secs(10))?;
+        // WAL lets the kiosk read while a visit commits; FULL makes the
+        // commit durable (fsync of the WAL) before anyone is told so.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        migrate::migrate(&mut conn, path)?;
+        Ok(Store { conn, path: path.to_owned(), ledger_key: ledger_key.to_vec() })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub fn schema_version(&self) -> StoreResult<i64> {
+        Ok(self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+}
+
+/// Turns a UNIQUE violation into a user-facing conflict message.
+pub(crate) fn unique_violation(e: rusqlite::Error, message: &str) -> StoreError {
+    match &e {
+        rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
+            StoreError::Conflict(message.to_owned())
+        }
+        _ => StoreError::Sqlite(e),
+    }
+}

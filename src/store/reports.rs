@@ -1,0 +1,307 @@
+//! Reports (报备): filing, reading, cancelling, and the same-customer
+//! lookups the judge needs.
+
+use super::{Store, StoreError, StoreResult, unique_violation};
+use crate::domain::judge::Report;
+use crate::domain::manual_code::ManualCode;
+use crate::domain::name::CustomerName;
+use crate::domain::phone::{CustomerPhone, Phone};
+use crate::domain::token::{KeyId, ReportId};
+use chrono::{DateTime, FixedOffset, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportStatus {
+    Pending,
+    VisitedValid,
+    VisitedInvalid,
+    Expired,
+    Cancelled,
+}
+
+impl ReportStatus {
+    pub fn code(self) -> &'static str {
+        match self {
+            ReportStatus::Pending => "pending",
+            ReportStatus::VisitedValid => "visited-valid",
+            ReportStatus::VisitedInvalid => "visited-invalid",
+            ReportStatus::Expired => "expired",
+            ReportStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ReportStatus> {
+        use ReportStatus::*;
+        [Pending, VisitedValid, VisitedInvalid, Expired, Cancelled].into_iter().find(|r| r.code() == s)
+    }
+
+    /// As the agent's list shows it.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            ReportStatus::Pending => "待到访",
+            ReportStatus::VisitedValid => "有效到访",
+            ReportStatus::VisitedInvalid => "无效到访",
+            ReportStatus::Expired => "已过期",
+            ReportStatus::Cancelled => "已撤销",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredReport {
+    pub id: ReportId,
+    pub project_id: String,
+    pub agency_id: i64,
+    pub agency_name: String,
+    pub agent_id: i64,
+    pub agent_name: String,
+    pub customer_name: CustomerName,
+    pub customer_phone: CustomerPhone,
+    pub filed_at: DateTime<FixedOffset>,
+    pub status: ReportStatus,
+    pub key_id: KeyId,
+    pub manual_code: ManualCode,
+    pub expected_arrival: Option<String>,
+    pub party_size: Option<i64>,
+    pub note: Option<String>,
+    pub demo: bool,
+}
+
+impl StoredReport {
+    pub fn as_judged(&self) -> Report {
+        Report {
+            agency: self.agency_name.clone(),
+            agent: self.agent_name.clone(),
+            customer_name: self.customer_name.clone(),
+            customer_phone: self.customer_phone,
+            filed_at: self.filed_at,
+        }
+    }
+}
+
+/// A report as the agent's form (or API) submits it, already parsed.
+pub struct NewReport<'a> {
+    pub project_id: &'a str,
+    pub agent_id: i64,
+    pub customer_name: CustomerName,
+    pub customer_phone: CustomerPhone,
+    pub expected_arrival: Option<String>,
+    pub party_size: Option<i64>,
+    pub note: Option<String>,
+    /// The form's one-time submission id: a double submit files once.
+    pub idempotency_key: Option<String>,
+    pub demo: bool,
+}
+
+const REPORT_COLUMNS: &str =
+    "r.id, r.project_id, r.agency_id, g.name, r.agent_id, a.name, r.customer_name, r.customer_phone,
+     r.filed_at, r.status, r.key_id, r.manual_code, r.expected_arrival, r.party_size, r.note, r.demo";
+const REPORT_FROM: &str = "reports r JOIN agencies g ON g.id = r.agency_id JOIN agents a ON a.id = r.agent_id";
+
+fn read_report(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredReport> {
+    let bad = |i: usize, what: &str| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, format!("bad stored {what}").into())
+    };
+    let name: String = r.get(6)?;
+    let phone: String = r.get(7)?;
+    let filed: String = r.get(8)?;
+    let status: String = r.get(9)?;
+    let code: String = r.get(11)?;
+    Ok(StoredReport {
+        id: ReportId(r.get(0)?),
+        project_id: r.get(1)?,
+        agency_id: r.get(2)?,
+        agency_name: r.get(3)?,
+        agent_id: r.get(4)?,
+        agent_name: r.get(5)?,
+        customer_name: CustomerName::parse(&name).map_err(|_| bad(6, "name"))?,
+        customer_phone: CustomerPhone::parse(&phone, true).map_err(|_| bad(7, "phone"))?,
+        filed_at: DateTime::parse_from_rfc3339(&filed).map_err(|_| bad(8, "instant"))?,
+        status: ReportStatus::parse(&status).ok_or_else(|| bad(9, "status"))?,
+        key_id: KeyId(r.get(10)?),
+        manual_code: ManualCode::parse(&code).map_err(|_| bad(11, "manual code"))?,
+        expected_arrival: r.get(12)?,
+        party_size: r.get(13)?,
+        note: r.get(14)?,
+        demo: r.get(15)?,
+    })
+}
+
+fn head_tail(phone: &CustomerPhone) -> (String, String) {
+    let masked = phone.masked().to_string();
+    (masked[..3].to_owned(), masked[7..].to_owned())
+}
+
+pub(crate) fn report_in(conn: &Connection, id: ReportId) -> StoreResult<StoredReport> {
+    conn.query_row(&format!("SELECT {REPORT_COLUMNS} FROM {REPORT_FROM} WHERE r.id = ?1"), [id.0], read_report)
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound(format!("report {id}")))
+}
+
+/// Other agencies' live (not cancelled) reports in the project whose
+/// phone may be this customer's; the judge decides which really match.
+pub(crate) fn other_reports_in(
+    conn: &Connection,
+    project_id: &str,
+    phone: &Phone,
+    except_agency: Option<i64>,
+) -> StoreResult<Vec<Report>> {
+    let (head, tail) = head_tail(&CustomerPhone::Full(*phone));
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {REPORT_COLUMNS} FROM {REPORT_FROM}
+         WHERE r.project_id = ?1 AND r.phone_head = ?2 AND r.phone_tail = ?3 AND r.status != 'cancelled'
+           AND r.agency_id != ?4"
+    ))?;
+    let rows = stmt.query_map(params![project_id, head, tail, except_agency.unwrap_or(-1)], read_report)?;
+    Ok(rows
+        .collect::<rusqlite::Result<Vec<_>>>()?
+        .iter()
+        .filter(|r| r.customer_phone.matches_full(phone))
+        .map(StoredReport::as_judged)
+        .collect())
+}
+
+/// Filing instants of the agency's other reports of this customer,
+/// cancelled ones included: withdrawing a report does not reset the
+/// monthly repeat count.
+pub(crate) fn agency_reports_in(
+    conn: &Connection,
+    report: &StoredReport,
+    phone: &Phone,
+) -> StoreResult<Vec<DateTime<FixedOffset>>> {
+    let (head, tail) = head_tail(&CustomerPhone::Full(*phone));
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {REPORT_COLUMNS} FROM {REPORT_FROM}
+         WHERE r.project_id = ?1 AND r.phone_head = ?2 AND r.phone_tail = ?3 AND r.agency_id = ?4 AND r.id != ?5"
+    ))?;
+    let rows = stmt.query_map(params![report.project_id, head, tail, report.agency_id, report.id.0], read_report)?;
+    Ok(rows
+        .collect::<rusqlite::Result<Vec<_>>>()?
+        .into_iter()
+        .filter(|r| r.customer_phone.matches_full(phone))
+        .map(|r| r.filed_at)
+        .collect())
+}
+
+impl Store {
+    /// Files a report at the server's `filed_at` (in the project's offset).
+    /// A repeated `idempotency_key` returns the report it filed before.
+    pub fn file_report(
+        &mut self,
+        new: NewReport<'_>,
+        key_id: KeyId,
+        filed_at: DateTime<FixedOffset>,
+        mut random: impl FnMut() -> u64,
+    ) -> StoreResult<StoredReport> {
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        if let Some(key) = &new.idempotency_key {
+            let existing: Option<(i64, i64)> = tx
+                .query_row("SELECT id, agent_id FROM reports WHERE idempotency_key = ?1", [key], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .optional()?;
+            match existing {
+                Some((id, agent)) if agent == new.agent_id => return report_in(&tx, ReportId(id)),
+                Some(_) => {
+                    return Err(StoreError::Conflict("重复的提交编号 / this submission id is taken".into()));
+                }
+                None => {}
+            }
+        }
+        let agency_id: i64 = tx
+            .query_row("SELECT agency_id FROM agents WHERE id = ?1 AND active = 1", [new.agent_id], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("agent {}", new.agent_id)))?;
+        let (head, tail) = head_tail(&new.customer_phone);
+        let mut attempts = 0;
+        let id = loop {
+            let code = ManualCode::from_random(random());
+            let inserted = tx.execute(
+                "INSERT INTO reports (project_id, agency_id, agent_id, customer_name, customer_phone, phone_head, phone_tail,
+                    expected_arrival, party_size, note, filed_at, filed_unix, key_id, manual_code, idempotency_key, demo)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                params![
+                    new.project_id,
+                    agency_id,
+                    new.agent_id,
+                    new.customer_name.as_str(),
+                    new.customer_phone.to_stored(),
+                    head,
+                    tail,
+                    new.expected_arrival,
+                    new.party_size,
+                    new.note,
+                    crate::contract::format_instant(filed_at),
+                    filed_at.timestamp(),
+                    key_id.0,
+                    code.as_str(),
+                    new.idempotency_key,
+                    new.demo
+                ],
+            );
+            match inserted {
+                Ok(_) => break tx.last_insert_rowid(),
+                // A manual-code collision (1 in ~10^11 per pair): draw again.
+                Err(rusqlite::Error::SqliteFailure(f, Some(msg)))
+                    if f.code == rusqlite::ErrorCode::ConstraintViolation
+                        && msg.contains("manual_code")
+                        && attempts < 5 =>
+                {
+                    attempts += 1;
+                }
+                Err(e) => {
+                    return Err(unique_violation(e, "报备未能保存,请重试 / the report could not be saved; try again"));
+                }
+            }
+        };
+        let report = report_in(&tx, ReportId(id))?;
+        tx.commit()?;
+        Ok(report)
+    }
+
+    pub fn report(&self, id: ReportId) -> StoreResult<StoredReport> {
+        report_in(&self.conn, id)
+    }
+
+    /// Resolves a manual code typed at a kiosk of `project_id`; codes of
+    /// other projects are not found.
+    pub fn report_by_manual_code(&self, project_id: &str, code: &ManualCode) -> StoreResult<StoredReport> {
+        self.conn
+            .query_row(
+                &format!("SELECT {REPORT_COLUMNS} FROM {REPORT_FROM} WHERE r.manual_code = ?1 AND r.project_id = ?2"),
+                params![code.as_str(), project_id],
+                read_report,
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound("手动码不存在 / no report has this code".into()))
+    }
+
+    /// The agent's reports, newest first.
+    pub fn reports_of_agent(&self, agent_id: i64, limit: u32) -> StoreResult<Vec<StoredReport>> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {REPORT_COLUMNS} FROM {REPORT_FROM} WHERE r.agent_id = ?1 ORDER BY r.filed_unix DESC, r.id DESC LIMIT ?2"
+        ))?;
+        let rows = stmt.query_map(params![agent_id, limit], read_report)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Withdraws a pending report of the agent's own agency.
+    pub fn cancel_report(&self, id: ReportId, agency_id: i64, actor: &str, now: DateTime<Utc>) -> StoreResult<()> {
+        let report = self.report(id)?;
+        if report.agency_id != agency_id {
+            return Err(StoreError::NotFound(format!("report {id}")));
+        }
+        if report.status != ReportStatus::Pending {
+            return Err(StoreError::Conflict(format!(
+                "该报备状态为「{}」,不能撤销 / only a pending report can be cancelled",
+                report.status.label_zh()
+            )));
+        }
+        self.conn.execute(
+            "UPDATE reports SET status = 'cancelled', cancelled_at = ?1 WHERE id = ?2 AND status = 'pending'",
+            params![now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true), id.0],
+        )?;
+        self.audit(now, actor, "report.cancel", Some(&report.project_id), &format!("report {id}"))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,178 @@
+use chrono::{DateTime, Duration, FixedOffset, Utc};
+use panke::domain::judge::Signer;
+use panke::domain::name::CustomerName;
+use panke::domain::phone::{CustomerPhone, Phone};
+use panke::domain::rules::Rules;
+use panke::domain::signature::{statement, validate_png};
+use panke::domain::token::KeyId;
+use panke::store::Store;
+use panke::store::checkin::{CheckInOutcome, CheckInRequest, DeskAnswers};
+use panke::store::ledger::SignatureInput;
+use panke::store::reports::{NewReport, StoredReport};
+use std::path::{Path, PathBuf};
+
+pub const LEDGER_KEY: [u8; 32] = [42; 32];
+
+/// A deployment in a temporary folder: kiosk-config copied from the repo,
+/// data paths inside the folder.
+pub struct TestDeployment {
+    pub dir: tempfile::TempDir,
+}
+
+impl TestDeployment {
+    pub fn new() -> TestDeployment {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("kiosk-config");
+        let cfg = dir.path().join("kiosk-config");
+        std::fs::create_dir_all(cfg.join("projects")).unwrap();
+        std::fs::copy(repo.join("rules.toml"), cfg.join("rules.toml")).unwrap();
+        std::fs::copy(repo.join("projects/demo.toml"), cfg.join("projects/demo.toml")).unwrap();
+        std::fs::write(cfg.join("projects/other.toml"), "[project]\nname = \"另一个项目\"\n").unwrap();
+        let data = dir.path().join("data");
+        std::fs::write(
+            cfg.join("panke.toml"),
+            format!(
+                "[storage]\ndatabase = \"{}\"\nsecrets = \"{}\"\n",
+                data.join("panke.db").display(),
+                data.join("secrets.json").display()
+            ),
+        )
+        .unwrap();
+        TestDeployment { dir }
+    }
+
+    pub fn config_dir(&self) -> PathBuf {
+        self.dir.path().join("kiosk-config")
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.path().join("data/panke.db")
+    }
+}
+
+/// A store with projects `demo` and `other`, one agency with an agent,
+/// a second agency with an agent, a desk clerk and a sales consultant.
+pub struct World {
+    pub store: Store,
+    pub rules: Rules,
+    pub agent: i64,
+    pub rival_agent: i64,
+    pub desk: i64,
+    pub sales: i64,
+    pub path: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+pub fn t(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+}
+
+pub fn local(rules: &Rules, at: DateTime<Utc>) -> DateTime<FixedOffset> {
+    at.with_timezone(&rules.timezone).fixed_offset()
+}
+
+impl World {
+    pub fn new() -> World {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("panke.db");
+        let store = Store::open(&path, &LEDGER_KEY).unwrap();
+        let now = t("2026-11-01T09:00:00+08:00");
+        store.sync_project("demo", "演示项目", "x", now).unwrap();
+        store.sync_project("other", "另一个项目", "x", now).unwrap();
+        let lianjia = store.create_agency("链家-天河店", None, now).unwrap();
+        let zhongyuan = store.create_agency("中原-体育西", None, now).unwrap();
+        let (agent, _) = store.create_agent(lianjia, "张三", &Phone::parse("13500000001").unwrap(), now).unwrap();
+        let (rival_agent, _) =
+            store.create_agent(zhongyuan, "李四", &Phone::parse("13500000002").unwrap(), now).unwrap();
+        let staff = |login, name, role, pin| panke::store::people::NewStaff {
+            project_id: Some("demo"),
+            login,
+            name,
+            role,
+            password: None,
+            pin: Some(pin),
+        };
+        let desk =
+            store.create_staff(&staff("desk1", "赵判客", panke::store::people::Role::Desk, "1234"), now).unwrap();
+        let sales =
+            store.create_staff(&staff("sales1", "钱顾问", panke::store::people::Role::Sales, "5678"), now).unwrap();
+        World { store, rules: Rules::default(), agent, rival_agent, desk, sales, path, _dir: dir }
+    }
+
+    pub fn file(&mut self, agent: i64, phone: &str, at: &str) -> StoredReport {
+        self.file_in("demo", agent, phone, at)
+    }
+
+    pub fn file_in(&mut self, project: &str, agent: i64, phone: &str, at: &str) -> StoredReport {
+        let filed = local(&self.rules, t(at));
+        let mut n = filed.timestamp() as u64 ^ (agent as u64 * 7919);
+        self.store
+            .file_report(
+                NewReport {
+                    project_id: project,
+                    agent_id: agent,
+                    customer_name: CustomerName::parse("王先生").unwrap(),
+                    customer_phone: CustomerPhone::parse(phone, true).unwrap(),
+                    expected_arrival: None,
+                    party_size: Some(2),
+                    note: None,
+                    idempotency_key: None,
+                    demo: false,
+                },
+                KeyId(1),
+                filed,
+                || {
+                    n = n.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    n
+                },
+            )
+            .unwrap()
+    }
+
+    pub fn request<'a>(&self, project: &'a str, report: Option<&StoredReport>, phone: &str) -> CheckInRequest<'a> {
+        let png = validate_png(panke::demo::signature_png(3)).unwrap();
+        CheckInRequest {
+            project_id: project,
+            report_id: report.map(|r| r.id),
+            customer_name: CustomerName::parse("王小明").unwrap(),
+            customer_phone: Phone::parse(phone).unwrap(),
+            agent_present: true,
+            customer_confirms_agent: true,
+            answers: DeskAnswers { first_visit: Some(true), contacted_before: Some(false), badge_seen: true },
+            desk_clerk_id: Some(self.desk),
+            sales_id: Some(self.sales),
+            kiosk_id: None,
+            signatures: Signer::ALL
+                .into_iter()
+                .map(|signer| SignatureInput {
+                    signer,
+                    png: png.clone(),
+                    strokes_json: panke::demo::signature_strokes(3),
+                    statement: statement(signer, "链家-天河店", "张三", "演示项目"),
+                })
+                .collect(),
+            demo: false,
+        }
+    }
+
+    pub fn check_in(&mut self, report: Option<&StoredReport>, phone: &str, at: &str) -> CheckInOutcome {
+        let req = self.request("demo", report, phone);
+        self.store.record_checkin(req, &self.rules, t(at)).unwrap()
+    }
+
+    /// Fills the ledger with `n` visits, an hour apart.
+    pub fn visits(&mut self, n: usize) {
+        let start = t("2026-11-18T10:00:00+08:00");
+        for i in 0..n {
+            let phone = format!("1380000{:04}", i);
+            let filed = start + Duration::hours(i as i64);
+            let r = self.file(self.agent, &phone, &filed.to_rfc3339());
+            self.check_in(Some(&r), &phone, &(filed + Duration::minutes(45)).to_rfc3339());
+        }
+    }
+
+    /// A raw connection, as someone with the sqlite3 command line has.
+    pub fn raw(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(&self.path).unwrap()
+    }
+}
