@@ -9,5 +9,6 @@ pub mod contract;
 pub mod demo;
 pub mod domain;
 pub mod password;
+pub mod private_dir;
 pub mod secrets;
 pub mod store;

@@ -94,8 +94,8 @@ impl Secrets {
     /// the first byte so the secret is never readable by others.
     pub fn save(&self, path: &Path) -> Result<(), SecretsError> {
         let io = |cause| SecretsError::Io { path: path.to_owned(), cause };
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(io)?;
+        if let Some(dir) = path.parent() {
+            crate::private_dir::ensure_private_dir(dir).map_err(io)?;
         }
         let tmp = path.with_extension("json.tmp");
         let _ = std::fs::remove_file(&tmp);

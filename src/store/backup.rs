@@ -32,11 +32,12 @@ impl Store {
         // The copy is a standalone database: fold the WAL into it.
         target.pragma_update(None, "journal_mode", "DELETE")?;
         drop(target);
-        let copy = Store::open(dest, &self.ledger_key)?;
+        let mut copy = Store::open(dest, &self.ledger_key)?;
         let last: Option<i64> =
             copy.conn.query_row("SELECT max(seq) FROM ledger", [], |r| r.get(0)).optional()?.flatten();
         if let Some(seq) = last {
-            copy.write_head(&copy.ledger_row(seq)?);
+            let row = copy.ledger_row(seq)?;
+            copy.appended(&row);
         }
         copy.ledger_len()
     }

@@ -4,7 +4,7 @@
 //! leaves either the whole visit or none of it.
 
 use super::ledger::{EntryKind, LedgerRow, NewEntry, SignatureInput, append_in, signature_summary};
-use super::reports::{ReportStatus, agency_reports_in, other_reports_in, report_in};
+use super::reports::{ReportStatus, customer_reports_in, report_in};
 use super::{Store, StoreError, StoreResult};
 use crate::config::rules::RulesPatch;
 use crate::contract::{CaseJson, VerdictJson};
@@ -56,7 +56,8 @@ fn staff_json(conn: &rusqlite::Connection, id: Option<i64>) -> StoreResult<serde
         return Ok(serde_json::Value::Null);
     };
     let found: Option<(String, String)> = conn
-        .query_row("SELECT name, role FROM staff WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .prepare_cached("SELECT name, role FROM staff WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     let (name, role) = found.ok_or_else(|| StoreError::NotFound(format!("staff {id}")))?;
     Ok(serde_json::json!({ "id": id, "name": name, "role": role }))
@@ -95,7 +96,8 @@ impl Store {
                     return Err(StoreError::NotFound(format!("report {id}")));
                 }
                 let existing: Option<i64> = tx
-                    .query_row("SELECT seq FROM ledger WHERE report_id = ?1 AND kind = 'visit'", [id.0], |r| r.get(0))
+                    .prepare_cached("SELECT seq FROM ledger WHERE report_id = ?1 AND kind = 'visit'")?
+                    .query_row([id.0], |r| r.get(0))
                     .optional()?;
                 if let Some(seq) = existing {
                     drop(tx);
@@ -109,18 +111,11 @@ impl Store {
             None => None,
         };
         let signatures: Signatures = req.signatures.iter().map(|s| s.signer).collect();
+        let known = customer_reports_in(&tx, req.project_id, &req.customer_phone, report.as_ref())?;
         let case = Case {
             report: report.as_ref().map(|r| r.as_judged()),
-            other_reports: other_reports_in(
-                &tx,
-                req.project_id,
-                &req.customer_phone,
-                report.as_ref().map(|r| r.agency_id),
-            )?,
-            agency_reports: match &report {
-                Some(r) => agency_reports_in(&tx, r, &req.customer_phone)?,
-                None => Vec::new(),
-            },
+            other_reports: known.others,
+            agency_reports: known.own_agency,
             history: super::history::history_in(&tx, req.project_id, &req.customer_phone, arrival_at)?,
             arrival: Arrival {
                 at: arrival_at,
@@ -152,14 +147,15 @@ impl Store {
             body: &body,
             signatures: req.signatures,
         };
-        let row = append_in(&tx, &self.ledger_key, entry, now)?;
+        let row = append_in(&tx, &self.ledger_key, self.tip.as_ref(), entry, now)?;
         if let Some(r) = &report {
             let status = if judgement.verdict == Verdict::Valid {
                 ReportStatus::VisitedValid
             } else {
                 ReportStatus::VisitedInvalid
             };
-            tx.execute("UPDATE reports SET status = ?1 WHERE id = ?2", rusqlite::params![status.code(), r.id.0])?;
+            tx.prepare_cached("UPDATE reports SET status = ?1 WHERE id = ?2")?
+                .execute(rusqlite::params![status.code(), r.id.0])?;
         }
         super::history::insert_visit_in(
             &tx,
@@ -170,7 +166,7 @@ impl Store {
             &format!("kiosk:record {}", row.seq),
         )?;
         tx.commit()?;
-        self.write_head(&row);
+        self.appended(&row);
         Ok(CheckInOutcome { row, verdict, already_recorded: false })
     }
 }

@@ -134,19 +134,48 @@ pub struct NewEntry<'a> {
     pub signatures: Vec<SignatureInput>,
 }
 
+/// The newest committed record's number and hash, kept in memory so an
+/// append need not re-read and re-hash it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Tip {
+    pub seq: i64,
+    pub sha256: String,
+}
+
+impl From<&LedgerRow> for Tip {
+    fn from(row: &LedgerRow) -> Tip {
+        Tip { seq: row.seq, sha256: row.sha256_hex() }
+    }
+}
+
+/// The tip as the database has it now. The cached tip is used only when
+/// it is still the newest record (another process may have appended).
+fn current_tip(tx: &Transaction<'_>, cached: Option<&Tip>) -> StoreResult<Option<Tip>> {
+    let newest: Option<i64> = tx.prepare_cached("SELECT max(seq) FROM ledger")?.query_row([], |r| r.get(0))?;
+    match (newest, cached) {
+        (None, _) => Ok(None),
+        (Some(seq), Some(tip)) if tip.seq == seq => Ok(Some(tip.clone())),
+        (Some(seq), _) => {
+            let row = tx
+                .prepare_cached(&format!("SELECT {ROW_COLUMNS} FROM ledger WHERE seq = ?1"))?
+                .query_row([seq], read_row)?;
+            Ok(Some(Tip::from(&row)))
+        }
+    }
+}
+
 /// Appends within the caller's (IMMEDIATE) transaction, so the record and
-/// everything that goes with it commit together. Returns the new row.
+/// everything that goes with it commit together. Returns the new row; the
+/// caller caches it as the tip once the transaction has committed.
 pub(crate) fn append_in(
     tx: &Transaction<'_>,
     key: &[u8],
+    cached_tip: Option<&Tip>,
     entry: NewEntry<'_>,
     now: DateTime<Utc>,
 ) -> StoreResult<LedgerRow> {
-    let last: Option<LedgerRow> = tx
-        .query_row(&format!("SELECT {ROW_COLUMNS} FROM ledger ORDER BY seq DESC LIMIT 1"), [], read_row)
-        .optional()?;
-    let (seq, prev_sha256) = match &last {
-        Some(row) => (row.seq + 1, row.sha256_hex()),
+    let (seq, prev_sha256) = match current_tip(tx, cached_tip)? {
+        Some(tip) => (tip.seq + 1, tip.sha256),
         None => (1, GENESIS.to_owned()),
     };
     let mut row = LedgerRow {
@@ -161,9 +190,8 @@ pub(crate) fn append_in(
         row_hmac: String::new(),
     };
     row.row_hmac = row_hmac(key, &row);
-    tx.execute(
-        &format!("INSERT INTO ledger ({ROW_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
-        params![
+    tx.prepare_cached(&format!("INSERT INTO ledger ({ROW_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"))?
+        .execute(params![
             row.seq,
             row.kind,
             row.project_id,
@@ -173,11 +201,10 @@ pub(crate) fn append_in(
             row.body,
             row.prev_sha256,
             row.row_hmac
-        ],
-    )
-    .map_err(|e| {
-        super::unique_violation(e, "该报备已登记到访,不能重复登记 / this report has already been checked in")
-    })?;
+        ])
+        .map_err(|e| {
+            super::unique_violation(e, "该报备已登记到访,不能重复登记 / this report has already been checked in")
+        })?;
     let mut insert_sig = tx.prepare_cached(
         "INSERT INTO signatures (ledger_seq, signer, png, png_sha256, width, height, strokes, statement, statement_sha256)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -243,46 +270,69 @@ pub struct Head {
     pub sha256: String,
 }
 
+/// The head file holds two fixed-size slots, written alternately in place:
+/// a torn write (power cut) can spoil at most the slot being written, and
+/// the reader takes the newest slot whose seal verifies.
+const HEAD_SLOT: u64 = 256;
+
+fn head_seal(key: &[u8], text: &str) -> String {
+    let mut m = keyed(key);
+    m.update(text.as_bytes());
+    HEXLOWER.encode(&m.finalize().into_bytes())
+}
+
 impl Store {
-    fn head_path(&self) -> PathBuf {
+    pub(crate) fn head_path(&self) -> PathBuf {
         let mut p = self.path.clone().into_os_string();
         p.push(".head");
         PathBuf::from(p)
     }
 
-    /// Written after a commit (atomic rename). It may lag the database
-    /// after a crash, never lead it.
-    pub(crate) fn write_head(&self, row: &LedgerRow) {
-        let head = format!("{} {}", row.seq, row.sha256_hex());
-        let mac = {
-            let mut m = keyed(&self.ledger_key);
-            m.update(head.as_bytes());
-            HEXLOWER.encode(&m.finalize().into_bytes())
-        };
-        let path = self.head_path();
-        let tmp = path.with_extension("head.tmp");
-        let result = std::fs::write(&tmp, format!("{head} {mac}\n")).and_then(|()| std::fs::rename(&tmp, &path));
-        if let Err(e) = result {
+    /// Written after each commit without fsync: after a crash the head may
+    /// lag the database, never lead it.
+    pub(crate) fn write_head(&mut self, row: &LedgerRow) {
+        use std::os::unix::fs::FileExt;
+        let text = format!("{} {}", row.seq, row.sha256_hex());
+        let mut slot = format!("{text} {}\n", head_seal(&self.ledger_key, &text)).into_bytes();
+        slot.resize(HEAD_SLOT as usize, b' ');
+        if self.head_file.is_none() {
+            match std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(false).open(self.head_path())
+            {
+                Ok(f) => self.head_file = Some(f),
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not open the ledger head file");
+                    return;
+                }
+            }
+        }
+        let offset = (row.seq as u64 % 2) * HEAD_SLOT;
+        if let Some(Err(e)) = self.head_file.as_ref().map(|f| f.write_all_at(&slot, offset)) {
             tracing::warn!(error = %e, "could not write the ledger head file");
         }
     }
 
     pub fn read_head(&self) -> Option<Head> {
-        let text = std::fs::read_to_string(self.head_path()).ok()?;
-        let mut parts = text.split_whitespace();
-        let (seq, sha, mac) = (parts.next()?, parts.next()?, parts.next()?);
-        let mut m = keyed(&self.ledger_key);
-        m.update(format!("{seq} {sha}").as_bytes());
-        m.verify_slice(&HEXLOWER.decode(mac.as_bytes()).ok()?).ok()?;
-        Some(Head { seq: seq.parse().ok()?, sha256: sha.to_owned() })
+        let bytes = std::fs::read(self.head_path()).ok()?;
+        bytes
+            .chunks(HEAD_SLOT as usize)
+            .filter_map(|slot| {
+                let text = std::str::from_utf8(slot).ok()?;
+                let mut parts = text.split_whitespace();
+                let (seq, sha, seal) = (parts.next()?, parts.next()?, parts.next()?);
+                let mut m = keyed(&self.ledger_key);
+                m.update(format!("{seq} {sha}").as_bytes());
+                m.verify_slice(&HEXLOWER.decode(seal.as_bytes()).ok()?).ok()?;
+                Some(Head { seq: seq.parse().ok()?, sha256: sha.to_owned() })
+            })
+            .max_by_key(|h| h.seq)
     }
 
     /// Appends a record in its own durable transaction.
     pub fn append(&mut self, entry: NewEntry<'_>, now: DateTime<Utc>) -> StoreResult<LedgerRow> {
         let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let row = append_in(&tx, &self.ledger_key, entry, now)?;
+        let row = append_in(&tx, &self.ledger_key, self.tip.as_ref(), entry, now)?;
         tx.commit()?;
-        self.write_head(&row);
+        self.appended(&row);
         Ok(row)
     }
 
@@ -318,7 +368,7 @@ impl Store {
             body: &body,
             signatures: Vec::new(),
         };
-        let row = append_in(&tx, &self.ledger_key, entry, now)?;
+        let row = append_in(&tx, &self.ledger_key, self.tip.as_ref(), entry, now)?;
         super::audit::record_in(
             &tx,
             now,
@@ -328,8 +378,14 @@ impl Store {
             &format!("record {amends_seq} → {}: {reason}", row.seq),
         )?;
         tx.commit()?;
-        self.write_head(&row);
+        self.appended(&row);
         Ok(row)
+    }
+
+    /// After a commit: remember the tip and move the head file forward.
+    pub(crate) fn appended(&mut self, row: &LedgerRow) {
+        self.tip = Some(Tip::from(row));
+        self.write_head(row);
     }
 
     pub fn ledger_row(&self, seq: i64) -> StoreResult<LedgerRow> {

@@ -133,54 +133,46 @@ fn head_tail(phone: &CustomerPhone) -> (String, String) {
 }
 
 pub(crate) fn report_in(conn: &Connection, id: ReportId) -> StoreResult<StoredReport> {
-    conn.query_row(&format!("SELECT {REPORT_COLUMNS} FROM {REPORT_FROM} WHERE r.id = ?1"), [id.0], read_report)
+    conn.prepare_cached(&format!("SELECT {REPORT_COLUMNS} FROM {REPORT_FROM} WHERE r.id = ?1"))?
+        .query_row([id.0], read_report)
         .optional()?
         .ok_or_else(|| StoreError::NotFound(format!("report {id}")))
 }
 
-/// Other agencies' live (not cancelled) reports in the project whose
-/// phone may be this customer's; the judge decides which really match.
-pub(crate) fn other_reports_in(
+/// Every report of this customer in the project, split the way the judge
+/// wants them: other agencies' live (not cancelled) reports, and the
+/// filing instants of the reporting agency's other reports, cancelled ones
+/// included (withdrawing a report does not reset the monthly repeat count).
+/// One index read serves both.
+pub(crate) struct CustomerReports {
+    pub others: Vec<Report>,
+    pub own_agency: Vec<DateTime<FixedOffset>>,
+}
+
+pub(crate) fn customer_reports_in(
     conn: &Connection,
     project_id: &str,
     phone: &Phone,
-    except_agency: Option<i64>,
-) -> StoreResult<Vec<Report>> {
+    report: Option<&StoredReport>,
+) -> StoreResult<CustomerReports> {
     let (head, tail) = head_tail(&CustomerPhone::Full(*phone));
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {REPORT_COLUMNS} FROM {REPORT_FROM}
-         WHERE r.project_id = ?1 AND r.phone_head = ?2 AND r.phone_tail = ?3 AND r.status != 'cancelled'
-           AND r.agency_id != ?4"
+        "SELECT {REPORT_COLUMNS} FROM {REPORT_FROM} WHERE r.project_id = ?1 AND r.phone_head = ?2 AND r.phone_tail = ?3"
     ))?;
-    let rows = stmt.query_map(params![project_id, head, tail, except_agency.unwrap_or(-1)], read_report)?;
-    Ok(rows
-        .collect::<rusqlite::Result<Vec<_>>>()?
-        .iter()
-        .filter(|r| r.customer_phone.matches_full(phone))
-        .map(StoredReport::as_judged)
-        .collect())
-}
-
-/// Filing instants of the agency's other reports of this customer,
-/// cancelled ones included: withdrawing a report does not reset the
-/// monthly repeat count.
-pub(crate) fn agency_reports_in(
-    conn: &Connection,
-    report: &StoredReport,
-    phone: &Phone,
-) -> StoreResult<Vec<DateTime<FixedOffset>>> {
-    let (head, tail) = head_tail(&CustomerPhone::Full(*phone));
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {REPORT_COLUMNS} FROM {REPORT_FROM}
-         WHERE r.project_id = ?1 AND r.phone_head = ?2 AND r.phone_tail = ?3 AND r.agency_id = ?4 AND r.id != ?5"
-    ))?;
-    let rows = stmt.query_map(params![report.project_id, head, tail, report.agency_id, report.id.0], read_report)?;
-    Ok(rows
-        .collect::<rusqlite::Result<Vec<_>>>()?
-        .into_iter()
-        .filter(|r| r.customer_phone.matches_full(phone))
-        .map(|r| r.filed_at)
-        .collect())
+    let rows = stmt.query_map(params![project_id, head, tail], read_report)?;
+    let mut found = CustomerReports { others: Vec::new(), own_agency: Vec::new() };
+    for r in rows {
+        let r = r?;
+        if !r.customer_phone.matches_full(phone) || report.is_some_and(|own| own.id == r.id) {
+            continue;
+        }
+        match report {
+            Some(own) if own.agency_id == r.agency_id => found.own_agency.push(r.filed_at),
+            _ if r.status == ReportStatus::Cancelled => {}
+            _ => found.others.push(r.as_judged()),
+        }
+    }
+    Ok(found)
 }
 
 impl Store {
