@@ -277,6 +277,34 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// Marks the project's pending reports whose validity has ended as
+    /// expired (已过期). Run at start and periodically by the server.
+    pub fn expire_due_reports(
+        &self,
+        project_id: &str,
+        rules: &crate::domain::rules::Rules,
+        now: DateTime<Utc>,
+    ) -> StoreResult<usize> {
+        let now_local = now.with_timezone(&rules.timezone).fixed_offset();
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, filed_at FROM reports WHERE project_id = ?1 AND status = 'pending'")?;
+        let due: Vec<i64> = stmt
+            .query_map([project_id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
+            .filter_map(Result::ok)
+            .filter(|(_, filed)| {
+                DateTime::parse_from_rfc3339(filed).is_ok_and(|filed| !rules.report_valid_at(filed, now_local))
+            })
+            .map(|(id, _)| id)
+            .collect();
+        let mut update =
+            self.conn.prepare_cached("UPDATE reports SET status = 'expired' WHERE id = ?1 AND status = 'pending'")?;
+        for id in &due {
+            update.execute([id])?;
+        }
+        Ok(due.len())
+    }
+
     /// Withdraws a pending report of the agent's own agency.
     pub fn cancel_report(&self, id: ReportId, agency_id: i64, actor: &str, now: DateTime<Utc>) -> StoreResult<()> {
         let report = self.report(id)?;

@@ -167,3 +167,14 @@ fn signins_check_argon2_hashes() {
     assert!(w.store.check_agent_password(&phone, "a good password").unwrap().is_some());
     assert!(w.store.check_agent_password(&phone, "a bad password").unwrap().is_none());
 }
+
+#[test]
+fn pending_reports_past_their_validity_become_expired() {
+    let mut w = World::new();
+    let old = w.file(w.agent, "13812345678", "2026-11-01T10:00:00+08:00");
+    let fresh = w.file(w.agent, "13912345678", "2026-11-07T10:00:00+08:00");
+    let n = w.store.expire_due_reports("demo", &w.rules, t("2026-11-08T10:00:01+08:00")).unwrap();
+    assert_eq!(n, 1);
+    assert_eq!(w.store.report(old.id).unwrap().status, ReportStatus::Expired);
+    assert_eq!(w.store.report(fresh.id).unwrap().status, ReportStatus::Pending);
+}
