@@ -73,7 +73,7 @@ fn main() {
             store
                 .file_report(
                     NewReport {
-                        project_id: "bench",
+                        project_id: "bench".into(),
                         agent_id: agent,
                         customer_name: CustomerName::parse("王先生").expect("name"),
                         customer_phone: phone,

@@ -39,6 +39,18 @@ impl Context {
         Ok(Context { deployment, secrets, key_ring, ledger_key })
     }
 
+    /// Re-reads the secrets after the storage paths were changed (demo).
+    pub fn reload_secrets(ctx: Context, now: DateTime<Utc>) -> Result<Context, AppError> {
+        let secrets = Secrets::load_or_create(&ctx.deployment.storage.secrets, now)?;
+        let key_ring = secrets.key_ring()?;
+        let ledger_key = secrets.ledger_key().map_err(AppError::LedgerKey)?;
+        Ok(Context { deployment: ctx.deployment, secrets, key_ring, ledger_key })
+    }
+
+    pub fn ledger_key(&self) -> &[u8] {
+        &self.ledger_key
+    }
+
     /// Opens the database without touching project rows (for read-only
     /// jobs such as verify and backup).
     pub fn open_store_plain(&self) -> Result<Store, AppError> {

@@ -4,11 +4,15 @@
 
 pub mod app;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod contract;
+pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod password;
 pub mod private_dir;
+pub mod qr;
 pub mod secrets;
 pub mod store;
+pub mod web;

@@ -180,7 +180,7 @@ pub fn soak_checkins(config: &Path, project: &str, count: u64) -> ExitCode {
         let now = Utc::now();
         let report = store.file_report(
             NewReport {
-                project_id: project,
+                project_id: project.into(),
                 agent_id,
                 customer_name: name.clone(),
                 customer_phone: CustomerPhone::Full(phone),

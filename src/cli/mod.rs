@@ -4,6 +4,7 @@
 mod data;
 mod keys;
 mod people;
+mod serve;
 
 use crate::config::rules::load_rules_file;
 use crate::contract::judge_json;
@@ -33,6 +34,15 @@ enum Command {
         /// Rules file; keys it lacks take the defaults of the rules.
         #[arg(long, value_name = "FILE")]
         rules: Option<PathBuf>,
+    },
+    /// Run the web service (agent pages, kiosk, API).
+    Serve {
+        /// Address to listen on (default: [server] listen in panke.toml).
+        #[arg(long)]
+        listen: Option<String>,
+        /// Use a separate demo database with demo people and reports.
+        #[arg(long)]
+        demo: bool,
     },
     /// Walk the visit ledger's hash chain; non-zero exit names the first
     /// altered, removed or inserted record.
@@ -111,6 +121,7 @@ pub fn run() -> ExitCode {
     let config = cli.config.as_path();
     match cli.command {
         Command::Judge { rules } => judge(rules.as_deref()),
+        Command::Serve { listen, demo } => serve::serve(config, listen, demo),
         Command::Verify => data::verify(config),
         Command::Backup { file } => data::backup(config, &file),
         Command::ImportHistory { project, file } => data::import_history(config, &project, &file),

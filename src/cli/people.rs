@@ -22,6 +22,12 @@ pub enum AgencyAction {
     },
     /// List agencies.
     List,
+    /// Issue an API key for the agency's own systems (shown once).
+    ApiKey {
+        agency: i64,
+        #[arg(long, default_value = "api")]
+        label: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -71,6 +77,14 @@ pub fn agency(config: &Path, action: AgencyAction) -> ExitCode {
             Ok(id) => {
                 let _ = store.audit(Utc::now(), "cli", "agency.add", None, &format!("agency {id}"));
                 println!("agency {id}: {}", name.trim());
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(2, e),
+        },
+        AgencyAction::ApiKey { agency, label } => match store.create_api_key(agency, &label, Utc::now()) {
+            Ok(key) => {
+                let _ = store.audit(Utc::now(), "cli", "agency.api_key", None, &format!("agency {agency} ({label})"));
+                println!("API key for agency {agency} (shown once): {key}");
                 ExitCode::SUCCESS
             }
             Err(e) => fail(2, e),

@@ -130,20 +130,25 @@ impl KeyRing {
 
     /// Signs a token for `report_id`, issued at `now` (the server's clock).
     pub fn sign(&self, report_id: ReportId, now: DateTime<Utc>) -> String {
+        self.sign_with(self.signing, report_id, now).unwrap_or_default()
+    }
+
+    /// The token of a report as its key signed it: the same report, time
+    /// and key always give the same token, so a report's QR is stable.
+    /// `None` when that key is unknown or retired.
+    pub fn sign_with(&self, key_id: KeyId, report_id: ReportId, issued_at: DateTime<Utc>) -> Option<String> {
+        let key = self.key(key_id).filter(|k| !k.retired)?;
         let mut raw = [0u8; RAW_LEN];
         raw[..8].copy_from_slice(&(report_id.0 as u64).to_be_bytes());
-        let secs = now.timestamp().clamp(0, (1 << 40) - 1) as u64;
+        let secs = issued_at.timestamp().clamp(0, (1 << 40) - 1) as u64;
         raw[8..13].copy_from_slice(&secs.to_be_bytes()[3..]);
-        raw[13..15].copy_from_slice(&self.signing.0.to_be_bytes());
-        // `new` guarantees the signing key is in the ring.
-        if let Some(key) = self.key(self.signing) {
-            let tag = tag(&key.mac, &raw[..BODY_LEN]);
-            raw[BODY_LEN..].copy_from_slice(&tag[..TAG_LEN]);
-        }
+        raw[13..15].copy_from_slice(&key_id.0.to_be_bytes());
+        let tag = tag(&key.mac, &raw[..BODY_LEN]);
+        raw[BODY_LEN..].copy_from_slice(&tag[..TAG_LEN]);
         let mut out = String::with_capacity(TOKEN_LEN);
         out.push_str(TOKEN_VERSION_PREFIX);
         out.push_str(&BASE32_NOPAD.encode(&raw));
-        out
+        Some(out)
     }
 
     /// Checks a token exactly as scanned. Any change to any character —

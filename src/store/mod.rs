@@ -10,6 +10,7 @@ pub mod ledger;
 mod migrate;
 pub mod people;
 pub mod reports;
+pub mod sessions;
 
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
@@ -37,6 +38,9 @@ pub enum StoreError {
     Invalid(String),
     #[error("stored data is damaged: {0}")]
     Corrupt(String),
+    /// The blocking task running the database work stopped (a panic).
+    #[error("the database task stopped: {0}")]
+    TaskStopped(String),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

@@ -2,10 +2,12 @@
 //! lookups the judge needs.
 
 use super::{Store, StoreError, StoreResult, unique_violation};
+use crate::domain::filing::{FilingContext, FilingRefusal, KnownVisit, RivalReport, check_filing};
 use crate::domain::judge::Report;
 use crate::domain::manual_code::ManualCode;
 use crate::domain::name::CustomerName;
 use crate::domain::phone::{CustomerPhone, Phone};
+use crate::domain::rules::Rules;
 use crate::domain::token::{KeyId, ReportId};
 use chrono::{DateTime, FixedOffset, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -80,8 +82,8 @@ impl StoredReport {
 }
 
 /// A report as the agent's form (or API) submits it, already parsed.
-pub struct NewReport<'a> {
-    pub project_id: &'a str,
+pub struct NewReport {
+    pub project_id: String,
     pub agent_id: i64,
     pub customer_name: CustomerName,
     pub customer_phone: CustomerPhone,
@@ -175,16 +177,113 @@ pub(crate) fn customer_reports_in(
     Ok(found)
 }
 
+#[derive(Debug, thiserror::Error)]
+pub enum FilingError {
+    #[error("{0}")]
+    Refused(FilingRefusal),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<rusqlite::Error> for FilingError {
+    fn from(e: rusqlite::Error) -> Self {
+        FilingError::Store(e.into())
+    }
+}
+
+/// What the database knows about a customer an agency is about to report.
+pub(crate) fn filing_context_in(
+    conn: &Connection,
+    project_id: &str,
+    agency_id: i64,
+    phone: &CustomerPhone,
+) -> StoreResult<FilingContext> {
+    let (head, tail) = head_tail(phone);
+    let mut ctx = FilingContext::default();
+    let mut reports = conn.prepare_cached(
+        "SELECT agency_id, customer_phone, filed_at, status FROM reports WHERE project_id = ?1 AND phone_head = ?2 AND phone_tail = ?3",
+    )?;
+    let rows = reports.query_map(params![project_id, head, tail], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
+    })?;
+    for row in rows {
+        let (agency, stored_phone, filed, status) = row?;
+        let (Ok(p), Ok(filed_at)) = (CustomerPhone::parse(&stored_phone, true), DateTime::parse_from_rfc3339(&filed))
+        else {
+            continue;
+        };
+        if !p.matches(phone) {
+            continue;
+        }
+        if agency == agency_id {
+            ctx.own_agency_reports.push(filed_at);
+        } else if status == ReportStatus::Pending.code() {
+            ctx.rival_reports.push(RivalReport { phone: p, filed_at });
+        }
+    }
+    let mut history = conn.prepare_cached(
+        "SELECT at, phone FROM history WHERE project_id = ?1 AND phone_head = ?2 AND phone_tail = ?3",
+    )?;
+    let rows =
+        history.query_map(params![project_id, head, tail], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+    for row in rows {
+        let (at, stored_phone) = row?;
+        if let (Ok(at), Ok(p)) = (DateTime::parse_from_rfc3339(&at), CustomerPhone::parse(&stored_phone, true))
+            && p.matches(phone)
+        {
+            ctx.visits.push(KnownVisit { phone: p, at, protected_until_for_other_agency: None });
+        }
+    }
+    // Valid visits of other agencies protect the customer for them.
+    let mut visits = conn.prepare_cached(
+        "SELECT l.body FROM ledger l JOIN reports r ON r.id = l.report_id
+         WHERE l.kind = 'visit' AND r.project_id = ?1 AND r.phone_head = ?2 AND r.phone_tail = ?3 AND r.agency_id != ?4",
+    )?;
+    let rows = visits.query_map(params![project_id, head, tail, agency_id], |r| r.get::<_, String>(0))?;
+    for body in rows {
+        let Ok(body) = serde_json::from_str::<serde_json::Value>(&body?) else { continue };
+        let until = body["verdict"]["protected_until"].as_str().and_then(|t| DateTime::parse_from_rfc3339(t).ok());
+        let arrival = &body["case"]["arrival"];
+        let at = arrival["at"].as_str().and_then(|t| DateTime::parse_from_rfc3339(t).ok());
+        let p = arrival["customer_phone"].as_str().and_then(|p| CustomerPhone::parse(p, true).ok());
+        if let (Some(until), Some(at), Some(p)) = (until, at, p)
+            && p.matches(phone)
+        {
+            ctx.visits.push(KnownVisit { phone: p, at, protected_until_for_other_agency: Some(until) });
+        }
+    }
+    Ok(ctx)
+}
+
 impl Store {
-    /// Files a report at the server's `filed_at` (in the project's offset).
-    /// A repeated `idempotency_key` returns the report it filed before.
+    /// Files a report without the filing checks (imports, tests, demo).
     pub fn file_report(
         &mut self,
-        new: NewReport<'_>,
+        new: NewReport,
+        key_id: KeyId,
+        filed_at: DateTime<FixedOffset>,
+        random: impl FnMut() -> u64,
+    ) -> StoreResult<StoredReport> {
+        match self.file_report_checked(new, None, key_id, filed_at, random) {
+            Ok(r) => Ok(r),
+            Err(FilingError::Store(e)) => Err(e),
+            Err(FilingError::Refused(r)) => Err(StoreError::Conflict(r.to_string())),
+        }
+    }
+
+    /// Files a report at the server's `filed_at` (in the project's offset),
+    /// refusing what the project's `rules` refuse at filing. The check and
+    /// the insert share one transaction, so two agencies filing the same
+    /// customer at once cannot both pass. A repeated `idempotency_key`
+    /// returns the report it filed before.
+    pub fn file_report_checked(
+        &mut self,
+        new: NewReport,
+        rules: Option<&Rules>,
         key_id: KeyId,
         filed_at: DateTime<FixedOffset>,
         mut random: impl FnMut() -> u64,
-    ) -> StoreResult<StoredReport> {
+    ) -> Result<StoredReport, FilingError> {
         let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         if let Some(key) = &new.idempotency_key {
             let existing: Option<(i64, i64)> = tx
@@ -193,9 +292,9 @@ impl Store {
                 })
                 .optional()?;
             match existing {
-                Some((id, agent)) if agent == new.agent_id => return report_in(&tx, ReportId(id)),
+                Some((id, agent)) if agent == new.agent_id => return Ok(report_in(&tx, ReportId(id))?),
                 Some(_) => {
-                    return Err(StoreError::Conflict("重复的提交编号 / this submission id is taken".into()));
+                    return Err(StoreError::Conflict("重复的提交编号 / this submission id is taken".into()).into());
                 }
                 None => {}
             }
@@ -204,6 +303,10 @@ impl Store {
             .query_row("SELECT agency_id FROM agents WHERE id = ?1 AND active = 1", [new.agent_id], |r| r.get(0))
             .optional()?
             .ok_or_else(|| StoreError::NotFound(format!("agent {}", new.agent_id)))?;
+        if let Some(rules) = rules {
+            let ctx = filing_context_in(&tx, &new.project_id, agency_id, &new.customer_phone)?;
+            check_filing(&new.customer_phone, &ctx, rules, filed_at).map_err(FilingError::Refused)?;
+        }
         let (head, tail) = head_tail(&new.customer_phone);
         let mut attempts = 0;
         let id = loop {
@@ -242,7 +345,9 @@ impl Store {
                     attempts += 1;
                 }
                 Err(e) => {
-                    return Err(unique_violation(e, "报备未能保存,请重试 / the report could not be saved; try again"));
+                    return Err(
+                        unique_violation(e, "报备未能保存,请重试 / the report could not be saved; try again").into()
+                    );
                 }
             }
         };
@@ -303,6 +408,15 @@ impl Store {
             update.execute([id])?;
         }
         Ok(due.len())
+    }
+
+    /// The agency's reports, newest first (for its API).
+    pub fn reports_of_agency(&self, agency_id: i64, limit: u32) -> StoreResult<Vec<StoredReport>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {REPORT_COLUMNS} FROM {REPORT_FROM} WHERE r.agency_id = ?1 ORDER BY r.filed_unix DESC, r.id DESC LIMIT ?2"
+        ))?;
+        let rows = stmt.query_map(params![agency_id, limit], read_report)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Withdraws a pending report of the agent's own agency.

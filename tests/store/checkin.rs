@@ -133,7 +133,7 @@ fn another_agency_cannot_cancel_a_report_nor_can_a_visited_one_be_cancelled() {
 fn a_double_submitted_report_form_files_once() {
     let mut w = World::new();
     let new = |key: &str| panke::store::reports::NewReport {
-        project_id: "demo",
+        project_id: "demo".into(),
         agent_id: w.agent,
         customer_name: panke::domain::name::CustomerName::parse("王").unwrap(),
         customer_phone: panke::domain::phone::CustomerPhone::parse("13812345678", true).unwrap(),

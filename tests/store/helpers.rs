@@ -109,7 +109,7 @@ impl World {
         self.store
             .file_report(
                 NewReport {
-                    project_id: project,
+                    project_id: project.into(),
                     agent_id: agent,
                     customer_name: CustomerName::parse("王先生").unwrap(),
                     customer_phone: CustomerPhone::parse(phone, true).unwrap(),

@@ -1,0 +1,115 @@
+//! `panke serve [--demo]`: the web service.
+
+use super::fail;
+use crate::app::Context;
+use crate::clock::{Clock, SystemClock};
+use crate::db::Db;
+use crate::web::{AppState, Application, limiter::Limiter, shutdown_signal, spawn_housekeeping};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub fn serve(config: &Path, listen: Option<String>, demo: bool) -> ExitCode {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .try_init();
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let mut ctx = match Context::load(config, clock.now()) {
+        Ok(c) => c,
+        Err(e) => return fail(1, e),
+    };
+    if demo {
+        // Demo data never goes into a real database.
+        ctx.deployment.storage.database = PathBuf::from("data/demo/panke.db");
+        ctx.deployment.storage.secrets = PathBuf::from("data/demo/secrets.json");
+        ctx = match Context::reload_secrets(ctx, clock.now()) {
+            Ok(c) => c,
+            Err(e) => return fail(1, e),
+        };
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => return fail(1, e),
+    };
+    runtime.block_on(async move {
+        let mut store = match ctx.open_store(clock.now()) {
+            Ok(s) => s,
+            Err(e) => return fail(1, e),
+        };
+        let demo_info = if demo {
+            let Some(project) = ctx.deployment.projects.first() else {
+                return fail(1, "no project configured in kiosk-config/projects");
+            };
+            match crate::demo::seed(&mut store, &project.id.clone(), project.rules.timezone, &ctx.key_ring, clock.now())
+            {
+                Ok(info) => Some(info),
+                Err(e) => return fail(1, e),
+            }
+        } else {
+            None
+        };
+        drop(store);
+        let db = match Db::open(&ctx.deployment.storage.database, ctx.ledger_key(), 4) {
+            Ok(db) => db,
+            Err(e) => return fail(1, e),
+        };
+        let listen = listen.unwrap_or_else(|| ctx.deployment.server.listen.clone());
+        let public_url = ctx.deployment.server.public_url.clone();
+        let state = AppState {
+            db,
+            secure_cookies: public_url.starts_with("https://"),
+            deployment: Arc::new(ctx.deployment),
+            key_ring: Arc::new(ctx.key_ring),
+            clock,
+            limiter: Arc::new(Limiter::new(5, Duration::from_secs(15 * 60))),
+            demo,
+        };
+        let app = match Application::build(state.clone(), &listen).await {
+            Ok(app) => app,
+            Err(e) => return fail(1, format_args!("cannot listen on {listen}: {e}")),
+        };
+        let base = format!("http://{}:{}", listen.rsplit_once(':').map(|(h, _)| h).unwrap_or("127.0.0.1"), app.port());
+        println!("panke is serving on {base}  (Ctrl-C stops it)");
+        if let Some(info) = demo_info {
+            print_demo(&base, &info);
+        }
+        spawn_housekeeping(state);
+        match app.run_until(shutdown_signal()).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => fail(1, e),
+        }
+    })
+}
+
+fn print_demo(base: &str, info: &crate::demo::DemoInfo) {
+    println!();
+    println!("== 演示数据 / demo data (database data/demo/panke.db; records are marked demo) ==");
+    println!(
+        "经纪人 / agent:        {base}/agent/login   phone {}  password {}",
+        info.agent_phone,
+        crate::demo::DEMO_PASSWORD
+    );
+    println!("另一渠道 / rival agent: phone {}  password {}", info.rival_agent_phone, crate::demo::DEMO_PASSWORD);
+    println!(
+        "案场员工 / staff:       manager, desk1 (PIN 1234), sales1 (PIN 1111), sales2 (PIN 2222); password {}",
+        crate::demo::DEMO_PASSWORD
+    );
+    println!("渠道 API key / agency API key (shown once): {}", info.api_key);
+    println!("  curl -H 'Authorization: Bearer {}' {base}/api/v1/reports", info.api_key);
+    println!("演示报备 / demo reports (sign in as the agent to see each QR code):");
+    for r in &info.reports {
+        println!(
+            "  {base}/agent/reports/{:<4} {} {}  manual code {}  filed {}",
+            r.id,
+            r.customer_name,
+            r.customer_phone.masked(),
+            r.manual_code,
+            r.filed_at.format("%H:%M")
+        );
+    }
+    println!();
+}

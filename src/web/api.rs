@@ -1,0 +1,228 @@
+//! `/api/v1`: agencies' own systems file, list, cancel reports and fetch
+//! their QR codes. Authenticated by an agency API key
+//! (`Authorization: Bearer pk_…`); errors are JSON with a stable code.
+//! Described in `static/openapi.json`, served at `/api/v1/openapi.json`.
+
+use super::AppState;
+use super::agent::{file_report, qr_response, token_of};
+use super::error::{ApiError, WebError};
+use crate::domain::name::CustomerName;
+use crate::domain::phone::{CustomerPhone, Phone};
+use crate::domain::token::ReportId;
+use crate::store::reports::{NewReport, StoredReport};
+use axum::body::Bytes;
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::DateTime;
+use serde::{Deserialize, Serialize};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/openapi.json", get(openapi))
+        .route("/api/v1/reports", get(list).post(create))
+        .route("/api/v1/reports/{id}", get(show))
+        .route("/api/v1/reports/{id}/qr.png", get(qr_png))
+        .route("/api/v1/reports/{id}/qr.svg", get(qr_svg))
+        .route("/api/v1/reports/{id}/cancel", post(cancel))
+}
+
+async fn openapi() -> Response {
+    match super::assets::file("openapi.json") {
+        Some((mime, body)) => ([(header::CONTENT_TYPE, mime)], body).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// The agency whose API key the request carries.
+pub struct ApiAgency(pub i64);
+
+impl FromRequestParts<AppState> for ApiAgency {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let key = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|k| k.trim().to_owned())
+            .filter(|k| k.starts_with("pk_") && k.len() < 100)
+            .ok_or(ApiError(WebError::SignIn { to: "" }))?;
+        let agency = state.db.run(move |store| store.agency_of_api_key(&key)).await.map_err(WebError::from)?;
+        agency.map(ApiAgency).ok_or(ApiError(WebError::SignIn { to: "" }))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateReport {
+    project: String,
+    agent_phone: String,
+    customer_name: String,
+    customer_phone: String,
+    #[serde(default)]
+    expected_arrival: Option<String>,
+    #[serde(default)]
+    party_size: Option<i64>,
+    #[serde(default)]
+    note: Option<String>,
+    #[serde(default)]
+    idempotency_key: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ReportJson {
+    id: i64,
+    project: String,
+    agency: String,
+    agent: String,
+    customer_name: String,
+    /// Always 前三后四: the API never returns a full number.
+    customer_phone: String,
+    status: &'static str,
+    filed_at: String,
+    arrive_not_before: String,
+    valid_until: String,
+    manual_code: String,
+    token: Option<String>,
+    qr_png: String,
+    qr_svg: String,
+}
+
+fn report_json(state: &AppState, r: &StoredReport) -> ReportJson {
+    let rules = state.deployment.project(&r.project_id).map(|p| p.rules.clone()).unwrap_or_default();
+    ReportJson {
+        id: r.id.0,
+        project: r.project_id.clone(),
+        agency: r.agency_name.clone(),
+        agent: r.agent_name.clone(),
+        customer_name: r.customer_name.to_string(),
+        customer_phone: r.customer_phone.masked().to_string(),
+        status: r.status.code(),
+        filed_at: crate::contract::format_instant(r.filed_at),
+        arrive_not_before: crate::contract::format_instant(r.filed_at + rules.min_gap),
+        valid_until: crate::contract::format_instant(rules.report_valid_until(r.filed_at).fixed_offset()),
+        manual_code: r.manual_code.to_string(),
+        token: token_of(state, r),
+        qr_png: format!("/api/v1/reports/{}/qr.png", r.id),
+        qr_svg: format!("/api/v1/reports/{}/qr.svg", r.id),
+    }
+}
+
+fn invalid(e: impl ToString) -> ApiError {
+    ApiError(WebError::bad("INVALID", e.to_string()))
+}
+
+async fn create(
+    State(state): State<AppState>,
+    ApiAgency(agency): ApiAgency,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let req: CreateReport = serde_json::from_slice(&body).map_err(|e| ApiError(WebError::bad("BAD_JSON", e)))?;
+    let project = state
+        .deployment
+        .project(&req.project)
+        .ok_or_else(|| ApiError(WebError::bad("UNKNOWN_PROJECT", format!("no project `{}`", req.project))))?;
+    let agent_phone = Phone::parse(&req.agent_phone).map_err(invalid)?;
+    let agent = state.db.run(move |store| store.agent_by_phone(&agent_phone)).await.map_err(WebError::from)?;
+    let agent = agent.filter(|a| a.agency_id == agency && a.active).ok_or_else(|| {
+        ApiError(WebError::bad("UNKNOWN_AGENT", "该手机号不是本渠道的经纪人 / no agent of your agency has this phone"))
+    })?;
+    let customer_phone =
+        CustomerPhone::parse(&req.customer_phone, project.rules.allow_masked_phone).map_err(invalid)?;
+    let expected_arrival = match req.expected_arrival.as_deref() {
+        Some(t) => Some(crate::contract::format_instant(DateTime::parse_from_rfc3339(t).map_err(|_| {
+            invalid("expected_arrival: an RFC 3339 instant with offset, e.g. 2026-11-20T15:00:00+08:00")
+        })?)),
+        None => None,
+    };
+    if req.party_size.is_some_and(|n| !(1..=50).contains(&n)) {
+        return Err(invalid("party_size: 1 to 50"));
+    }
+    if req.note.as_deref().is_some_and(|n| n.chars().count() > 200) {
+        return Err(invalid("note: at most 200 characters"));
+    }
+    if req.idempotency_key.as_deref().is_some_and(|k| k.is_empty() || k.len() > 100) {
+        return Err(invalid("idempotency_key: 1 to 100 characters"));
+    }
+    let new = NewReport {
+        project_id: project.id.clone(),
+        agent_id: agent.id,
+        customer_name: CustomerName::parse(&req.customer_name).map_err(invalid)?,
+        customer_phone,
+        expected_arrival,
+        party_size: req.party_size,
+        note: req.note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()),
+        idempotency_key: req.idempotency_key.map(|k| format!("api:{agency}:{k}")),
+        demo: state.demo,
+    };
+    let report = file_report(&state, new).await?;
+    Ok((StatusCode::CREATED, Json(report_json(&state, &report))).into_response())
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    limit: Option<u32>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    ApiAgency(agency): ApiAgency,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, ApiError> {
+    let limit = q.limit.unwrap_or(50).clamp(1, 500);
+    let reports = state.db.run(move |store| store.reports_of_agency(agency, limit)).await.map_err(WebError::from)?;
+    let items: Vec<ReportJson> = reports.iter().map(|r| report_json(&state, r)).collect();
+    Ok(Json(serde_json::json!({ "reports": items })).into_response())
+}
+
+async fn agency_report(state: &AppState, agency: i64, id: i64) -> Result<StoredReport, ApiError> {
+    let report = state.db.run(move |store| store.report(ReportId(id))).await.map_err(WebError::from)?;
+    if report.agency_id != agency {
+        return Err(ApiError(WebError::NotFound));
+    }
+    Ok(report)
+}
+
+async fn show(
+    State(state): State<AppState>,
+    ApiAgency(agency): ApiAgency,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    let r = agency_report(&state, agency, id).await?;
+    Ok(Json(report_json(&state, &r)).into_response())
+}
+
+async fn qr_png(
+    State(state): State<AppState>,
+    ApiAgency(agency): ApiAgency,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    let r = agency_report(&state, agency, id).await?;
+    Ok(qr_response(token_of(&state, &r), false)?)
+}
+
+async fn qr_svg(
+    State(state): State<AppState>,
+    ApiAgency(agency): ApiAgency,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    let r = agency_report(&state, agency, id).await?;
+    Ok(qr_response(token_of(&state, &r), true)?)
+}
+
+async fn cancel(
+    State(state): State<AppState>,
+    ApiAgency(agency): ApiAgency,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    let now = state.clock.now();
+    let actor = format!("api:agency:{agency}");
+    state.db.run(move |store| store.cancel_report(ReportId(id), agency, &actor, now)).await.map_err(WebError::from)?;
+    let r = agency_report(&state, agency, id).await?;
+    Ok(Json(report_json(&state, &r)).into_response())
+}

@@ -1,0 +1,176 @@
+//! The HTTP service: one module per screen or API resource, thin handlers
+//! over the store and the domain; `Application::build` wires it together.
+
+pub mod agent;
+pub mod api;
+pub mod assets;
+pub mod error;
+pub mod i18n;
+pub mod limiter;
+pub mod pages;
+pub mod session;
+
+use crate::clock::Clock;
+use crate::config::deployment::Deployment;
+use crate::db::Db;
+use crate::domain::token::KeyRing;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{HeaderMap, HeaderValue, Request, header};
+use axum::response::{IntoResponse, Json, Redirect, Response};
+use axum::routing::get;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+/// Forms and API bodies are small; the kiosk's signature uploads get their
+/// own, larger limit on their routes.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub deployment: Arc<Deployment>,
+    pub key_ring: Arc<KeyRing>,
+    pub clock: Arc<dyn Clock>,
+    pub limiter: Arc<limiter::Limiter>,
+    /// Cookies get `Secure` when panke is reached over https.
+    pub secure_cookies: bool,
+    /// Records made by `serve --demo` are marked as demo.
+    pub demo: bool,
+}
+
+pub fn router(state: AppState) -> Router {
+    let csp = "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob: mediastream:; \
+               script-src 'self'; style-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+    Router::new()
+        .route("/", get(home))
+        .route("/health", get(health))
+        .route("/lang/{code}", get(set_lang))
+        .route("/static/{file}", get(assets::serve))
+        .merge(agent::routes())
+        .merge(api::routes())
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp)))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(
+            // Logged: method, route pattern (never the query), status, time.
+            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                let route = req
+                    .extensions()
+                    .get::<axum::extract::MatchedPath>()
+                    .map(|p| p.as_str().to_owned())
+                    .unwrap_or_else(|| "-".to_owned());
+                tracing::info_span!("http", method = %req.method(), route = %route)
+            }),
+        )
+        .with_state(state)
+}
+
+async fn home() -> Redirect {
+    Redirect::to("/agent/reports")
+}
+
+async fn health(State(state): State<AppState>) -> Response {
+    let result = state.db.run(|store| store.schema_version()).await;
+    match result {
+        Ok(version) => Json(serde_json::json!({ "status": "ok", "schema_version": version })).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            (axum::http::StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({ "status": "unavailable" })))
+                .into_response()
+        }
+    }
+}
+
+/// Switches the language and goes back where the visitor was (same site
+/// only, so this is no open redirect).
+async fn set_lang(State(state): State<AppState>, Path(code): Path<String>, headers: HeaderMap) -> Response {
+    let lang = i18n::Lang::parse(&code).unwrap_or(i18n::Lang::Zh);
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
+        .and_then(|rest| rest.find('/').map(|i| rest[i..].to_owned()))
+        .filter(|p| p.starts_with('/') && !p.starts_with("//"))
+        .unwrap_or_else(|| "/".to_owned());
+    let cookie = session::set_cookie(session::LANG_COOKIE, lang.code(), 365 * 24 * 3600, state.secure_cookies);
+    ([(header::SET_COOKIE, cookie)], Redirect::to(&back)).into_response()
+}
+
+/// A bound, ready-to-run service (the port is known before it runs, so
+/// tests can start it on port 0).
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+}
+
+impl Application {
+    pub async fn build(state: AppState, listen: &str) -> std::io::Result<Application> {
+        let listener = TcpListener::bind(listen).await?;
+        Ok(Application { listener, router: router(state) })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    /// Serves until `shutdown` resolves, then finishes requests in flight.
+    pub async fn run_until(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// Housekeeping while the service runs: expire reports, purge sessions.
+pub fn spawn_housekeeping(state: AppState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(300));
+        loop {
+            tick.tick().await;
+            let deployment = state.deployment.clone();
+            let now = state.clock.now();
+            let result = state
+                .db
+                .run(move |store| -> Result<usize, crate::db::DbError> {
+                    let mut n = store.purge_expired_sessions(now)?;
+                    for p in &deployment.projects {
+                        n += store.expire_due_reports(&p.id, &p.rules, now)?;
+                    }
+                    Ok(n)
+                })
+                .await;
+            if let Err(e) = result {
+                tracing::warn!(error = %e, "housekeeping failed");
+            }
+        }
+    });
+}

@@ -1,0 +1,100 @@
+//! Cookies, sessions and CSRF. Session cookies are HttpOnly and
+//! SameSite=Lax (an agent arriving from a WeChat link is still signed in;
+//! cross-site POSTs carry no cookie); `Secure` when served over https.
+//! Forms carry a CSRF token: the session's, or before sign-in a
+//! double-submit cookie.
+
+use super::AppState;
+use super::error::WebError;
+use super::i18n::Lang;
+use crate::store::people::Agent;
+use crate::store::sessions::{Session, SessionKind};
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, header};
+
+pub const AGENT_COOKIE: &str = "pk_agent";
+pub const PRE_CSRF_COOKIE: &str = "pk_csrf";
+pub const LANG_COOKIE: &str = "pk_lang";
+/// An agent stays signed in for a working week.
+pub const AGENT_SESSION_SECS: i64 = 7 * 24 * 3600;
+
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+        .filter(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+}
+
+pub fn set_cookie(name: &str, value: &str, max_age_secs: i64, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    let text = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}");
+    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static("pk_invalid=; Max-Age=0"))
+}
+
+pub fn clear_cookie(name: &str) -> HeaderValue {
+    HeaderValue::from_str(&format!("{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"))
+        .unwrap_or_else(|_| HeaderValue::from_static("pk_invalid=; Max-Age=0"))
+}
+
+/// Compares in constant time, so a token cannot be guessed byte by byte.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+pub fn check_csrf(expected: &str, given: &str) -> Result<(), WebError> {
+    if !expected.is_empty() && same_secret(expected, given) { Ok(()) } else { Err(WebError::Csrf) }
+}
+
+/// A signed-in agent.
+pub struct CurrentAgent {
+    pub agent: Agent,
+    pub session: Session,
+    pub secret: String,
+}
+
+impl FromRequestParts<AppState> for CurrentAgent {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let sign_in = WebError::SignIn { to: "/agent/login" };
+        let Some(secret) = cookie(&parts.headers, AGENT_COOKIE) else {
+            return Err(sign_in);
+        };
+        let now = state.clock.now();
+        let lookup = secret.clone();
+        let found = state
+            .db
+            .run(move |store| -> Result<_, WebError> {
+                let Some(session) = store.session(&lookup, SessionKind::Agent, now)? else {
+                    return Ok(None);
+                };
+                let agent = store.agent(session.subject_id)?;
+                Ok(agent.active.then_some((agent, session)))
+            })
+            .await?;
+        match found {
+            Some((agent, session)) => Ok(CurrentAgent { agent, session, secret }),
+            None => Err(sign_in),
+        }
+    }
+}
+
+/// The visitor's language: the `pk_lang` cookie, else the browser's
+/// preference, else Chinese.
+impl FromRequestParts<AppState> for Lang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        if let Some(lang) = cookie(&parts.headers, LANG_COOKIE).and_then(|c| Lang::parse(&c)) {
+            return Ok(lang);
+        }
+        let accept = parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        Ok(if accept.trim_start().starts_with("en") { Lang::En } else { Lang::Zh })
+    }
+}

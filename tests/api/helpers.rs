@@ -1,0 +1,169 @@
+use chrono::{DateTime, Utc};
+use panke::clock::{Clock, FixedClock};
+use panke::config::deployment::Deployment;
+use panke::db::Db;
+use panke::domain::phone::Phone;
+use panke::domain::token::KeyRing;
+use panke::secrets::Secrets;
+use panke::store::Store;
+use panke::web::{AppState, Application, limiter::Limiter};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub const PASSWORD: &str = "correct horse";
+pub const AGENT_PHONE: &str = "13800000001";
+pub const RIVAL_PHONE: &str = "13800000002";
+
+pub struct TestApp {
+    pub base: String,
+    pub clock: Arc<FixedClock>,
+    pub store: Store,
+    pub key_ring: KeyRing,
+    pub agency: i64,
+    pub rival_agency: i64,
+    _dir: tempfile::TempDir,
+}
+
+pub fn t(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+}
+
+fn write(dir: &Path, name: &str, text: &str) {
+    let p = dir.join(name);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("kiosk-config");
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("kiosk-config");
+        write(&cfg, "rules.toml", &std::fs::read_to_string(repo.join("rules.toml")).unwrap());
+        write(&cfg, "projects/demo.toml", "[project]\nname = \"云境·演示项目\"\n");
+        write(&cfg, "projects/strict.toml", "[project]\nname = \"严格项目\"\n[rules]\nallow_masked_phone = false\n");
+        write(
+            &cfg,
+            "projects/later.toml",
+            "[project]\nname = \"未开盘项目\"\n[rules]\nreporting_start = \"2030-01-01T00:00:00+08:00\"\n",
+        );
+        let deployment = Deployment::load(&cfg).unwrap();
+        let now = t("2026-11-18T10:00:00+08:00");
+        let clock = Arc::new(FixedClock::new(now));
+        let secrets = Secrets::load_or_create(&dir.path().join("data/secrets.json"), now).unwrap();
+        let db_path = dir.path().join("data/panke.db");
+        let ledger_key = secrets.ledger_key().unwrap();
+        let store = Store::open(&db_path, &ledger_key).unwrap();
+        for p in &deployment.projects {
+            store.sync_project(&p.id, &p.name, &p.rules_sha256, now).unwrap();
+        }
+        let agency = store.create_agency("链家-天河店", None, now).unwrap();
+        let rival_agency = store.create_agency("中原-体育西", None, now).unwrap();
+        for (agency, name, phone) in [(agency, "张三", AGENT_PHONE), (rival_agency, "李四", RIVAL_PHONE)] {
+            let (_, invite) = store.create_agent(agency, name, &Phone::parse(phone).unwrap(), now).unwrap();
+            store.accept_invite(&invite, PASSWORD, now).unwrap();
+        }
+        let state = AppState {
+            db: Db::open(&db_path, &ledger_key, 2).unwrap(),
+            deployment: Arc::new(deployment),
+            key_ring: Arc::new(secrets.key_ring().unwrap()),
+            clock: clock.clone() as Arc<dyn Clock>,
+            limiter: Arc::new(Limiter::new(5, Duration::from_secs(900))),
+            secure_cookies: false,
+            demo: false,
+        };
+        let app = Application::build(state, "127.0.0.1:0").await.unwrap();
+        let base = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until(std::future::pending()));
+        TestApp { base, clock, store, key_ring: secrets.key_ring().unwrap(), agency, rival_agency, _dir: dir }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A browser: keeps cookies, does not follow redirects (tests see them).
+    pub fn browser(&self) -> reqwest::Client {
+        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    }
+
+    pub async fn get_text(&self, c: &reqwest::Client, path: &str) -> (u16, String) {
+        let r = c.get(self.url(path)).send().await.unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+
+    /// Signs in through the login form; returns the browser.
+    pub async fn signed_in(&self, phone: &str) -> reqwest::Client {
+        let c = self.browser();
+        let (_, page) = self.get_text(&c, "/agent/login").await;
+        let r = c
+            .post(self.url("/agent/login"))
+            .form(&[("csrf", csrf(&page).as_str()), ("phone", phone), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 303, "sign-in failed");
+        c
+    }
+
+    /// Fills in the report form; returns the response (not followed).
+    pub async fn file(&self, c: &reqwest::Client, project: &str, name: &str, phone: &str) -> reqwest::Response {
+        self.file_with(c, project, name, phone, &panke::store::sessions::random_secret()).await
+    }
+
+    pub async fn file_with(
+        &self,
+        c: &reqwest::Client,
+        project: &str,
+        name: &str,
+        phone: &str,
+        idem: &str,
+    ) -> reqwest::Response {
+        let (_, form) = self.get_text(c, "/agent/reports/new").await;
+        c.post(self.url("/agent/reports"))
+            .form(&[
+                ("csrf", csrf(&form).as_str()),
+                ("idem", idem),
+                ("project", project),
+                ("customer_name", name),
+                ("customer_phone", phone),
+                ("expected_arrival", "2026-11-18T15:00"),
+                ("party_size", "2"),
+                ("note", ""),
+            ])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Files and returns the new report's id.
+    pub async fn filed_id(&self, c: &reqwest::Client, project: &str, name: &str, phone: &str) -> i64 {
+        let r = self.file(c, project, name, phone).await;
+        assert_eq!(r.status().as_u16(), 303, "{}", r.text().await.unwrap_or_default());
+        location_id(&r)
+    }
+}
+
+pub fn location_id(r: &reqwest::Response) -> i64 {
+    let loc = r.headers().get("location").unwrap().to_str().unwrap();
+    loc.rsplit('/').next().unwrap().parse().unwrap()
+}
+
+/// The CSRF token a page's form carries.
+pub fn csrf(page: &str) -> String {
+    let start = page.find("name=\"csrf\" value=\"").expect("a form with a csrf field") + 19;
+    page[start..start + page[start..].find('"').unwrap()].to_owned()
+}
+
+/// Decodes a QR PNG with an independent decoder (rqrr).
+pub fn decode_qr(png: &[u8]) -> String {
+    let img = image::load_from_memory(png).unwrap().to_luma8();
+    let (w, h) = img.dimensions();
+    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(w as usize, h as usize, |x, y| {
+        img.get_pixel(x as u32, y as u32)[0]
+    });
+    let grids = prepared.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code in the image");
+    grids[0].decode().unwrap().1
+}
