@@ -19,23 +19,45 @@ fn code(token: &str) -> Result<QrCode, QrError> {
     QrCode::with_error_correction_level(token.as_bytes(), EcLevel::M).map_err(|e| QrError::Encode(e.to_string()))
 }
 
+/// A 1-bit greyscale PNG: a few hundred bytes, and cheap to make on every
+/// request.
 pub fn png(token: &str) -> Result<Vec<u8>, QrError> {
     let code = code(token)?;
     let modules = code.width() as u32;
     let side = (modules + 2 * QUIET_MODULES) * MODULE_PX;
     let colors = code.to_colors();
-    let img = image::GrayImage::from_fn(side, side, |x, y| {
-        let (mx, my) = (x / MODULE_PX, y / MODULE_PX);
-        let dark = mx >= QUIET_MODULES
-            && my >= QUIET_MODULES
-            && mx < QUIET_MODULES + modules
-            && my < QUIET_MODULES + modules
-            && colors[((my - QUIET_MODULES) * modules + (mx - QUIET_MODULES)) as usize] == Color::Dark;
-        image::Luma([if dark { 0 } else { 255 }])
-    });
+    let row_bytes = side.div_ceil(8) as usize;
+    let mut pixels = vec![0u8; row_bytes * side as usize];
+    // One pixel row per module row, then copied MODULE_PX times.
+    let mut row = vec![0u8; row_bytes];
+    for module_y in 0..modules + 2 * QUIET_MODULES {
+        row.fill(0);
+        for x in 0..side {
+            let module_x = x / MODULE_PX;
+            let inside = QUIET_MODULES..QUIET_MODULES + modules;
+            let dark = inside.contains(&module_x)
+                && inside.contains(&module_y)
+                && colors[((module_y - QUIET_MODULES) * modules + (module_x - QUIET_MODULES)) as usize] == Color::Dark;
+            if !dark {
+                // In 1-bit greyscale a set bit is white.
+                row[(x / 8) as usize] |= 0x80 >> (x % 8);
+            }
+        }
+        for dy in 0..MODULE_PX {
+            let y = (module_y * MODULE_PX + dy) as usize;
+            pixels[y * row_bytes..(y + 1) * row_bytes].copy_from_slice(&row);
+        }
+    }
     let mut out = Vec::new();
-    img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
-        .map_err(|e| QrError::Png(e.to_string()))?;
+    {
+        let mut encoder = png::Encoder::new(&mut out, side, side);
+        encoder.set_color(png::ColorType::Grayscale);
+        encoder.set_depth(png::BitDepth::One);
+        encoder.set_compression(png::Compression::Fast);
+        encoder.set_filter(png::Filter::NoFilter);
+        let mut writer = encoder.write_header().map_err(|e| QrError::Png(e.to_string()))?;
+        writer.write_image_data(&pixels).map_err(|e| QrError::Png(e.to_string()))?;
+    }
     Ok(out)
 }
 

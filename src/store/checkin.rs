@@ -87,7 +87,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> StoreResult<CheckInOutcome> {
         let arrival_at = now.with_timezone(&rules.timezone).fixed_offset();
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = super::WriteTx::begin(&mut self.conn)?;
 
         let report = match req.report_id {
             Some(id) => {

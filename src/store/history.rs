@@ -181,10 +181,7 @@ impl Store {
         if !errors.is_empty() {
             return Err(ImportError::BadLines(errors));
         }
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(super::StoreError::from)?;
+        let tx = super::WriteTx::begin(&mut self.conn).map_err(super::StoreError::from)?;
         let mut added = 0;
         for v in &visits {
             if insert_visit_in(&tx, project_id, v.at, v.name.as_deref(), &v.phone, &v.source)? {

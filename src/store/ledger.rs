@@ -13,7 +13,7 @@ use crate::domain::signature::{ValidPng, sha256_hex};
 use chrono::{DateTime, Utc};
 use data_encoding::HEXLOWER;
 use hmac::{Hmac, Mac};
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{OptionalExtension, params};
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 
@@ -150,7 +150,7 @@ impl From<&LedgerRow> for Tip {
 
 /// The tip as the database has it now. The cached tip is used only when
 /// it is still the newest record (another process may have appended).
-fn current_tip(tx: &Transaction<'_>, cached: Option<&Tip>) -> StoreResult<Option<Tip>> {
+fn current_tip(tx: &rusqlite::Connection, cached: Option<&Tip>) -> StoreResult<Option<Tip>> {
     let newest: Option<i64> = tx.prepare_cached("SELECT max(seq) FROM ledger")?.query_row([], |r| r.get(0))?;
     match (newest, cached) {
         (None, _) => Ok(None),
@@ -168,7 +168,7 @@ fn current_tip(tx: &Transaction<'_>, cached: Option<&Tip>) -> StoreResult<Option
 /// everything that goes with it commit together. Returns the new row; the
 /// caller caches it as the tip once the transaction has committed.
 pub(crate) fn append_in(
-    tx: &Transaction<'_>,
+    tx: &rusqlite::Connection,
     key: &[u8],
     cached_tip: Option<&Tip>,
     entry: NewEntry<'_>,
@@ -329,7 +329,7 @@ impl Store {
 
     /// Appends a record in its own durable transaction.
     pub fn append(&mut self, entry: NewEntry<'_>, now: DateTime<Utc>) -> StoreResult<LedgerRow> {
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = super::WriteTx::begin(&mut self.conn)?;
         let row = append_in(&tx, &self.ledger_key, self.tip.as_ref(), entry, now)?;
         tx.commit()?;
         self.appended(&row);
@@ -350,7 +350,7 @@ impl Store {
         if reason.is_empty() {
             return Err(StoreError::Invalid("更正必须写明原因 / an amendment needs a reason".into()));
         }
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = super::WriteTx::begin(&mut self.conn)?;
         let original: Option<(String, Option<i64>)> = tx
             .query_row("SELECT project_id, report_id FROM ledger WHERE seq = ?1", [amends_seq], |r| {
                 Ok((r.get(0)?, r.get(1)?))
@@ -382,10 +382,25 @@ impl Store {
         Ok(row)
     }
 
-    /// After a commit: remember the tip and move the head file forward.
+    /// After a record's transaction or savepoint committed: remember the
+    /// tip, and move the head file forward once the record is durable.
     pub(crate) fn appended(&mut self, row: &LedgerRow) {
         self.tip = Some(Tip::from(row));
-        self.write_head(row);
+        if self.conn.is_autocommit() {
+            self.write_head(row);
+        } else {
+            self.pending_head = Some(row.clone());
+        }
+    }
+
+    /// The outer transaction around several writes committed (`true`) or
+    /// rolled back (`false`).
+    pub fn outer_finished(&mut self, committed: bool) {
+        match self.pending_head.take() {
+            Some(row) if committed => self.write_head(&row),
+            Some(_) => self.tip = None,
+            None => {}
+        }
     }
 
     pub fn ledger_row(&self, seq: i64) -> StoreResult<LedgerRow> {

@@ -54,6 +54,9 @@ pub struct Store {
     head_file: Option<std::fs::File>,
     /// The last record this handle committed (see `ledger::Tip`).
     tip: Option<ledger::Tip>,
+    /// A record appended inside an outer transaction: the head file moves
+    /// only once that transaction has committed (`Store::outer_committed`).
+    pending_head: Option<ledger::LedgerRow>,
 }
 
 impl Store {
@@ -75,7 +78,14 @@ impl Store {
         // cache_size stays at SQLite's default: 8 MB and 32 MB caches were
         // measured (benches/ledger.rs) and made durable check-ins slower.
         migrate::migrate(&mut conn, path)?;
-        Ok(Store { conn, path: path.to_owned(), ledger_key: ledger_key.to_vec(), head_file: None, tip: None })
+        Ok(Store {
+            conn,
+            path: path.to_owned(),
+            ledger_key: ledger_key.to_vec(),
+            head_file: None,
+            tip: None,
+            pending_head: None,
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -88,6 +98,43 @@ impl Store {
 
     pub fn schema_version(&self) -> StoreResult<i64> {
         Ok(self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+}
+
+/// A unit of writing: an IMMEDIATE transaction, or a savepoint when the
+/// connection is already inside one (the web layer's group commit runs
+/// many writes in one transaction, each in its own savepoint, so one
+/// refused write does not undo the others).
+pub(crate) enum WriteTx<'c> {
+    Transaction(rusqlite::Transaction<'c>),
+    Savepoint(rusqlite::Savepoint<'c>),
+}
+
+impl WriteTx<'_> {
+    pub(crate) fn begin(conn: &mut Connection) -> rusqlite::Result<WriteTx<'_>> {
+        if conn.is_autocommit() {
+            conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map(WriteTx::Transaction)
+        } else {
+            conn.savepoint().map(WriteTx::Savepoint)
+        }
+    }
+
+    pub(crate) fn commit(self) -> rusqlite::Result<()> {
+        match self {
+            WriteTx::Transaction(t) => t.commit(),
+            WriteTx::Savepoint(s) => s.commit(),
+        }
+    }
+}
+
+impl std::ops::Deref for WriteTx<'_> {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        match self {
+            WriteTx::Transaction(t) => t,
+            WriteTx::Savepoint(s) => s,
+        }
     }
 }
 

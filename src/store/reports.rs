@@ -284,7 +284,7 @@ impl Store {
         filed_at: DateTime<FixedOffset>,
         mut random: impl FnMut() -> u64,
     ) -> Result<StoredReport, FilingError> {
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = super::WriteTx::begin(&mut self.conn)?;
         if let Some(key) = &new.idempotency_key {
             let existing: Option<(i64, i64)> = tx
                 .query_row("SELECT id, agent_id FROM reports WHERE idempotency_key = ?1", [key], |r| {

@@ -90,18 +90,25 @@ async fn login(State(state): State<AppState>, lang: Lang, headers: HeaderMap, Fo
     }
     let now = state.clock.now();
     let password = form.password.clone();
-    let signed_in = state
-        .db
-        .run(move |store| -> Result<_, WebError> {
-            let Some(agent) = store.check_agent_password(&phone, &password)? else {
-                store.audit(now, "anonymous", "agent.sign_in_failed", None, &phone.masked().to_string())?;
-                return Ok(None);
-            };
-            let secret = store.create_session(SessionKind::Agent, agent.id, AGENT_SESSION_SECS, now)?;
-            store.audit(now, &format!("agent:{}", agent.id), "agent.sign_in", None, "")?;
-            Ok(Some(secret))
-        })
-        .await;
+    // argon2 runs on a reader connection, outside the writers' queue.
+    let checked = state.db.run(move |store| store.check_agent_password(&phone, &password)).await;
+    let signed_in = match checked {
+        Ok(found) => {
+            state
+                .db
+                .write(move |store| -> Result<_, WebError> {
+                    let Some(agent) = found else {
+                        store.audit(now, "anonymous", "agent.sign_in_failed", None, &phone.masked().to_string())?;
+                        return Ok(None);
+                    };
+                    let secret = store.create_session(SessionKind::Agent, agent.id, AGENT_SESSION_SECS, now)?;
+                    store.audit(now, &format!("agent:{}", agent.id), "agent.sign_in", None, "")?;
+                    Ok(Some(secret))
+                })
+                .await
+        }
+        Err(e) => Err(WebError::from(e)),
+    };
     match signed_in {
         Ok(Some(secret)) => {
             state.limiter.reset(&limiter_key);
@@ -128,7 +135,7 @@ async fn logout(
 ) -> Result<Response, WebError> {
     check_csrf(&me.session.csrf, &form.csrf)?;
     let secret = me.secret.clone();
-    state.db.run(move |store| store.end_session(&secret)).await.map_err(WebError::from)?;
+    state.db.write(move |store| store.end_session(&secret)).await.map_err(WebError::from)?;
     Ok(([(header::SET_COOKIE, clear_cookie(AGENT_COOKIE))], Redirect::to("/agent/login")).into_response())
 }
 
@@ -162,7 +169,7 @@ async fn accept_invite(
     let invite = secret.clone();
     let result = state
         .db
-        .run(move |store| -> Result<_, WebError> {
+        .write(move |store| -> Result<_, WebError> {
             let agent_id = store.accept_invite(&invite, &form.password, now)?;
             Ok(store.create_session(SessionKind::Agent, agent_id, AGENT_SESSION_SECS, now)?)
         })
@@ -314,26 +321,41 @@ fn parse_report(state: &AppState, agent_id: i64, form: &ReportForm) -> Result<Ne
 
 /// Files a report with the project's rules at the server's clock.
 pub async fn file_report(state: &AppState, new: NewReport) -> Result<StoredReport, WebError> {
-    let project = state.deployment.project(&new.project_id).ok_or(WebError::NotFound)?;
-    let rules = project.rules.clone();
-    let now = state.clock.now();
-    let filed_at = now.with_timezone(&rules.timezone).fixed_offset();
-    let key_id = state.key_ring.signing_key();
-    let result = state
-        .db
-        .run(move |store| -> Result<_, WebError> {
-            let mut rng = rand::rngs::OsRng;
-            match store.file_report_checked(new, Some(&rules), key_id, filed_at, || rand::RngCore::next_u64(&mut rng)) {
-                Ok(r) => Ok(r),
-                Err(FilingError::Refused(refusal)) => {
-                    Err(WebError::Conflict { code: refusal.code(), message: refusal.to_string() })
-                }
-                Err(FilingError::Store(e)) => Err(e.into()),
+    let filing = Filing::new(state, &new.project_id)?;
+    state.db.write(move |store| filing.file(store, new)).await
+}
+
+/// What a filing needs from the server, ready to move into a database job.
+pub struct Filing {
+    rules: crate::domain::rules::Rules,
+    key_id: crate::domain::token::KeyId,
+    filed_at: chrono::DateTime<chrono::FixedOffset>,
+}
+
+impl Filing {
+    pub fn new(state: &AppState, project_id: &str) -> Result<Filing, WebError> {
+        let project = state.deployment.project(project_id).ok_or(WebError::NotFound)?;
+        let rules = project.rules.clone();
+        let filed_at = state.clock.now().with_timezone(&rules.timezone).fixed_offset();
+        Ok(Filing { rules, key_id: state.key_ring.signing_key(), filed_at })
+    }
+
+    /// Runs on the writer: the project's filing checks and the insert.
+    pub fn file(self, store: &mut crate::store::Store, new: NewReport) -> Result<StoredReport, WebError> {
+        let mut rng = rand::rngs::OsRng;
+        match store.file_report_checked(new, Some(&self.rules), self.key_id, self.filed_at, || {
+            rand::RngCore::next_u64(&mut rng)
+        }) {
+            Ok(r) => {
+                tracing::info!(report = r.id.0, project = %r.project_id, "report filed");
+                Ok(r)
             }
-        })
-        .await?;
-    tracing::info!(report = result.id.0, project = %result.project_id, "report filed");
-    Ok(result)
+            Err(FilingError::Refused(refusal)) => {
+                Err(WebError::Conflict { code: refusal.code(), message: refusal.to_string() })
+            }
+            Err(FilingError::Store(e)) => Err(e.into()),
+        }
+    }
 }
 
 async fn file(State(state): State<AppState>, lang: Lang, me: CurrentAgent, Form(form): Form<ReportForm>) -> Response {
@@ -433,6 +455,10 @@ async fn cancel(
 ) -> Result<Response, WebError> {
     check_csrf(&me.session.csrf, &form.csrf)?;
     let (agency, actor, now) = (me.agent.agency_id, format!("agent:{}", me.agent.id), state.clock.now());
-    state.db.run(move |store| store.cancel_report(ReportId(id), agency, &actor, now)).await.map_err(WebError::from)?;
+    state
+        .db
+        .write(move |store| store.cancel_report(ReportId(id), agency, &actor, now))
+        .await
+        .map_err(WebError::from)?;
     Ok(Redirect::to(&format!("/agent/reports/{id}")).into_response())
 }

@@ -4,7 +4,7 @@
 //! Described in `static/openapi.json`, served at `/api/v1/openapi.json`.
 
 use super::AppState;
-use super::agent::{file_report, qr_response, token_of};
+use super::agent::{Filing, qr_response, token_of};
 use super::error::{ApiError, WebError};
 use crate::domain::name::CustomerName;
 use crate::domain::phone::{CustomerPhone, Phone};
@@ -37,23 +37,30 @@ async fn openapi() -> Response {
     }
 }
 
-/// The agency whose API key the request carries.
-pub struct ApiAgency(pub i64);
+/// The API key a request carries (checked against the database inside
+/// each handler's one database job, so a request costs one hop).
+pub struct ApiKey(String);
 
-impl FromRequestParts<AppState> for ApiAgency {
+impl FromRequestParts<AppState> for ApiKey {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let key = parts
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        parts
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(|k| k.trim().to_owned())
             .filter(|k| k.starts_with("pk_") && k.len() < 100)
-            .ok_or(ApiError(WebError::SignIn { to: "" }))?;
-        let agency = state.db.run(move |store| store.agency_of_api_key(&key)).await.map_err(WebError::from)?;
-        agency.map(ApiAgency).ok_or(ApiError(WebError::SignIn { to: "" }))
+            .map(ApiKey)
+            .ok_or(ApiError(WebError::SignIn { to: "" }))
+    }
+}
+
+impl ApiKey {
+    /// The agency the key belongs to, inside a database job.
+    fn agency(&self, store: &crate::store::Store) -> Result<i64, WebError> {
+        store.agency_of_api_key(&self.0)?.ok_or(WebError::SignIn { to: "" })
     }
 }
 
@@ -117,23 +124,16 @@ fn invalid(e: impl ToString) -> ApiError {
     ApiError(WebError::bad("INVALID", e.to_string()))
 }
 
-async fn create(
-    State(state): State<AppState>,
-    ApiAgency(agency): ApiAgency,
-    body: Bytes,
-) -> Result<Response, ApiError> {
+async fn create(State(state): State<AppState>, key: ApiKey, body: Bytes) -> Result<Response, ApiError> {
     let req: CreateReport = serde_json::from_slice(&body).map_err(|e| ApiError(WebError::bad("BAD_JSON", e)))?;
     let project = state
         .deployment
         .project(&req.project)
         .ok_or_else(|| ApiError(WebError::bad("UNKNOWN_PROJECT", format!("no project `{}`", req.project))))?;
     let agent_phone = Phone::parse(&req.agent_phone).map_err(invalid)?;
-    let agent = state.db.run(move |store| store.agent_by_phone(&agent_phone)).await.map_err(WebError::from)?;
-    let agent = agent.filter(|a| a.agency_id == agency && a.active).ok_or_else(|| {
-        ApiError(WebError::bad("UNKNOWN_AGENT", "该手机号不是本渠道的经纪人 / no agent of your agency has this phone"))
-    })?;
     let customer_phone =
         CustomerPhone::parse(&req.customer_phone, project.rules.allow_masked_phone).map_err(invalid)?;
+    let customer_name = CustomerName::parse(&req.customer_name).map_err(invalid)?;
     let expected_arrival = match req.expected_arrival.as_deref() {
         Some(t) => Some(crate::contract::format_instant(DateTime::parse_from_rfc3339(t).map_err(|_| {
             invalid("expected_arrival: an RFC 3339 instant with offset, e.g. 2026-11-20T15:00:00+08:00")
@@ -149,18 +149,33 @@ async fn create(
     if req.idempotency_key.as_deref().is_some_and(|k| k.is_empty() || k.len() > 100) {
         return Err(invalid("idempotency_key: 1 to 100 characters"));
     }
-    let new = NewReport {
-        project_id: project.id.clone(),
-        agent_id: agent.id,
-        customer_name: CustomerName::parse(&req.customer_name).map_err(invalid)?,
-        customer_phone,
-        expected_arrival,
-        party_size: req.party_size,
-        note: req.note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()),
-        idempotency_key: req.idempotency_key.map(|k| format!("api:{agency}:{k}")),
-        demo: state.demo,
-    };
-    let report = file_report(&state, new).await?;
+    let filing = Filing::new(&state, &project.id)?;
+    let (project_id, demo) = (project.id.clone(), state.demo);
+    let report = state
+        .db
+        .write(move |store| -> Result<StoredReport, WebError> {
+            let agency = key.agency(store)?;
+            let agent =
+                store.agent_by_phone(&agent_phone)?.filter(|a| a.agency_id == agency && a.active).ok_or_else(|| {
+                    WebError::bad(
+                        "UNKNOWN_AGENT",
+                        "该手机号不是本渠道的经纪人 / no agent of your agency has this phone",
+                    )
+                })?;
+            let new = NewReport {
+                project_id,
+                agent_id: agent.id,
+                customer_name,
+                customer_phone,
+                expected_arrival,
+                party_size: req.party_size,
+                note: req.note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()),
+                idempotency_key: req.idempotency_key.map(|k| format!("api:{agency}:{k}")),
+                demo,
+            };
+            filing.file(store, new)
+        })
+        .await?;
     Ok((StatusCode::CREATED, Json(report_json(&state, &report))).into_response())
 }
 
@@ -169,60 +184,57 @@ struct ListQuery {
     limit: Option<u32>,
 }
 
-async fn list(
-    State(state): State<AppState>,
-    ApiAgency(agency): ApiAgency,
-    Query(q): Query<ListQuery>,
-) -> Result<Response, ApiError> {
+async fn list(State(state): State<AppState>, key: ApiKey, Query(q): Query<ListQuery>) -> Result<Response, ApiError> {
     let limit = q.limit.unwrap_or(50).clamp(1, 500);
-    let reports = state.db.run(move |store| store.reports_of_agency(agency, limit)).await.map_err(WebError::from)?;
+    let reports = state
+        .db
+        .run(move |store| -> Result<_, WebError> { Ok(store.reports_of_agency(key.agency(store)?, limit)?) })
+        .await?;
     let items: Vec<ReportJson> = reports.iter().map(|r| report_json(&state, r)).collect();
     Ok(Json(serde_json::json!({ "reports": items })).into_response())
 }
 
-async fn agency_report(state: &AppState, agency: i64, id: i64) -> Result<StoredReport, ApiError> {
-    let report = state.db.run(move |store| store.report(ReportId(id))).await.map_err(WebError::from)?;
-    if report.agency_id != agency {
-        return Err(ApiError(WebError::NotFound));
-    }
+/// One database job: the key's agency, and its report (another agency's
+/// report is "not found").
+async fn agency_report(state: &AppState, key: ApiKey, id: i64) -> Result<StoredReport, ApiError> {
+    let report = state
+        .db
+        .run(move |store| -> Result<_, WebError> {
+            let agency = key.agency(store)?;
+            let report = store.report(ReportId(id))?;
+            if report.agency_id != agency {
+                return Err(WebError::NotFound);
+            }
+            Ok(report)
+        })
+        .await?;
     Ok(report)
 }
 
-async fn show(
-    State(state): State<AppState>,
-    ApiAgency(agency): ApiAgency,
-    Path(id): Path<i64>,
-) -> Result<Response, ApiError> {
-    let r = agency_report(&state, agency, id).await?;
+async fn show(State(state): State<AppState>, key: ApiKey, Path(id): Path<i64>) -> Result<Response, ApiError> {
+    let r = agency_report(&state, key, id).await?;
     Ok(Json(report_json(&state, &r)).into_response())
 }
 
-async fn qr_png(
-    State(state): State<AppState>,
-    ApiAgency(agency): ApiAgency,
-    Path(id): Path<i64>,
-) -> Result<Response, ApiError> {
-    let r = agency_report(&state, agency, id).await?;
+async fn qr_png(State(state): State<AppState>, key: ApiKey, Path(id): Path<i64>) -> Result<Response, ApiError> {
+    let r = agency_report(&state, key, id).await?;
     Ok(qr_response(token_of(&state, &r), false)?)
 }
 
-async fn qr_svg(
-    State(state): State<AppState>,
-    ApiAgency(agency): ApiAgency,
-    Path(id): Path<i64>,
-) -> Result<Response, ApiError> {
-    let r = agency_report(&state, agency, id).await?;
+async fn qr_svg(State(state): State<AppState>, key: ApiKey, Path(id): Path<i64>) -> Result<Response, ApiError> {
+    let r = agency_report(&state, key, id).await?;
     Ok(qr_response(token_of(&state, &r), true)?)
 }
 
-async fn cancel(
-    State(state): State<AppState>,
-    ApiAgency(agency): ApiAgency,
-    Path(id): Path<i64>,
-) -> Result<Response, ApiError> {
+async fn cancel(State(state): State<AppState>, key: ApiKey, Path(id): Path<i64>) -> Result<Response, ApiError> {
     let now = state.clock.now();
-    let actor = format!("api:agency:{agency}");
-    state.db.run(move |store| store.cancel_report(ReportId(id), agency, &actor, now)).await.map_err(WebError::from)?;
-    let r = agency_report(&state, agency, id).await?;
-    Ok(Json(report_json(&state, &r)).into_response())
+    let report = state
+        .db
+        .write(move |store| -> Result<_, WebError> {
+            let agency = key.agency(store)?;
+            store.cancel_report(ReportId(id), agency, &format!("api:agency:{agency}"), now)?;
+            Ok(store.report(ReportId(id))?)
+        })
+        .await?;
+    Ok(Json(report_json(&state, &report)).into_response())
 }

@@ -24,6 +24,10 @@ pub enum WebError {
     Csrf,
     #[error("尝试次数过多,请稍后再试 / too many attempts; try again later")]
     TooManyAttempts,
+    /// The write was not committed: nothing was saved, and the user is told
+    /// so rather than shown a success.
+    #[error("{0}")]
+    NotSaved(String),
     #[error("服务器内部错误,请稍后再试 / something went wrong on our side; try again")]
     Internal(String),
 }
@@ -41,6 +45,7 @@ impl WebError {
             WebError::BadRequest { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             WebError::Conflict { .. } => StatusCode::CONFLICT,
             WebError::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
+            WebError::NotSaved(_) => StatusCode::SERVICE_UNAVAILABLE,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -53,6 +58,7 @@ impl WebError {
             WebError::BadRequest { code, .. } | WebError::Conflict { code, .. } => code,
             WebError::Csrf => "CSRF",
             WebError::TooManyAttempts => "RATE_LIMITED",
+            WebError::NotSaved(_) => "NOT_SAVED",
             WebError::Internal(_) => "INTERNAL",
         }
     }
@@ -80,6 +86,7 @@ impl From<DbError> for WebError {
         match e {
             DbError::Store(s) => s.into(),
             DbError::Join(m) => WebError::Internal(m),
+            e @ DbError::NotCommitted => WebError::NotSaved(e.to_string()),
         }
     }
 }

@@ -160,7 +160,7 @@ pub fn spawn_housekeeping(state: AppState) {
             let now = state.clock.now();
             let result = state
                 .db
-                .run(move |store| -> Result<usize, crate::db::DbError> {
+                .write(move |store| -> Result<usize, crate::db::DbError> {
                     let mut n = store.purge_expired_sessions(now)?;
                     for p in &deployment.projects {
                         n += store.expire_due_reports(&p.id, &p.rules, now)?;
