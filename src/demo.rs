@@ -53,6 +53,7 @@ pub struct DemoInfo {
     pub agent_phone: &'static str,
     pub rival_agent_phone: &'static str,
     pub api_key: String,
+    pub kiosk_pairing_code: String,
     pub reports: Vec<StoredReport>,
 }
 
@@ -125,8 +126,9 @@ pub fn seed(
         }
     };
     let api_key = store.create_api_key(agency, "demo", now)?;
+    let (_, kiosk_pairing_code) = store.create_kiosk(project_id, "演示前台", now)?;
     let agent =
         store.agent_by_phone(&Phone::parse(agent_phone).map_err(invalid)?)?.ok_or_else(|| invalid("demo agent"))?;
     let reports = store.reports_of_agent(agent.id, 10)?;
-    Ok(DemoInfo { agent_phone, rival_agent_phone, api_key, reports })
+    Ok(DemoInfo { agent_phone, rival_agent_phone, api_key, kiosk_pairing_code, reports })
 }

@@ -84,6 +84,11 @@ enum Command {
         #[command(subcommand)]
         action: people::StaffAction,
     },
+    /// Kiosks: the desk tablets.
+    Kiosk {
+        #[command(subcommand)]
+        action: people::KioskAction,
+    },
     /// Manage the keys that sign report QR codes.
     Keys {
         #[arg(long, value_name = "FILE", default_value = DEFAULT_SECRETS_PATH)]
@@ -130,6 +135,7 @@ pub fn run() -> ExitCode {
         Command::Agency { action } => people::agency(config, action),
         Command::Agent { action } => people::agent(config, action),
         Command::Staff { action } => people::staff(config, action),
+        Command::Kiosk { action } => people::kiosk(config, action),
         Command::Keys { secrets, action } => keys::keys(&secrets, action),
         Command::Token { secrets, action } => keys::token(&secrets, action),
     }

@@ -159,3 +159,43 @@ pub fn staff(config: &Path, action: StaffAction) -> ExitCode {
         Err(e) => fail(2, e),
     }
 }
+
+#[derive(Subcommand)]
+pub enum KioskAction {
+    /// Add a kiosk (desk tablet) to a project; prints its one-time pairing code.
+    Add {
+        #[arg(long)]
+        project: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// Revoke a kiosk: the tablet is signed out at once and cannot pair again.
+    Revoke { id: i64 },
+}
+
+pub fn kiosk(config: &Path, action: KioskAction) -> ExitCode {
+    let (ctx, store) = match open(config) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    match action {
+        KioskAction::Add { project, name } => match store.create_kiosk(&project, &name, Utc::now()) {
+            Ok((kiosk, code)) => {
+                println!("kiosk {}: {} ({})", kiosk.id, kiosk.name, kiosk.project_id);
+                println!(
+                    "open {}/kiosk on the tablet and enter the pairing code (valid 24 h, once): {code}",
+                    ctx.deployment.server.public_url
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(2, e),
+        },
+        KioskAction::Revoke { id } => match store.revoke_kiosk(id, Utc::now()) {
+            Ok(()) => {
+                println!("kiosk {id} revoked");
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(2, e),
+        },
+    }
+}

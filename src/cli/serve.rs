@@ -52,6 +52,17 @@ pub fn serve(config: &Path, listen: Option<String>, demo: bool) -> ExitCode {
         } else {
             None
         };
+        if let Some(info) = &demo_info {
+            let dir = std::path::Path::new("data/demo/qr");
+            let _ = std::fs::create_dir_all(dir);
+            for r in &info.reports {
+                if let Some(token) = ctx.key_ring.sign_with(r.key_id, r.id, r.filed_at.to_utc())
+                    && let Ok(png) = crate::qr::png(&token)
+                {
+                    let _ = std::fs::write(dir.join(format!("report-{}.png", r.id)), png);
+                }
+            }
+        }
         drop(store);
         let db = match Db::open(&ctx.deployment.storage.database, ctx.ledger_key(), 4) {
             Ok(db) => db,
@@ -98,9 +109,14 @@ fn print_demo(base: &str, info: &crate::demo::DemoInfo) {
         "案场员工 / staff:       manager, desk1 (PIN 1234), sales1 (PIN 1111), sales2 (PIN 2222); password {}",
         crate::demo::DEMO_PASSWORD
     );
+    println!(
+        "判客前台 / kiosk:       {base}/kiosk  pairing code {} (once, 24 h), then desk1 PIN 1234",
+        info.kiosk_pairing_code
+    );
+    println!("记录核验 / records:     {base}/staff/login  (manager / {})", crate::demo::DEMO_PASSWORD);
     println!("渠道 API key / agency API key (shown once): {}", info.api_key);
     println!("  curl -H 'Authorization: Bearer {}' {base}/api/v1/reports", info.api_key);
-    println!("演示报备 / demo reports (sign in as the agent to see each QR code):");
+    println!("演示报备 / demo reports (sign in as the agent to see each QR code; PNGs also in data/demo/qr/):");
     for r in &info.reports {
         println!(
             "  {base}/agent/reports/{:<4} {} {}  manual code {}  filed {}",

@@ -68,12 +68,21 @@ struct ProjectFile {
 #[serde(deny_unknown_fields)]
 struct ProjectSection {
     name: String,
+    /// The channel's copy of the confirmation sheet shows the full phone
+    /// (渠道联须填写全号码); the developer's and agency's copies never do.
+    #[serde(default = "yes")]
+    channel_copy_full_phone: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Debug, Clone)]
 pub struct ProjectConfig {
     pub id: String,
     pub name: String,
+    pub channel_copy_full_phone: bool,
     pub rules: Rules,
     /// SHA-256 of the effective rules, to notice (and audit) changes.
     pub rules_sha256: String,
@@ -135,6 +144,7 @@ impl Deployment {
             projects.push(ProjectConfig {
                 id,
                 name: parsed.project.name.trim().to_owned(),
+                channel_copy_full_phone: parsed.project.channel_copy_full_phone,
                 rules,
                 rules_sha256: crate::domain::signature::sha256_hex(snapshot.as_bytes()),
             });

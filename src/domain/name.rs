@@ -48,6 +48,50 @@ impl CustomerName {
     }
 }
 
+/// Pinyin of a character without tone, spelled so that sound-alike finals
+/// compare equal (`wang` → `uang`, `yi` → `i`).
+fn toneless_pinyin(c: char) -> Option<String> {
+    use pinyin::ToPinyin;
+    let plain = c.to_pinyin()?.plain();
+    let normalised = if let Some(rest) = plain.strip_prefix('w') {
+        if rest.starts_with('u') { rest.to_owned() } else { format!("u{rest}") }
+    } else if let Some(rest) = plain.strip_prefix('y') {
+        if rest.starts_with('i') || rest.starts_with('u') { rest.to_owned() } else { format!("i{rest}") }
+    } else {
+        plain.to_owned()
+    };
+    Some(normalised)
+}
+
+fn final_of(pinyin: &str) -> &str {
+    for initial in
+        ["zh", "ch", "sh", "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h", "j", "q", "x", "r", "z", "c", "s"]
+    {
+        if let Some(rest) = pinyin.strip_prefix(initial) {
+            return rest;
+        }
+    }
+    pinyin
+}
+
+impl CustomerName {
+    /// A warning for the desk, never a verdict: the surnames differ but
+    /// sound alike (黄/王 are both "wong" in Cantonese; in pinyin they share
+    /// the final -uang). Compares the first characters.
+    pub fn surname_sounds_like(&self, other: &CustomerName) -> bool {
+        let (Some(a), Some(b)) = (self.0.chars().next(), other.0.chars().next()) else {
+            return false;
+        };
+        if a == b {
+            return false;
+        }
+        match (toneless_pinyin(a), toneless_pinyin(b)) {
+            (Some(pa), Some(pb)) => pa == pb || final_of(&pa) == final_of(&pb),
+            _ => false,
+        }
+    }
+}
+
 impl fmt::Display for CustomerName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -91,6 +135,16 @@ mod tests {
         for (reported, arrival, expect) in table {
             assert_eq!(matches(reported, arrival), expect, "{reported} vs {arrival}");
         }
+    }
+
+    #[test]
+    fn sound_alike_surnames_are_flagged_for_the_desk() {
+        let n = |s| CustomerName::parse(s).unwrap();
+        assert!(n("黄小明").surname_sounds_like(&n("王小明")));
+        assert!(n("黄").surname_sounds_like(&n("王小明")));
+        assert!(n("张三").surname_sounds_like(&n("章三")), "same pinyin");
+        assert!(!n("王小明").surname_sounds_like(&n("王小明")), "the same surname is not a near-miss");
+        assert!(!n("李雷").surname_sounds_like(&n("王小明")));
     }
 
     #[test]

@@ -157,6 +157,9 @@ impl Store {
             tx.prepare_cached("UPDATE reports SET status = ?1 WHERE id = ?2")?
                 .execute(rusqlite::params![status.code(), r.id.0])?;
         }
+        if let Some(sales) = req.sales_id {
+            Store::rotate_sales_in(&tx, req.project_id, sales, now)?;
+        }
         super::history::insert_visit_in(
             &tx,
             req.project_id,

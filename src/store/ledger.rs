@@ -410,6 +410,37 @@ impl Store {
             .ok_or_else(|| StoreError::NotFound(format!("record {seq}")))
     }
 
+    /// Is this one record's seal intact and does it follow its predecessor?
+    /// (The full check is `verify_ledger`.)
+    pub fn record_sealed(&self, seq: i64) -> StoreResult<bool> {
+        let row = self.ledger_row(seq)?;
+        let previous = match seq {
+            1 => GENESIS.to_owned(),
+            _ => self.ledger_row(seq - 1).map(|r| r.sha256_hex()).unwrap_or_default(),
+        };
+        Ok(row_hmac_ok(&self.ledger_key, &row) && row.prev_sha256 == previous)
+    }
+
+    /// Amendments that point at a record, oldest first.
+    pub fn amendments_of(&self, seq: i64) -> StoreResult<Vec<LedgerRow>> {
+        let mut stmt =
+            self.conn.prepare(&format!("SELECT {ROW_COLUMNS} FROM ledger WHERE amends_seq = ?1 ORDER BY seq"))?;
+        let rows = stmt.query_map([seq], read_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// A stored signature image.
+    pub fn signature_png(&self, seq: i64, signer: Signer) -> StoreResult<Vec<u8>> {
+        self.conn
+            .query_row(
+                "SELECT png FROM signatures WHERE ledger_seq = ?1 AND signer = ?2",
+                params![seq, signer.code()],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("signature {} of record {seq}", signer.code())))
+    }
+
     pub fn ledger_len(&self) -> StoreResult<i64> {
         Ok(self.conn.query_row("SELECT count(*) FROM ledger", [], |r| r.get(0))?)
     }

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod backup;
 pub mod checkin;
 pub mod history;
+pub mod kiosks;
 pub mod ledger;
 mod migrate;
 pub mod people;

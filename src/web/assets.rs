@@ -9,6 +9,11 @@ const FILES: &[(&str, &str, &[u8])] = &[
     ("app.css", "text/css; charset=utf-8", include_bytes!("../../static/app.css")),
     ("agent.js", "text/javascript; charset=utf-8", include_bytes!("../../static/agent.js")),
     ("openapi.json", "application/json", include_bytes!("../../static/openapi.json")),
+    ("kiosk.js", "text/javascript; charset=utf-8", include_bytes!("../../static/kiosk.js")),
+    ("kiosk.css", "text/css; charset=utf-8", include_bytes!("../../static/kiosk.css")),
+    ("sheet.css", "text/css; charset=utf-8", include_bytes!("../../static/sheet.css")),
+    ("vendor/jsQR.js", "text/javascript; charset=utf-8", include_bytes!("../../static/vendor/jsQR.js")),
+    ("vendor/jsQR.LICENSE", "text/plain; charset=utf-8", include_bytes!("../../static/vendor/jsQR.LICENSE")),
 ];
 
 pub fn file(name: &str) -> Option<(&'static str, &'static [u8])> {

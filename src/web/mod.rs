@@ -6,8 +6,10 @@ pub mod api;
 pub mod assets;
 pub mod error;
 pub mod i18n;
+pub mod kiosk;
 pub mod limiter;
 pub mod pages;
+pub mod records;
 pub mod session;
 
 use crate::clock::Clock;
@@ -49,9 +51,11 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(home))
         .route("/health", get(health))
         .route("/lang/{code}", get(set_lang))
-        .route("/static/{file}", get(assets::serve))
+        .route("/static/{*file}", get(assets::serve))
         .merge(agent::routes())
         .merge(api::routes())
+        .merge(kiosk::routes())
+        .merge(records::routes())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp)))
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -98,3 +98,79 @@ impl FromRequestParts<AppState> for Lang {
         Ok(if accept.trim_start().starts_with("en") { Lang::En } else { Lang::Zh })
     }
 }
+
+pub const KIOSK_COOKIE: &str = "pk_kiosk";
+pub const STAFF_COOKIE: &str = "pk_staff";
+/// A paired tablet stays paired for a year unless revoked.
+pub const KIOSK_SESSION_SECS: i64 = 365 * 24 * 3600;
+/// A desk shift.
+pub const STAFF_SESSION_SECS: i64 = 12 * 3600;
+
+/// A paired, not revoked kiosk.
+pub struct PairedKiosk {
+    pub kiosk: crate::store::kiosks::Kiosk,
+    pub session: Session,
+}
+
+impl FromRequestParts<AppState> for PairedKiosk {
+    type Rejection = super::error::ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let not_paired = || {
+            super::error::ApiError(WebError::BadRequest {
+                code: "NOT_PAIRED",
+                message: "本设备尚未配对 / this tablet is not paired".into(),
+            })
+        };
+        let secret = cookie(&parts.headers, KIOSK_COOKIE).ok_or_else(not_paired)?;
+        let now = state.clock.now();
+        let found = state
+            .db
+            .run(move |store| -> Result<_, WebError> {
+                let Some(session) = store.session(&secret, SessionKind::Kiosk, now)? else { return Ok(None) };
+                let kiosk = store.kiosk(session.subject_id)?;
+                Ok((!kiosk.revoked).then_some((kiosk, session)))
+            })
+            .await?;
+        found.map(|(kiosk, session)| PairedKiosk { kiosk, session }).ok_or_else(not_paired)
+    }
+}
+
+/// A signed-in staff member (at a kiosk, or on the staff pages).
+pub struct CurrentStaff {
+    pub staff: crate::store::people::Staff,
+    pub session: Session,
+    pub secret: String,
+}
+
+impl CurrentStaff {
+    /// May this person see records of `project_id`?
+    pub fn sees(&self, project_id: &str) -> bool {
+        self.staff.project_id.as_deref().is_none_or(|p| p == project_id)
+    }
+}
+
+impl FromRequestParts<AppState> for CurrentStaff {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let sign_in = WebError::SignIn { to: "/staff/login" };
+        let secret = cookie(&parts.headers, STAFF_COOKIE).ok_or(sign_in)?;
+        let now = state.clock.now();
+        let lookup = secret.clone();
+        let found = state
+            .db
+            .run(move |store| -> Result<_, WebError> {
+                let Some(session) = store.session(&lookup, SessionKind::Staff, now)? else { return Ok(None) };
+                match store.staff(session.subject_id) {
+                    Ok(staff) => Ok(Some((staff, session))),
+                    Err(crate::store::StoreError::NotFound(_)) => Ok(None),
+                    Err(e) => Err(e.into()),
+                }
+            })
+            .await?;
+        found
+            .map(|(staff, session)| CurrentStaff { staff, session, secret })
+            .ok_or(WebError::SignIn { to: "/staff/login" })
+    }
+}

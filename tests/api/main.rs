@@ -4,3 +4,4 @@
 mod agency_api;
 mod agent_pages;
 mod helpers;
+mod kiosk;

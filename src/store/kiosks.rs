@@ -1,0 +1,113 @@
+//! Kiosks (the desk tablets) and the sales consultants' rotation.
+
+use super::people::{Role, Staff};
+use super::sessions::random_secret;
+use super::{Store, StoreError, StoreResult};
+use crate::domain::signature::sha256_hex;
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, params};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Kiosk {
+    pub id: i64,
+    pub project_id: String,
+    pub name: String,
+    pub revoked: bool,
+}
+
+/// Pairing codes are short enough to type on a tablet and live a day.
+const PAIRING_SECS: i64 = 24 * 3600;
+
+impl Store {
+    /// Creates a kiosk and returns it with its one-time pairing code.
+    pub fn create_kiosk(&self, project_id: &str, name: &str, now: DateTime<Utc>) -> StoreResult<(Kiosk, String)> {
+        self.project(project_id)?;
+        let code = random_secret()[..10].to_owned();
+        self.conn.execute(
+            "INSERT INTO kiosks (project_id, name, pairing_sha256, pairing_expires_unix, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![project_id, name.trim(), sha256_hex(code.as_bytes()), now.timestamp() + PAIRING_SECS, now.to_rfc3339()],
+        )?;
+        let kiosk = self.kiosk(self.conn.last_insert_rowid())?;
+        self.audit(now, "cli", "kiosk.create", Some(project_id), &format!("kiosk {} {}", kiosk.id, kiosk.name))?;
+        Ok((kiosk, code))
+    }
+
+    pub fn kiosk(&self, id: i64) -> StoreResult<Kiosk> {
+        self.conn
+            .prepare_cached("SELECT id, project_id, name, revoked_at IS NOT NULL FROM kiosks WHERE id = ?1")?
+            .query_row([id], |r| {
+                Ok(Kiosk { id: r.get(0)?, project_id: r.get(1)?, name: r.get(2)?, revoked: r.get(3)? })
+            })
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("kiosk {id}")))
+    }
+
+    /// Uses up a pairing code: the kiosk it was for, if the code is live.
+    pub fn pair_kiosk(&self, code: &str, now: DateTime<Utc>) -> StoreResult<Kiosk> {
+        let code = code.trim().to_uppercase();
+        let id: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT id FROM kiosks WHERE pairing_sha256 = ?1 AND pairing_expires_unix >= ?2 AND revoked_at IS NULL",
+                params![sha256_hex(code.as_bytes()), now.timestamp()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let id = id.ok_or_else(|| {
+            StoreError::Invalid("配对码无效或已过期 / the pairing code is wrong or has expired".into())
+        })?;
+        self.conn.execute(
+            "UPDATE kiosks SET pairing_sha256 = NULL, pairing_expires_unix = NULL, paired_at = ?1 WHERE id = ?2",
+            params![now.to_rfc3339(), id],
+        )?;
+        let kiosk = self.kiosk(id)?;
+        self.audit(now, &format!("kiosk:{id}"), "kiosk.paired", Some(&kiosk.project_id), &kiosk.name)?;
+        Ok(kiosk)
+    }
+
+    /// Revokes a kiosk: its device session ends at once.
+    pub fn revoke_kiosk(&self, id: i64, now: DateTime<Utc>) -> StoreResult<()> {
+        let kiosk = self.kiosk(id)?;
+        self.conn.execute("UPDATE kiosks SET revoked_at = ?1 WHERE id = ?2", params![now.to_rfc3339(), id])?;
+        self.end_sessions_of(super::sessions::SessionKind::Kiosk, id)?;
+        self.audit(now, "cli", "kiosk.revoke", Some(&kiosk.project_id), &format!("kiosk {id}"))?;
+        Ok(())
+    }
+
+    /// The sales consultant whose turn it is (轮排): the one who received a
+    /// customer longest ago (never before counts as longest).
+    pub fn next_sales(&self, project_id: &str) -> StoreResult<Option<Staff>> {
+        let id: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT s.id FROM staff s LEFT JOIN sales_rotation r ON r.staff_id = s.id AND r.project_id = s.project_id
+                 WHERE s.project_id = ?1 AND s.role = 'sales' AND s.active = 1
+                 ORDER BY coalesce(r.last_unix, 0), s.id LIMIT 1",
+                [project_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        id.map(|id| self.staff(id)).transpose()
+    }
+
+    pub(crate) fn rotate_sales_in(
+        conn: &rusqlite::Connection,
+        project_id: &str,
+        staff_id: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        conn.prepare_cached(
+            "INSERT INTO sales_rotation (project_id, staff_id, last_unix) VALUES (?1, ?2, ?3)
+             ON CONFLICT(project_id, staff_id) DO UPDATE SET last_unix = excluded.last_unix",
+        )?
+        .execute(params![project_id, staff_id, now.timestamp()])?;
+        Ok(())
+    }
+
+    /// Staff who may operate a project's kiosk: desk clerks and sales.
+    pub fn kiosk_operators(&self, project_id: &str) -> StoreResult<Vec<Staff>> {
+        let mut all = self.project_staff(project_id, Role::Desk)?;
+        all.extend(self.project_staff(project_id, Role::Sales)?);
+        Ok(all)
+    }
+}
