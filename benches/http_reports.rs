@@ -5,17 +5,11 @@
 //! both requests. Server and clients share this machine's cores, so the
 //! figures are a floor for a server with the machine to itself.
 
-use chrono::Utc;
-use panke::clock::{Clock, SystemClock};
-use panke::config::deployment::Deployment;
-use panke::db::Db;
-use panke::domain::phone::Phone;
-use panke::secrets::Secrets;
-use panke::store::Store;
-use panke::web::{AppState, Application, limiter::Limiter};
+mod support;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 const CLIENTS: usize = 32;
 const REPORTS: usize = 6000;
@@ -27,33 +21,9 @@ fn main() {
 }
 
 async fn run() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let cfg = dir.path().join("kiosk-config");
-    std::fs::create_dir_all(cfg.join("projects")).expect("dir");
-    std::fs::write(cfg.join("rules.toml"), include_str!("../kiosk-config/rules.toml")).expect("rules");
-    std::fs::write(cfg.join("projects/bench.toml"), "[project]\nname = \"bench\"\n").expect("project");
-    let deployment = Deployment::load(&cfg).expect("config");
-    let now = Utc::now();
-    let secrets = Secrets::load_or_create(&dir.path().join("data/secrets.json"), now).expect("secrets");
-    let ledger_key = secrets.ledger_key().expect("key");
-    let db_path = dir.path().join("data/panke.db");
-    let store = Store::open(&db_path, &ledger_key).expect("store");
-    store.sync_project("bench", "bench", "x", now).expect("project");
-    let agency = store.create_agency("bench", None, now).expect("agency");
-    store.create_agent(agency, "a", &Phone::parse("13500000000").expect("phone"), now).expect("agent");
-    let key = store.create_api_key(agency, "bench", now).expect("key");
-    let state = AppState {
-        db: Db::open(&db_path, &ledger_key, 4).expect("db"),
-        deployment: Arc::new(deployment),
-        key_ring: Arc::new(secrets.key_ring().expect("ring")),
-        clock: Arc::new(SystemClock) as Arc<dyn Clock>,
-        limiter: Arc::new(Limiter::new(5, Duration::from_secs(900))),
-        secure_cookies: false,
-        demo: false,
-    };
-    let app = Application::build(state, "127.0.0.1:0").await.expect("bind");
-    let base = format!("http://127.0.0.1:{}", app.port());
-    tokio::spawn(app.run_until(std::future::pending()));
+    let app = support::spawn().await;
+    let key = app.store.create_api_key(app.agency, "bench", chrono::Utc::now()).expect("key");
+    let base = app.base.clone();
 
     let http = reqwest::Client::builder().pool_max_idle_per_host(CLIENTS).build().expect("client");
     let next = Arc::new(AtomicUsize::new(0));
@@ -106,17 +76,12 @@ async fn run() {
         latencies.extend(t.await.expect("task"));
     }
     let elapsed = started.lock().expect("lock").map(|s| s.elapsed()).unwrap_or_default();
-    latencies.sort();
-    let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
+    let (p50, p99, max) = support::percentiles(&mut latencies);
     println!(
         "{} reports (file + QR PNG) by {CLIENTS} concurrent clients in {:.2} s",
         latencies.len(),
         elapsed.as_secs_f64()
     );
     println!("throughput: {:.0} reports/s", latencies.len() as f64 / elapsed.as_secs_f64());
-    println!("latency p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms", ms(pct(0.50)), ms(pct(0.99)), ms(pct(1.0)));
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
+    println!("latency p50 {p50:.1} ms, p99 {p99:.1} ms, max {max:.1} ms");
 }

@@ -421,6 +421,37 @@ struct CheckInUpload {
     signatures: Vec<SignatureUpload>,
 }
 
+/// The uploaded signatures, decoded and checked, with the statement each
+/// signer signed.
+fn signature_inputs(
+    uploads: Vec<SignatureUpload>,
+    agency: &str,
+    agent: &str,
+    project: &str,
+) -> Result<Vec<SignatureInput>, ApiError> {
+    let bad = |code: &'static str, message: String| ApiError(WebError::bad(code, message));
+    let mut signatures: Vec<SignatureInput> = Vec::new();
+    for s in uploads {
+        let signer =
+            Signer::from_code(&s.signer).ok_or_else(|| bad("BAD_SIGNER", "signer: customer, agent or sales".into()))?;
+        if signatures.iter().any(|x| x.signer == signer) {
+            return Err(bad("BAD_SIGNER", format!("{} signed twice", signer.code())));
+        }
+        let png = BASE64.decode(s.png.trim_start_matches("data:image/png;base64,").as_bytes()).map_err(|_| {
+            bad("BAD_SIGNATURE", format!("{}: 签名不是有效的 PNG 图片 / not a valid PNG image", signer.code()))
+        })?;
+        let png = validate_png(png).map_err(|e| bad("BAD_SIGNATURE", format!("{}: {e}", signer.code())))?;
+        let strokes_json = serde_json::to_string(&s.strokes).unwrap_or_else(|_| "[]".into());
+        signatures.push(SignatureInput {
+            signer,
+            png,
+            strokes_json,
+            statement: statement(signer, agency, agent, project),
+        });
+    }
+    Ok(signatures)
+}
+
 #[derive(Serialize)]
 struct NearMiss {
     warning: &'static str,
@@ -445,25 +476,12 @@ async fn check_in(
     let project_id = op.device.kiosk.project_id.clone();
     let project = state.deployment.project(&project_id).ok_or(WebError::NotFound)?;
     let (agency, agent) = report.as_ref().map(|r| (r.agency_name.clone(), r.agent_name.clone())).unwrap_or_default();
-    let mut signatures = Vec::new();
-    for s in up.signatures {
-        let signer =
-            Signer::from_code(&s.signer).ok_or_else(|| bad("BAD_SIGNER", &"signer: customer, agent or sales"))?;
-        if signatures.iter().any(|x: &SignatureInput| x.signer == signer) {
-            return Err(bad("BAD_SIGNER", &format!("{} signed twice", signer.code())));
-        }
-        let png = BASE64.decode(s.png.trim_start_matches("data:image/png;base64,").as_bytes()).map_err(|_| {
-            bad("BAD_SIGNATURE", &format!("{}: 签名不是有效的 PNG 图片 / not a valid PNG image", signer.code()))
-        })?;
-        let png = validate_png(png).map_err(|e| bad("BAD_SIGNATURE", &format!("{}: {e}", signer.code())))?;
-        let strokes = serde_json::to_string(&s.strokes).unwrap_or_else(|_| "[]".into());
-        signatures.push(SignatureInput {
-            signer,
-            png,
-            strokes_json: strokes,
-            statement: statement(signer, &agency, &agent, &project.name),
-        });
-    }
+    // Decoding three PNGs is CPU work: keep it off the async executor.
+    let project_name = project.name.clone();
+    let signatures =
+        tokio::task::spawn_blocking(move || signature_inputs(up.signatures, &agency, &agent, &project_name))
+            .await
+            .map_err(|e| WebError::Internal(e.to_string()))??;
     let now = state.clock.now();
     let rules = project.rules.clone();
     let near_miss =

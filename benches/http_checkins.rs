@@ -1,0 +1,223 @@
+//! Complete check-ins over HTTP on loopback: `cargo bench --bench http_checkins`.
+//!
+//! 32 paired kiosks, each with a signed-in clerk, post check-ins: token
+//! check, the customer's records, judge, three ~20 KB signature PNGs
+//! (decoded and checked), durable ledger append — answered only after the
+//! commit. Clients and server share this machine's cores.
+
+mod support;
+
+use data_encoding::BASE64;
+use panke::domain::name::CustomerName;
+use panke::domain::phone::CustomerPhone;
+use panke::store::people::{NewStaff, Role};
+use panke::store::reports::NewReport;
+use panke::store::sessions::SessionKind;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+const KIOSKS: usize = 32;
+const CHECKINS: usize = 3000;
+const WARM_UP: usize = 200;
+/// The open-loop phase offers check-ins at this rate, spread over the kiosks.
+const OFFERED_PER_SEC: usize = 500;
+const OFFERED: usize = 2500;
+
+/// A signature of about 20 KB, like a real pad's (see benches/ledger.rs).
+fn signature(seed: u64) -> String {
+    use image::{ImageBuffer, Rgba};
+    let mut img = ImageBuffer::from_pixel(800u32, 300u32, Rgba([255u8, 255, 255, 0]));
+    let mut state = seed.wrapping_mul(2862933555777941757).wrapping_add(3037000493);
+    let mut next = || {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (state >> 33) as u32
+    };
+    let (mut x, mut y) = (60i32, 150i32);
+    for _ in 0..1300 {
+        x = (x + (next() % 7) as i32 - 2).clamp(10, 790);
+        y = (y + (next() % 9) as i32 - 4).clamp(10, 290);
+        let ink = 20 + (next() % 120) as u8;
+        for d in 0..3 {
+            img.put_pixel((x + d) as u32, y as u32, Rgba([ink, ink, 60, 200 + (next() % 55) as u8]));
+        }
+        if x >= 788 {
+            x = 60;
+        }
+    }
+    let mut out = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png).expect("png");
+    BASE64.encode(&out)
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    runtime.block_on(run());
+}
+
+async fn run() {
+    let mut app = support::spawn().await;
+    let now = chrono::Utc::now();
+    let saturation = WARM_UP + CHECKINS;
+    let total = saturation + OFFERED;
+    // Reports filed an hour ago, so every check-in is on time.
+    let filed = (now - chrono::Duration::hours(1)).fixed_offset();
+    let mut rng = rand::rngs::OsRng;
+    let tokens: Vec<String> = (0..total)
+        .map(|i| {
+            let new = NewReport {
+                project_id: "bench".into(),
+                agent_id: app.agent,
+                customer_name: CustomerName::parse("王先生").expect("name"),
+                customer_phone: CustomerPhone::parse(&format!("139{i:08}"), true).expect("phone"),
+                expected_arrival: None,
+                party_size: None,
+                note: None,
+                idempotency_key: None,
+                demo: false,
+            };
+            let r = app
+                .store
+                .file_report(new, app.key_ring.signing_key(), filed, || rand::RngCore::next_u64(&mut rng))
+                .expect("report");
+            app.key_ring.sign_with(r.key_id, r.id, r.filed_at.to_utc()).expect("token")
+        })
+        .collect();
+    // 32 paired kiosks, each with its clerk signed in.
+    let mut kiosks = Vec::new();
+    for k in 0..KIOSKS {
+        let (kiosk, _) = app.store.create_kiosk("bench", &format!("k{k}"), now).expect("kiosk");
+        let login = format!("desk{k}");
+        let staff = NewStaff {
+            project_id: Some("bench"),
+            login: &login,
+            name: &login,
+            role: Role::Desk,
+            password: None,
+            pin: None,
+        };
+        let staff = app.store.create_staff(&staff, now).expect("staff");
+        let device = app.store.create_session(SessionKind::Kiosk, kiosk.id, 3600, now).expect("session");
+        let clerk = app.store.create_session(SessionKind::Staff, staff, 3600, now).expect("session");
+        let csrf = app.store.session(&device, SessionKind::Kiosk, now).expect("read").expect("live").csrf;
+        kiosks.push((format!("pk_kiosk={device}; pk_staff={clerk}"), csrf));
+    }
+    let sigs: Arc<Vec<String>> = Arc::new((1..=3).map(signature).collect());
+    let strokes = serde_json::from_str::<serde_json::Value>(&panke::demo::signature_strokes(1)).expect("strokes");
+    let signatures: Vec<serde_json::Value> = ["customer", "agent", "sales"]
+        .iter()
+        .zip(sigs.iter())
+        .map(|(s, png)| serde_json::json!({ "signer": s, "png": png, "strokes": strokes }))
+        .collect();
+    let tail = serde_json::json!({
+        "agent_present": true, "badge_seen": true, "first_visit": true, "contacted_before": false,
+        "customer_confirms_agent": true, "signatures": signatures,
+    })
+    .to_string();
+    let template = Arc::new((
+        "{\"customer_name\":\"王小明\",\"code\":\"".to_owned(),
+        "\",\"customer_phone\":\"".to_owned(),
+        format!("\",{}", &tail[1..]),
+    ));
+    let tokens = Arc::new(tokens);
+    let http = reqwest::Client::builder().pool_max_idle_per_host(KIOSKS).build().expect("client");
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Arc::new(std::sync::Mutex::new(None::<Instant>));
+    let mut tasks = Vec::new();
+    let cookies = kiosks.clone();
+    for (cookie, csrf) in kiosks {
+        let (http, base, next, started, tokens, template) =
+            (http.clone(), app.base.clone(), next.clone(), started.clone(), tokens.clone(), template.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= saturation {
+                    break;
+                }
+                if i == WARM_UP {
+                    *started.lock().expect("lock") = Some(Instant::now());
+                }
+                // Only the code and phone change: splice them into the
+                // pre-serialised body instead of re-encoding 88 KB of JSON.
+                let body = format!("{}{}{}139{i:08}{}", template.0, tokens[i], template.1, template.2);
+                let t0 = Instant::now();
+                let r = http
+                    .post(format!("{base}/kiosk/checkins"))
+                    .header("cookie", &cookie)
+                    .header("x-csrf-token", &csrf)
+                    .header("content-type", "application/json")
+                    .body(body)
+                    .send()
+                    .await
+                    .expect("post");
+                assert_eq!(r.status().as_u16(), 200, "{}", r.text().await.unwrap_or_default());
+                let v: serde_json::Value = r.json().await.expect("json");
+                assert_eq!(v["verdict"], "valid");
+                if i >= WARM_UP {
+                    latencies.push(t0.elapsed());
+                }
+            }
+            latencies
+        }));
+    }
+    let mut latencies = Vec::new();
+    for t in tasks {
+        latencies.extend(t.await.expect("task"));
+    }
+    let elapsed = started.lock().expect("lock").map(|s| s.elapsed()).unwrap_or_default();
+    let (p50, p99, max) = support::percentiles(&mut latencies);
+    println!("signature sizes: {:?} bytes", sigs.iter().map(|s| s.len() * 3 / 4).collect::<Vec<_>>());
+    println!("saturation (closed loop, each of {KIOSKS} kiosks posts again as soon as answered):");
+    println!(
+        "  {} check-ins in {:.2} s: {:.0} check-ins/s",
+        latencies.len(),
+        elapsed.as_secs_f64(),
+        latencies.len() as f64 / elapsed.as_secs_f64()
+    );
+    println!("  latency p50 {p50:.1} ms, p99 {p99:.1} ms, max {max:.1} ms");
+
+    // Open loop: check-ins arrive at OFFERED_PER_SEC whatever the answers,
+    // round-robin over the kiosks; latency counts from each scheduled send.
+    let interval = std::time::Duration::from_secs_f64(1.0 / OFFERED_PER_SEC as f64);
+    let start = Instant::now() + std::time::Duration::from_millis(50);
+    let mut handles = Vec::new();
+    for n in 0..OFFERED {
+        let i = saturation + n;
+        let (cookie, csrf) = cookies[n % KIOSKS].clone();
+        let (http, base, tokens, template) = (http.clone(), app.base.clone(), tokens.clone(), template.clone());
+        let due = start + interval * n as u32;
+        handles.push(tokio::spawn(async move {
+            tokio::time::sleep_until(due.into()).await;
+            let body = format!("{}{}{}139{i:08}{}", template.0, tokens[i], template.1, template.2);
+            let r = http
+                .post(format!("{base}/kiosk/checkins"))
+                .header("cookie", &cookie)
+                .header("x-csrf-token", &csrf)
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .expect("post");
+            assert_eq!(r.status().as_u16(), 200);
+            r.bytes().await.expect("body");
+            due.elapsed()
+        }));
+    }
+    let mut open = Vec::new();
+    for h in handles {
+        open.push(h.await.expect("task"));
+    }
+    let took = start.elapsed();
+    let (p50, p99, max) = support::percentiles(&mut open);
+    println!("offered load (open loop, {OFFERED_PER_SEC} check-ins/s over {KIOSKS} kiosks):");
+    println!(
+        "  {} check-ins in {:.2} s: {:.0} check-ins/s served",
+        open.len(),
+        took.as_secs_f64(),
+        open.len() as f64 / took.as_secs_f64()
+    );
+    println!("  latency p50 {p50:.1} ms, p99 {p99:.1} ms, max {max:.1} ms");
+    assert_eq!(app.store.verify_ledger().expect("verify"), Ok(total as i64));
+    let _ = &mut app;
+}

@@ -1,0 +1,63 @@
+//! Shared by the HTTP benchmarks: panke on a random loopback port with a
+//! fresh database, one project, one agency and its agent.
+
+#![allow(dead_code)]
+
+use chrono::Utc;
+use panke::clock::{Clock, SystemClock};
+use panke::config::deployment::Deployment;
+use panke::db::Db;
+use panke::domain::phone::Phone;
+use panke::domain::token::KeyRing;
+use panke::secrets::Secrets;
+use panke::store::Store;
+use panke::web::{AppState, Application, limiter::Limiter};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub struct BenchApp {
+    pub base: String,
+    pub store: Store,
+    pub key_ring: KeyRing,
+    pub agency: i64,
+    pub agent: i64,
+    pub dir: tempfile::TempDir,
+}
+
+pub async fn spawn() -> BenchApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cfg = dir.path().join("kiosk-config");
+    std::fs::create_dir_all(cfg.join("projects")).expect("dir");
+    std::fs::write(cfg.join("rules.toml"), include_str!("../../kiosk-config/rules.toml")).expect("rules");
+    std::fs::write(cfg.join("projects/bench.toml"), "[project]\nname = \"bench\"\n").expect("project");
+    let deployment = Deployment::load(&cfg).expect("config");
+    let now = Utc::now();
+    let secrets = Secrets::load_or_create(&dir.path().join("data/secrets.json"), now).expect("secrets");
+    let ledger_key = secrets.ledger_key().expect("key");
+    let db_path = dir.path().join("data/panke.db");
+    let store = Store::open(&db_path, &ledger_key).expect("store");
+    store.sync_project("bench", "bench", "x", now).expect("project");
+    let agency = store.create_agency("bench", None, now).expect("agency");
+    let (agent, _) = store.create_agent(agency, "a", &Phone::parse("13500000000").expect("phone"), now).expect("agent");
+    let state = AppState {
+        db: Db::open(&db_path, &ledger_key, 4).expect("db"),
+        deployment: Arc::new(deployment),
+        key_ring: Arc::new(secrets.key_ring().expect("ring")),
+        clock: Arc::new(SystemClock) as Arc<dyn Clock>,
+        limiter: Arc::new(Limiter::new(5, Duration::from_secs(900))),
+        secure_cookies: false,
+        demo: false,
+    };
+    let app = Application::build(state, "127.0.0.1:0").await.expect("bind");
+    let base = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until(std::future::pending()));
+    BenchApp { base, store, key_ring: secrets.key_ring().expect("ring"), agency, agent, dir }
+}
+
+/// p50, p99 and max of sorted latencies, in milliseconds.
+pub fn percentiles(latencies: &mut [Duration]) -> (f64, f64, f64) {
+    latencies.sort();
+    let pct =
+        |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)].as_secs_f64() * 1000.0;
+    (pct(0.50), pct(0.99), pct(1.0))
+}
