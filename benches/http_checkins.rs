@@ -24,32 +24,6 @@ const WARM_UP: usize = 200;
 const OFFERED_PER_SEC: usize = 500;
 const OFFERED: usize = 2500;
 
-/// A signature of about 20 KB, like a real pad's (see benches/ledger.rs).
-fn signature(seed: u64) -> String {
-    use image::{ImageBuffer, Rgba};
-    let mut img = ImageBuffer::from_pixel(800u32, 300u32, Rgba([255u8, 255, 255, 0]));
-    let mut state = seed.wrapping_mul(2862933555777941757).wrapping_add(3037000493);
-    let mut next = || {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        (state >> 33) as u32
-    };
-    let (mut x, mut y) = (60i32, 150i32);
-    for _ in 0..1300 {
-        x = (x + (next() % 7) as i32 - 2).clamp(10, 790);
-        y = (y + (next() % 9) as i32 - 4).clamp(10, 290);
-        let ink = 20 + (next() % 120) as u8;
-        for d in 0..3 {
-            img.put_pixel((x + d) as u32, y as u32, Rgba([ink, ink, 60, 200 + (next() % 55) as u8]));
-        }
-        if x >= 788 {
-            x = 60;
-        }
-    }
-    let mut out = Vec::new();
-    img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png).expect("png");
-    BASE64.encode(&out)
-}
-
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     runtime.block_on(run());
@@ -102,7 +76,7 @@ async fn run() {
         let csrf = app.store.session(&device, SessionKind::Kiosk, now).expect("read").expect("live").csrf;
         kiosks.push((format!("pk_kiosk={device}; pk_staff={clerk}"), csrf));
     }
-    let sigs: Arc<Vec<String>> = Arc::new((1..=3).map(signature).collect());
+    let sigs: Arc<Vec<String>> = Arc::new((1..=3).map(|i| BASE64.encode(&support::signature_png_20kb(i))).collect());
     let strokes = serde_json::from_str::<serde_json::Value>(&panke::demo::signature_strokes(1)).expect("strokes");
     let signatures: Vec<serde_json::Value> = ["customer", "agent", "sales"]
         .iter()

@@ -6,6 +6,8 @@
 //! file) against a bare rusqlite insert of the same rows with the same
 //! pragmas. Both on the same disk, one after the other.
 
+mod support;
+
 use chrono::{DateTime, Duration, Utc};
 use panke::domain::judge::Signer;
 use panke::domain::name::CustomerName;
@@ -21,41 +23,14 @@ use std::time::Instant;
 
 const N: usize = 400;
 
-/// A signature PNG of about 20 KB: a hand-drawn-looking trace with
-/// pressure-varying ink, as a real pad produces.
-fn signature_20kb(seed: u64) -> ValidPng {
-    use image::{ImageBuffer, Rgba};
-    let (w, h) = (800u32, 300u32);
-    let mut img = ImageBuffer::from_pixel(w, h, Rgba([255u8, 255, 255, 0]));
-    let mut state = seed.wrapping_mul(2862933555777941757).wrapping_add(3037000493);
-    let mut next = || {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        (state >> 33) as u32
-    };
-    let (mut x, mut y) = (60i32, 150i32);
-    for _ in 0..1300 {
-        x = (x + (next() % 7) as i32 - 2).clamp(10, w as i32 - 10);
-        y = (y + (next() % 9) as i32 - 4).clamp(10, h as i32 - 10);
-        let ink = 20 + (next() % 120) as u8;
-        for d in 0..3 {
-            img.put_pixel((x + d) as u32, y as u32, Rgba([ink, ink, 60, 200 + (next() % 55) as u8]));
-        }
-        if x >= w as i32 - 12 {
-            x = 60;
-        }
-    }
-    let mut out = Vec::new();
-    img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png).expect("png");
-    validate_png(out).expect("valid signature")
-}
-
 fn store_body(store: &Store) -> String {
     store.ledger_row(1).expect("first record").body
 }
 
 fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let pngs: Vec<ValidPng> = (0..3).map(|i| signature_20kb(i + 1)).collect();
+    let pngs: Vec<ValidPng> =
+        (1..=3).map(|i| validate_png(support::signature_png_20kb(i)).expect("valid signature")).collect();
     let sizes: Vec<usize> = pngs.iter().map(|p| p.bytes.len()).collect();
     let strokes = panke::demo::signature_strokes(5);
 

@@ -6,7 +6,8 @@ use super::error::WebError;
 use super::i18n::{Lang, Texts};
 use super::pages::{InvitePage, LoginPage, NewReportPage, ReportPage, ReportRow, ReportsPage};
 use super::session::{
-    AGENT_COOKIE, AGENT_SESSION_SECS, CurrentAgent, PRE_CSRF_COOKIE, check_csrf, clear_cookie, cookie, set_cookie,
+    AGENT_COOKIE, AGENT_SESSION_SECS, CurrentAgent, PRE_CSRF_COOKIE, check_csrf, clear_cookie, cookie, pre_csrf,
+    set_cookie, with_pre_csrf,
 };
 use crate::domain::name::CustomerName;
 use crate::domain::phone::{CustomerPhone, Phone};
@@ -39,28 +40,10 @@ fn html(page: impl Template) -> Result<Html<String>, WebError> {
     Ok(Html(page.render()?))
 }
 
-/// Before sign-in the form's CSRF token is a double-submit cookie.
-fn pre_csrf(headers: &HeaderMap) -> (String, bool) {
-    match cookie(headers, PRE_CSRF_COOKIE) {
-        Some(c) => (c, false),
-        None => (random_secret(), true),
-    }
-}
-
-fn with_pre_csrf(page: Result<Html<String>, WebError>, csrf: &str, fresh: bool, status: StatusCode) -> Response {
-    match page {
-        Ok(body) if fresh => {
-            (status, [(header::SET_COOKIE, set_cookie(PRE_CSRF_COOKIE, csrf, 3600, false))], body).into_response()
-        }
-        Ok(body) => (status, body).into_response(),
-        Err(e) => e.into_response(),
-    }
-}
-
-async fn login_page(lang: Lang, headers: HeaderMap) -> Response {
+async fn login_page(State(state): State<AppState>, lang: Lang, headers: HeaderMap) -> Response {
     let (csrf, fresh) = pre_csrf(&headers);
     let page = html(LoginPage { t: lang.texts(), csrf: csrf.clone(), error: None, phone: String::new() });
-    with_pre_csrf(page, &csrf, fresh, StatusCode::OK)
+    with_pre_csrf(page, &csrf, fresh, StatusCode::OK, state.secure_cookies)
 }
 
 #[derive(Deserialize)]
@@ -78,7 +61,7 @@ async fn login(State(state): State<AppState>, lang: Lang, headers: HeaderMap, Fo
     }
     let again = |error: String| {
         let page = html(LoginPage { t, csrf: expected.clone(), error: Some(error), phone: form.phone.clone() });
-        with_pre_csrf(page, &expected, false, StatusCode::UNAUTHORIZED)
+        with_pre_csrf(page, &expected, false, StatusCode::UNAUTHORIZED, state.secure_cookies)
     };
     let phone = match Phone::parse(&form.phone) {
         Ok(p) => p,
@@ -139,10 +122,15 @@ async fn logout(
     Ok(([(header::SET_COOKIE, clear_cookie(AGENT_COOKIE))], Redirect::to("/agent/login")).into_response())
 }
 
-async fn invite_page(lang: Lang, headers: HeaderMap, Path(secret): Path<String>) -> Response {
+async fn invite_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    headers: HeaderMap,
+    Path(secret): Path<String>,
+) -> Response {
     let (csrf, fresh) = pre_csrf(&headers);
     let page = html(InvitePage { t: lang.texts(), csrf: csrf.clone(), secret, error: None });
-    with_pre_csrf(page, &csrf, fresh, StatusCode::OK)
+    with_pre_csrf(page, &csrf, fresh, StatusCode::OK, state.secure_cookies)
 }
 
 #[derive(Deserialize)]
@@ -182,7 +170,7 @@ async fn accept_invite(
         Err(WebError::BadRequest { message, .. }) => {
             state.limiter.failed("invite");
             let page = html(InvitePage { t: lang.texts(), csrf: expected.clone(), secret, error: Some(message) });
-            with_pre_csrf(page, &expected, false, StatusCode::UNPROCESSABLE_ENTITY)
+            with_pre_csrf(page, &expected, false, StatusCode::UNPROCESSABLE_ENTITY, state.secure_cookies)
         }
         Err(e) => e.into_response(),
     }

@@ -8,7 +8,7 @@ use super::error::{ApiError, WebError};
 use super::i18n::Lang;
 use super::session::{
     CurrentStaff, KIOSK_COOKIE, KIOSK_SESSION_SECS, PRE_CSRF_COOKIE, PairedKiosk, STAFF_COOKIE, STAFF_SESSION_SECS,
-    check_csrf, clear_cookie, cookie, set_cookie,
+    check_csrf, clear_cookie, cookie, pre_csrf, set_cookie, with_pre_csrf,
 };
 use crate::domain::judge::Signer;
 use crate::domain::manual_code::ManualCode;
@@ -19,7 +19,7 @@ use crate::domain::signature::{statement, validate_png};
 use crate::store::checkin::{CheckInOutcome, CheckInRequest, DeskAnswers};
 use crate::store::ledger::SignatureInput;
 use crate::store::reports::{ReportStatus, StoredReport};
-use crate::store::sessions::{SessionKind, random_secret};
+use crate::store::sessions::SessionKind;
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
@@ -60,11 +60,8 @@ async fn app(State(state): State<AppState>, lang: Lang, headers: HeaderMap) -> R
     let now = state.clock.now();
     let kiosk_secret = cookie(&headers, KIOSK_COOKIE);
     let staff_secret = cookie(&headers, STAFF_COOKIE);
-    let (pre_csrf, fresh) = match cookie(&headers, PRE_CSRF_COOKIE) {
-        Some(c) => (c, false),
-        None => (random_secret(), true),
-    };
-    let pre = pre_csrf.clone();
+    let (pre_token, fresh) = pre_csrf(&headers);
+    let pre = pre_token.clone();
     let boot = state
         .db
         .run(move |store| -> Result<serde_json::Value, WebError> {
@@ -100,13 +97,13 @@ async fn app(State(state): State<AppState>, lang: Lang, headers: HeaderMap) -> R
         .await?;
     let page =
         AppPage { lang: if lang == Lang::En { "en" } else { "zh-CN" }, boot: boot.to_string().replace("</", "<\\/") };
-    let body = Html(page.render()?);
-    Ok(if fresh {
-        ([(header::SET_COOKIE, set_cookie(PRE_CSRF_COOKIE, &pre_csrf, 3600, state.secure_cookies))], body)
-            .into_response()
-    } else {
-        body.into_response()
-    })
+    Ok(with_pre_csrf(
+        page.render().map(Html).map_err(WebError::from),
+        &pre_token,
+        fresh,
+        axum::http::StatusCode::OK,
+        state.secure_cookies,
+    ))
 }
 
 fn csrf_header(headers: &HeaderMap) -> String {

@@ -5,12 +5,15 @@
 use super::AppState;
 use super::error::WebError;
 use super::i18n::Lang;
-use super::session::{CurrentStaff, PRE_CSRF_COOKIE, STAFF_COOKIE, STAFF_SESSION_SECS, check_csrf, cookie, set_cookie};
+use super::session::{
+    CurrentStaff, PRE_CSRF_COOKIE, STAFF_COOKIE, STAFF_SESSION_SECS, check_csrf, cookie, pre_csrf, set_cookie,
+    with_pre_csrf,
+};
 use crate::domain::judge::Signer;
 use crate::domain::phone::Phone;
 use crate::domain::reason::{Lang as ReasonLang, Reason};
 use crate::store::ledger::LedgerRow;
-use crate::store::sessions::{SessionKind, random_secret};
+use crate::store::sessions::SessionKind;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
@@ -46,19 +49,13 @@ fn safe_next(next: Option<&str>) -> String {
     next.filter(|n| n.starts_with("/records/") && !n.contains("//")).unwrap_or("/staff/login").to_owned()
 }
 
-async fn login_page(lang: Lang, headers: HeaderMap, Query(q): Query<Next>) -> Result<Response, WebError> {
-    let (csrf, fresh) = match cookie(&headers, PRE_CSRF_COOKIE) {
-        Some(c) => (c, false),
-        None => (random_secret(), true),
-    };
-    let page = Html(
-        LoginPage { t: lang.texts(), csrf: csrf.clone(), next: safe_next(q.next.as_deref()), error: None }.render()?,
-    );
-    Ok(if fresh {
-        ([(header::SET_COOKIE, set_cookie(PRE_CSRF_COOKIE, &csrf, 3600, false))], page).into_response()
-    } else {
-        page.into_response()
-    })
+async fn login_page(State(state): State<AppState>, lang: Lang, headers: HeaderMap, Query(q): Query<Next>) -> Response {
+    let (csrf, fresh) = pre_csrf(&headers);
+    let page = LoginPage { t: lang.texts(), csrf: csrf.clone(), next: safe_next(q.next.as_deref()), error: None }
+        .render()
+        .map(Html)
+        .map_err(WebError::from);
+    with_pre_csrf(page, &csrf, fresh, StatusCode::OK, state.secure_cookies)
 }
 
 #[derive(Deserialize)]

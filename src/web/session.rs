@@ -8,10 +8,11 @@ use super::AppState;
 use super::error::WebError;
 use super::i18n::Lang;
 use crate::store::people::Agent;
-use crate::store::sessions::{Session, SessionKind};
+use crate::store::sessions::{Session, SessionKind, random_secret};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
 
 pub const AGENT_COOKIE: &str = "pk_agent";
 pub const PRE_CSRF_COOKIE: &str = "pk_csrf";
@@ -49,6 +50,30 @@ pub fn same_secret(a: &str, b: &str) -> bool {
 
 pub fn check_csrf(expected: &str, given: &str) -> Result<(), WebError> {
     if !expected.is_empty() && same_secret(expected, given) { Ok(()) } else { Err(WebError::Csrf) }
+}
+
+/// Before sign-in the form's CSRF token is a double-submit cookie.
+pub fn pre_csrf(headers: &HeaderMap) -> (String, bool) {
+    match cookie(headers, PRE_CSRF_COOKIE) {
+        Some(c) => (c, false),
+        None => (random_secret(), true),
+    }
+}
+
+pub fn with_pre_csrf(
+    page: Result<Html<String>, WebError>,
+    csrf: &str,
+    fresh: bool,
+    status: StatusCode,
+    secure: bool,
+) -> Response {
+    match page {
+        Ok(body) if fresh => {
+            (status, [(header::SET_COOKIE, set_cookie(PRE_CSRF_COOKIE, csrf, 3600, secure))], body).into_response()
+        }
+        Ok(body) => (status, body).into_response(),
+        Err(e) => e.into_response(),
+    }
 }
 
 /// A signed-in agent.

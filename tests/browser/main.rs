@@ -145,6 +145,10 @@ async fn finish_visit(d: &Driver, s: &Setup) {
     assert_eq!(body["signatures"].as_array().unwrap().len(), 3);
     assert_eq!(body["case"]["arrival"]["customer_phone"], "13812345678");
     assert_eq!(s.app.store.verify_ledger().unwrap(), Ok(1));
+    // The confirmation sheet, as the clerk prints it.
+    d.goto(&s.app.url(&format!("/records/{}/sheet", visit.row.seq))).await;
+    assert!(d.text("article").await.contains("有效带看"));
+    d.screenshot("sheet-a4").await;
 }
 
 #[tokio::test]
