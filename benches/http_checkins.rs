@@ -18,11 +18,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 const KIOSKS: usize = 32;
-const CHECKINS: usize = 3000;
-const WARM_UP: usize = 200;
 /// The open-loop phase offers check-ins at this rate, spread over the kiosks.
 const OFFERED_PER_SEC: usize = 500;
-const OFFERED: usize = 2500;
 
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
@@ -32,8 +29,9 @@ fn main() {
 async fn run() {
     let mut app = support::spawn().await;
     let now = chrono::Utc::now();
-    let saturation = WARM_UP + CHECKINS;
-    let total = saturation + OFFERED;
+    let (checkins, warm_up, offered) = (support::size(3000, 64), support::size(200, 8), support::size(2500, 40));
+    let saturation = warm_up + checkins;
+    let total = saturation + offered;
     // Reports filed an hour ago, so every check-in is on time.
     let filed = (now - chrono::Duration::hours(1)).fixed_offset();
     let mut rng = rand::rngs::OsRng;
@@ -109,7 +107,7 @@ async fn run() {
                 if i >= saturation {
                     break;
                 }
-                if i == WARM_UP {
+                if i == warm_up {
                     *started.lock().expect("lock") = Some(Instant::now());
                 }
                 // Only the code and phone change: splice them into the
@@ -128,7 +126,7 @@ async fn run() {
                 assert_eq!(r.status().as_u16(), 200, "{}", r.text().await.unwrap_or_default());
                 let v: serde_json::Value = r.json().await.expect("json");
                 assert_eq!(v["verdict"], "valid");
-                if i >= WARM_UP {
+                if i >= warm_up {
                     latencies.push(t0.elapsed());
                 }
             }
@@ -156,7 +154,7 @@ async fn run() {
     let interval = std::time::Duration::from_secs_f64(1.0 / OFFERED_PER_SEC as f64);
     let start = Instant::now() + std::time::Duration::from_millis(50);
     let mut handles = Vec::new();
-    for n in 0..OFFERED {
+    for n in 0..offered {
         let i = saturation + n;
         let (cookie, csrf) = cookies[n % KIOSKS].clone();
         let (http, base, tokens, template) = (http.clone(), app.base.clone(), tokens.clone(), template.clone());

@@ -12,8 +12,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 const CLIENTS: usize = 32;
-const REPORTS: usize = 6000;
-const WARM_UP: usize = 300;
 
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
@@ -25,9 +23,10 @@ async fn run() {
     let key = app.store.create_api_key(app.agency, "bench", chrono::Utc::now()).expect("key");
     let base = app.base.clone();
 
+    let (reports, warm_up) = (support::size(6000, 64), support::size(300, 8));
     let http = reqwest::Client::builder().pool_max_idle_per_host(CLIENTS).build().expect("client");
     let next = Arc::new(AtomicUsize::new(0));
-    let total = WARM_UP + REPORTS;
+    let total = warm_up + reports;
     let mut tasks = Vec::new();
     let started = Arc::new(std::sync::Mutex::new(None::<Instant>));
     for _ in 0..CLIENTS {
@@ -39,7 +38,7 @@ async fn run() {
                 if i >= total {
                     break;
                 }
-                if i == WARM_UP {
+                if i == warm_up {
                     *started.lock().expect("lock") = Some(Instant::now());
                 }
                 let t0 = Instant::now();
@@ -64,7 +63,7 @@ async fn run() {
                     .expect("get");
                 assert_eq!(png.status().as_u16(), 200);
                 png.bytes().await.expect("png");
-                if i >= WARM_UP {
+                if i >= warm_up {
                     latencies.push(t0.elapsed());
                 }
             }

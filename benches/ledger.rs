@@ -21,13 +21,12 @@ use panke::store::ledger::SignatureInput;
 use panke::store::reports::NewReport;
 use std::time::Instant;
 
-const N: usize = 400;
-
 fn store_body(store: &Store) -> String {
     store.ledger_row(1).expect("first record").body
 }
 
 fn main() {
+    let n_records = support::size(400, 20);
     let dir = tempfile::tempdir().expect("temp dir");
     let pngs: Vec<ValidPng> =
         (1..=3).map(|i| validate_png(support::signature_png_20kb(i)).expect("valid signature")).collect();
@@ -42,7 +41,7 @@ fn main() {
     let (agent, _) = store.create_agent(agency, "a", &Phone::parse("13500000000").expect("p"), now).expect("agent");
     let rules = Rules::default();
     let mut seed = 1u64;
-    let reports: Vec<_> = (0..N)
+    let reports: Vec<_> = (0..n_records)
         .map(|i| {
             let phone = CustomerPhone::Full(Phone::parse(&format!("1390000{i:04}")).expect("phone"));
             store
@@ -113,7 +112,7 @@ fn main() {
          INSERT INTO agents (id, agency_id, name, phone, created_at) VALUES (1, 1, 'a', '13500000000', '');",
     )
     .expect("people");
-    for i in 0..N {
+    for i in 0..n_records {
         conn.execute(
             "INSERT INTO reports (id, project_id, agency_id, agent_id, customer_name, customer_phone, phone_head, phone_tail,
                 filed_at, filed_unix, key_id, manual_code) VALUES (?1, 'bench', 1, 1, '王先生', ?2, '139', ?3, '', 0, 1, ?4)",
@@ -153,7 +152,7 @@ fn main() {
 
     // Alternate batches so that drift in the disk's state affects both alike.
     let (mut panke_secs, mut bare_secs) = (0.0, 0.0);
-    for batch in (1..N).collect::<Vec<_>>().chunks(50) {
+    for batch in (1..n_records).collect::<Vec<_>>().chunks(50) {
         let start = Instant::now();
         batch.iter().for_each(|&i| panke_one(&mut store, i));
         panke_secs += start.elapsed().as_secs_f64();
@@ -161,8 +160,8 @@ fn main() {
         batch.iter().for_each(|&i| bare_one(i));
         bare_secs += start.elapsed().as_secs_f64();
     }
-    let n = (N - 1) as f64;
-    assert_eq!(store.verify_ledger().expect("verify"), Ok(N as i64));
+    let n = (n_records - 1) as f64;
+    assert_eq!(store.verify_ledger().expect("verify"), Ok(n_records as i64));
 
     let panke_rate = n / panke_secs;
     let bare_rate = n / bare_secs;

@@ -89,3 +89,15 @@ pub fn signature_png_20kb(seed: u64) -> Vec<u8> {
     img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png).expect("png");
     out
 }
+
+/// `cargo bench` passes `--bench`; `cargo test --benches` (CI) does not,
+/// and then the benchmarks only check that they still run, with small
+/// counts, unoptimised.
+pub fn full_run() -> bool {
+    std::env::args().any(|a| a == "--bench")
+}
+
+/// `full` under `cargo bench`, else `smoke`.
+pub fn size(full: usize, smoke: usize) -> usize {
+    if full_run() { full } else { smoke }
+}
