@@ -95,9 +95,9 @@ async fn pair_and_sign_in(d: &Driver, s: &Setup) {
     d.find("#scan-field").await;
 }
 
-async fn finish_visit(d: &Driver, s: &Setup) {
+async fn finish_visit(d: &Driver, s: &Setup, shots: &str) {
     d.find("#start").await;
-    d.screenshot("kiosk-report").await;
+    d.screenshot(&format!("{shots}-report")).await;
     assert!(d.text("#r-agency").await.contains("链家-天河店"));
     d.click("#start").await;
     for digit in "13812345678".chars() {
@@ -111,14 +111,14 @@ async fn finish_visit(d: &Driver, s: &Setup) {
     {
         d.click(id).await;
     }
-    d.screenshot("kiosk-questions").await;
+    d.screenshot(&format!("{shots}-questions")).await;
     d.click("#questions-next").await;
     d.click("#sales-next").await;
     for i in 0..3 {
         d.find("#pad").await;
         d.draw("#pad").await;
         if i == 0 {
-            d.screenshot("kiosk-signature").await;
+            d.screenshot(&format!("{shots}-signature")).await;
         }
         d.click("#sign-next").await;
         // Wait until the next screen replaced this pad.
@@ -137,7 +137,7 @@ async fn finish_visit(d: &Driver, s: &Setup) {
         }
     }
     assert_eq!(d.text("#verdict-title").await, "有效带看");
-    d.screenshot("kiosk-verdict").await;
+    d.screenshot(&format!("{shots}-verdict")).await;
     // The ledger holds the visit, with three signatures, and verifies.
     let visit = s.app.store.visit_of_report(ReportId(s.report)).unwrap().expect("a ledger row");
     assert_eq!(visit.verdict.verdict, "valid");
@@ -156,10 +156,11 @@ async fn a_visit_through_the_camera_in_a_real_browser() {
     let Some((browser, driver)) = browser_or_skip() else { return };
     let s = setup().await;
     let dir = tempfile::tempdir().unwrap();
-    let d = Driver::start(&browser, &driver, &qr_video(&s.token, dir.path())).await;
+    // A 1280×800 tablet in landscape.
+    let d = Driver::start(&browser, &driver, &qr_video(&s.token, dir.path()), (1280, 800)).await;
     pair_and_sign_in(&d, &s).await;
     d.screenshot("kiosk-scan").await;
-    finish_visit(&d, &s).await;
+    finish_visit(&d, &s, "kiosk").await;
 }
 
 #[tokio::test]
@@ -167,11 +168,11 @@ async fn a_visit_through_the_handheld_scanner_field() {
     let Some((browser, driver)) = browser_or_skip() else { return };
     let s = setup().await;
     let dir = tempfile::tempdir().unwrap();
-    // The camera shows something that is not a code.
-    let d = Driver::start(&browser, &driver, &qr_video("not a panke code", dir.path())).await;
+    // The camera shows something that is not a code; a 768×1024 tablet in portrait.
+    let d = Driver::start(&browser, &driver, &qr_video("not a panke code", dir.path()), (768, 1024)).await;
     pair_and_sign_in(&d, &s).await;
     d.type_into("#scan-field", &format!("{}\n", s.token)).await;
-    finish_visit(&d, &s).await;
+    finish_visit(&d, &s, "portrait").await;
 }
 
 #[tokio::test]
@@ -179,7 +180,7 @@ async fn a_forged_code_gets_the_red_screen() {
     let Some((browser, driver)) = browser_or_skip() else { return };
     let s = setup().await;
     let dir = tempfile::tempdir().unwrap();
-    let d = Driver::start(&browser, &driver, &qr_video("not a panke code", dir.path())).await;
+    let d = Driver::start(&browser, &driver, &qr_video("not a panke code", dir.path()), (1024, 768)).await;
     pair_and_sign_in(&d, &s).await;
     let forged = format!("{}{}", &s.token[..30], if &s.token[30..31] == "Q" { "R" } else { "Q" }) + &s.token[31..];
     d.type_into("#scan-field", &format!("{forged}\n")).await;

@@ -42,7 +42,7 @@ fn which(name: &str) -> bool {
 
 impl Driver {
     /// Starts chromedriver and a headless Chromium whose camera shows `video`.
-    pub async fn start(browser: &str, driver: &str, video: &std::path::Path) -> Driver {
+    pub async fn start(browser: &str, driver: &str, video: &std::path::Path, window: (u32, u32)) -> Driver {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let process = Command::new(driver)
             .arg(format!("--port={port}"))
@@ -68,7 +68,7 @@ impl Driver {
             "--disable-background-networking".into(),
             "--disable-component-update".into(),
             "--disable-sync".into(),
-            "--window-size=1280,800".into(),
+            format!("--window-size={},{}", window.0, window.1),
             "--lang=zh-CN".into(),
             "--use-fake-ui-for-media-stream".into(),
             "--use-fake-device-for-media-stream".into(),
