@@ -21,6 +21,22 @@ const KIOSKS: usize = 32;
 /// The open-loop phase offers check-ins at this rate, spread over the kiosks.
 const OFFERED_PER_SEC: usize = 500;
 
+/// One check-in from a kiosk (device and clerk cookies); it must be valid.
+async fn post_checkin(http: &reqwest::Client, base: &str, cookie: &str, csrf: &str, body: String) {
+    let r = http
+        .post(format!("{base}/kiosk/checkins"))
+        .header("cookie", cookie)
+        .header("x-csrf-token", csrf)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status().as_u16(), 200, "{}", r.text().await.unwrap_or_default());
+    let v: serde_json::Value = r.json().await.expect("json");
+    assert_eq!(v["verdict"], "valid");
+}
+
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     runtime.block_on(run());
@@ -114,18 +130,7 @@ async fn run() {
                 // pre-serialised body instead of re-encoding 88 KB of JSON.
                 let body = format!("{}{}{}139{i:08}{}", template.0, tokens[i], template.1, template.2);
                 let t0 = Instant::now();
-                let r = http
-                    .post(format!("{base}/kiosk/checkins"))
-                    .header("cookie", &cookie)
-                    .header("x-csrf-token", &csrf)
-                    .header("content-type", "application/json")
-                    .body(body)
-                    .send()
-                    .await
-                    .expect("post");
-                assert_eq!(r.status().as_u16(), 200, "{}", r.text().await.unwrap_or_default());
-                let v: serde_json::Value = r.json().await.expect("json");
-                assert_eq!(v["verdict"], "valid");
+                post_checkin(&http, &base, &cookie, &csrf, body).await;
                 if i >= warm_up {
                     latencies.push(t0.elapsed());
                 }
@@ -162,17 +167,7 @@ async fn run() {
         handles.push(tokio::spawn(async move {
             tokio::time::sleep_until(due.into()).await;
             let body = format!("{}{}{}139{i:08}{}", template.0, tokens[i], template.1, template.2);
-            let r = http
-                .post(format!("{base}/kiosk/checkins"))
-                .header("cookie", &cookie)
-                .header("x-csrf-token", &csrf)
-                .header("content-type", "application/json")
-                .body(body)
-                .send()
-                .await
-                .expect("post");
-            assert_eq!(r.status().as_u16(), 200);
-            r.bytes().await.expect("body");
+            post_checkin(&http, &base, &cookie, &csrf, body).await;
             due.elapsed()
         }));
     }

@@ -13,11 +13,10 @@ use panke::domain::judge::Signer;
 use panke::domain::name::CustomerName;
 use panke::domain::phone::{CustomerPhone, Phone};
 use panke::domain::rules::Rules;
-use panke::domain::signature::{ValidPng, statement, validate_png};
+use panke::domain::signature::{ValidPng, validate_png};
 use panke::domain::token::KeyId;
 use panke::store::Store;
 use panke::store::checkin::{CheckInRequest, DeskAnswers};
-use panke::store::ledger::SignatureInput;
 use panke::store::reports::NewReport;
 use std::time::Instant;
 
@@ -80,16 +79,7 @@ fn main() {
             desk_clerk_id: None,
             sales_id: None,
             kiosk_id: None,
-            signatures: Signer::ALL
-                .into_iter()
-                .zip(&pngs)
-                .map(|(signer, png)| SignatureInput {
-                    signer,
-                    png: png.clone(),
-                    strokes_json: strokes.clone(),
-                    statement: statement(signer, "bench", "a", "bench"),
-                })
-                .collect(),
+            signatures: panke::demo::signatures(&pngs, &strokes, "bench", "a", "bench"),
             demo: false,
         };
         store.record_checkin(req, &rules, now + Duration::minutes(45)).expect("check-in");

@@ -11,7 +11,6 @@
 
 use crate::store::{Store, StoreError};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex, mpsc};
 
 /// At most this many writes share one commit.
@@ -30,7 +29,6 @@ type WriteJob = Box<dyn FnOnce(&mut Store) -> Box<dyn FnOnce(bool) + Send> + Sen
 pub struct Db {
     pool: Arc<Pool>,
     writer: mpsc::Sender<WriteJob>,
-    pub path: PathBuf,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -68,11 +66,7 @@ impl Db {
             .name("panke-writer".into())
             .spawn(move || write_loop(writer_store, jobs))
             .map_err(|e| StoreError::TaskStopped(e.to_string()))?;
-        Ok(Db {
-            pool: Arc::new(Pool { idle: Mutex::new(stores), available: Condvar::new() }),
-            writer,
-            path: path.to_owned(),
-        })
+        Ok(Db { pool: Arc::new(Pool { idle: Mutex::new(stores), available: Condvar::new() }), writer })
     }
 
     /// Runs a job that only reads, with a pooled connection.

@@ -40,13 +40,36 @@ pub fn signature_strokes(seed: u64) -> String {
 
 use crate::domain::name::CustomerName;
 use crate::domain::phone::{CustomerPhone, Phone};
+use crate::domain::signature::ValidPng;
 use crate::domain::token::KeyRing;
+use crate::store::ledger::SignatureInput;
 use crate::store::people::{NewStaff, Role};
 use crate::store::reports::{NewReport, StoredReport};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
 
 pub const DEMO_PASSWORD: &str = "demo1234";
+
+/// All three parties' signatures, each under the statement it signs:
+/// the PNGs are used in order, repeated if fewer than three are given.
+pub fn signatures(
+    pngs: &[ValidPng],
+    strokes_json: &str,
+    agency: &str,
+    agent: &str,
+    project: &str,
+) -> Vec<SignatureInput> {
+    crate::domain::judge::Signer::ALL
+        .into_iter()
+        .zip(pngs.iter().cycle())
+        .map(|(signer, png)| SignatureInput {
+            signer,
+            png: png.clone(),
+            strokes_json: strokes_json.to_owned(),
+            statement: crate::domain::signature::statement(signer, agency, agent, project),
+        })
+        .collect()
+}
 
 /// What `serve --demo` tells a newcomer.
 pub struct DemoInfo {

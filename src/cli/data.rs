@@ -3,13 +3,11 @@
 
 use super::fail;
 use crate::app::Context;
-use crate::domain::judge::Signer;
 use crate::domain::name::CustomerName;
 use crate::domain::phone::{CustomerPhone, Phone};
-use crate::domain::signature::{statement, validate_png};
+use crate::domain::signature::validate_png;
 use crate::store::checkin::{CheckInRequest, DeskAnswers};
 use crate::store::history::{HistoryImport, ImportError};
-use crate::store::ledger::SignatureInput;
 use crate::store::reports::NewReport;
 use chrono::Utc;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -22,14 +20,16 @@ fn context(config: &Path) -> Result<Context, ExitCode> {
     Context::load(config, Utc::now()).map_err(|e| fail(1, e))
 }
 
+/// The database as it is, for jobs that must not touch project rows
+/// (verify, backup).
+fn plain_store(config: &Path) -> Result<crate::store::Store, ExitCode> {
+    context(config)?.open_store_plain().map_err(|e| fail(1, e))
+}
+
 pub fn verify(config: &Path) -> ExitCode {
-    let ctx = match context(config) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
-    let store = match ctx.open_store_plain() {
+    let store = match plain_store(config) {
         Ok(s) => s,
-        Err(e) => return fail(1, e),
+        Err(code) => return code,
     };
     match store.verify_ledger() {
         Ok(Ok(n)) => {
@@ -53,13 +53,9 @@ fn progress_bar(len: u64, what: &str) -> ProgressBar {
 }
 
 pub fn backup(config: &Path, file: &Path) -> ExitCode {
-    let ctx = match context(config) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
-    let store = match ctx.open_store_plain() {
+    let store = match plain_store(config) {
         Ok(s) => s,
-        Err(e) => return fail(1, e),
+        Err(code) => return code,
     };
     let bar = progress_bar(0, "backup");
     let result = store.backup_to(file, |done, total| {
@@ -170,6 +166,7 @@ pub fn soak_checkins(config: &Path, project: &str, count: u64) -> ExitCode {
         Ok(p) => p,
         Err(e) => return fail(1, e),
     };
+    let strokes = crate::demo::signature_strokes(1);
     let mut rng = rand::rngs::OsRng;
     let mut stdout = std::io::stdout();
     for i in 0..count {
@@ -198,15 +195,13 @@ pub fn soak_checkins(config: &Path, project: &str, count: u64) -> ExitCode {
             Ok(r) => r,
             Err(e) => return fail(1, e),
         };
-        let signatures = Signer::ALL
-            .into_iter()
-            .map(|signer| SignatureInput {
-                signer,
-                png: png.clone(),
-                strokes_json: crate::demo::signature_strokes(1),
-                statement: statement(signer, &report.agency_name, &report.agent_name, project),
-            })
-            .collect();
+        let signatures = crate::demo::signatures(
+            std::slice::from_ref(&png),
+            &strokes,
+            &report.agency_name,
+            &report.agent_name,
+            project,
+        );
         let req = CheckInRequest {
             project_id: project,
             report_id: Some(report.id),

@@ -20,7 +20,7 @@ use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use chrono::{NaiveDateTime, TimeZone};
 use serde::Deserialize;
 
 pub fn routes() -> Router<AppState> {
@@ -185,11 +185,6 @@ pub fn status_class(s: ReportStatus) -> &'static str {
     }
 }
 
-fn local_text(state: &AppState, project: &str, at: DateTime<Utc>, format: &str) -> String {
-    let tz = state.deployment.project(project).map(|p| p.rules.timezone).unwrap_or(chrono_tz::Asia::Shanghai);
-    at.with_timezone(&tz).format(format).to_string()
-}
-
 fn project_name(state: &AppState, id: &str) -> String {
     state.deployment.project(id).map(|p| p.name.clone()).unwrap_or_else(|| id.to_owned())
 }
@@ -204,7 +199,7 @@ async fn list(State(state): State<AppState>, lang: Lang, me: CurrentAgent) -> Re
             project_name: project_name(&state, &r.project_id),
             customer_name: r.customer_name.to_string(),
             masked_phone: r.customer_phone.masked().to_string(),
-            filed_local: local_text(&state, &r.project_id, r.filed_at.to_utc(), "%m-%d %H:%M"),
+            filed_local: state.local_time(&r.project_id, &r.filed_at, "%m-%d %H:%M"),
             status_label: lang.status_label(r.status),
             status_class: status_class(r.status),
         })
@@ -400,8 +395,8 @@ async fn show(
         customer_name: r.customer_name.to_string(),
         masked_phone: r.customer_phone.masked().to_string(),
         manual_code: r.manual_code.to_string(),
-        filed_local: local_text(&state, &r.project_id, filed, "%Y-%m-%d %H:%M"),
-        not_before: local_text(&state, &r.project_id, filed + project.rules.min_gap, "%m-%d %H:%M"),
+        filed_local: state.local_time(&r.project_id, &filed, "%Y-%m-%d %H:%M"),
+        not_before: state.local_time(&r.project_id, &(filed + project.rules.min_gap), "%m-%d %H:%M"),
         valid_until: project.rules.report_valid_until(r.filed_at).format("%Y-%m-%d %H:%M").to_string(),
         status_label: lang.status_label(r.status),
         status_class: status_class(r.status),

@@ -101,7 +101,14 @@ struct ReportJson {
 }
 
 fn report_json(state: &AppState, r: &StoredReport) -> ReportJson {
-    let rules = state.deployment.project(&r.project_id).map(|p| p.rules.clone()).unwrap_or_default();
+    let default_rules;
+    let rules = match state.deployment.project(&r.project_id) {
+        Some(p) => &p.rules,
+        None => {
+            default_rules = crate::domain::rules::Rules::default();
+            &default_rules
+        }
+    };
     ReportJson {
         id: r.id.0,
         project: r.project_id.clone(),

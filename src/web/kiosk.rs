@@ -277,19 +277,13 @@ fn reasons_json(codes: &[String]) -> Vec<serde_json::Value> {
 }
 
 fn outcome_json(state: &AppState, project: &str, o: &CheckInOutcome) -> serde_json::Value {
-    let tz = state.deployment.project(project).map(|p| p.rules.timezone).unwrap_or(chrono_tz::Asia::Shanghai);
-    let until = o
-        .verdict
-        .protected_until
-        .as_deref()
-        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-        .map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string());
+    let until = state.local_text(project, o.verdict.protected_until.as_deref().unwrap_or(""), "%Y-%m-%d %H:%M");
     json!({
         "record": o.row.seq,
         "verdict": o.verdict.verdict,
         "reasons": reasons_json(&o.verdict.reasons),
         "off_hours": o.verdict.off_hours,
-        "protected_until": until,
+        "protected_until": (!until.is_empty()).then_some(until),
         "already_recorded": o.already_recorded,
         "hash": o.row.sha256_hex(),
         "sheet": format!("/records/{}/sheet", o.row.seq),
@@ -338,7 +332,7 @@ async fn scan(
             "agent": report.agent_name,
             "customer_name": report.customer_name.to_string(),
             "masked_phone": report.customer_phone.masked().to_string(),
-            "filed_at": report.filed_at.with_timezone(&project.rules.timezone).format("%m-%d %H:%M").to_string(),
+            "filed_at": state.local_time(&project.id, &report.filed_at, "%m-%d %H:%M"),
             "minutes_since_filing": minutes,
             "min_gap_minutes": project.rules.min_gap.num_minutes(),
         },

@@ -44,6 +44,26 @@ pub struct AppState {
     pub demo: bool,
 }
 
+impl AppState {
+    /// The project's time zone ("local" in the rules); Shanghai for an
+    /// unknown project id.
+    pub fn project_tz(&self, project_id: &str) -> chrono_tz::Tz {
+        self.deployment.project(project_id).map(|p| p.rules.timezone).unwrap_or(chrono_tz::Asia::Shanghai)
+    }
+
+    /// An instant in the project's local time, as people read it.
+    pub fn local_time<Z: chrono::TimeZone>(&self, project_id: &str, at: &chrono::DateTime<Z>, format: &str) -> String {
+        at.with_timezone(&self.project_tz(project_id)).format(format).to_string()
+    }
+
+    /// The same for an RFC 3339 text from a record ("" when absent).
+    pub fn local_text(&self, project_id: &str, rfc3339: &str, format: &str) -> String {
+        chrono::DateTime::parse_from_rfc3339(rfc3339)
+            .map(|t| self.local_time(project_id, &t, format))
+            .unwrap_or_default()
+    }
+}
+
 pub fn router(state: AppState) -> Router {
     let csp = "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob: mediastream:; \
                script-src 'self'; style-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";

@@ -128,13 +128,6 @@ fn masked(phone: &str) -> String {
     Phone::parse(phone).map(|p| p.masked().to_string()).unwrap_or_else(|_| phone.to_owned())
 }
 
-fn local(state: &AppState, project: &str, rfc3339: &str) -> String {
-    let tz = state.deployment.project(project).map(|p| p.rules.timezone).unwrap_or(chrono_tz::Asia::Shanghai);
-    chrono::DateTime::parse_from_rfc3339(rfc3339)
-        .map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string())
-        .unwrap_or_default()
-}
-
 struct SignatureView {
     signer: &'static str,
     label: &'static str,
@@ -226,11 +219,15 @@ async fn sheet(
         agent: str_of(&report["agent"]),
         customer_name: str_of(&case["arrival"]["customer_name"]),
         customer_phone: if full_phone { phone.clone() } else { masked(&phone) },
-        filed_at: local(&state, &row.project_id, &str_of(&report["filed_at"])),
-        arrived_at: local(&state, &row.project_id, &str_of(&case["arrival"]["at"])),
+        filed_at: state.local_text(&row.project_id, &str_of(&report["filed_at"]), "%Y-%m-%d %H:%M"),
+        arrived_at: state.local_text(&row.project_id, &str_of(&case["arrival"]["at"]), "%Y-%m-%d %H:%M"),
         valid: body["verdict"]["verdict"] == "valid",
         reasons: reasons_zh(&body["verdict"]),
-        protected_until: local(&state, &row.project_id, &str_of(&body["verdict"]["protected_until"])),
+        protected_until: state.local_text(
+            &row.project_id,
+            &str_of(&body["verdict"]["protected_until"]),
+            "%Y-%m-%d %H:%M",
+        ),
         off_hours: body["verdict"]["off_hours"].as_bool().unwrap_or(false),
         desk_clerk: str_of(&body["desk_clerk"]["name"]),
         sales: str_of(&body["sales_consultant"]["name"]),
@@ -273,7 +270,7 @@ async fn verify_page(
             .project(&row.project_id)
             .map(|p| p.name.clone())
             .unwrap_or_else(|| row.project_id.clone()),
-        recorded_at: local(&state, &row.project_id, &row.recorded_at),
+        recorded_at: state.local_text(&row.project_id, &row.recorded_at, "%Y-%m-%d %H:%M"),
         sealed,
         valid: body["verdict"]["verdict"] == "valid",
         reasons: reasons_zh(&body["verdict"]),

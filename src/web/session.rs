@@ -165,7 +165,6 @@ impl FromRequestParts<AppState> for PairedKiosk {
 pub struct CurrentStaff {
     pub staff: crate::store::people::Staff,
     pub session: Session,
-    pub secret: String,
 }
 
 impl CurrentStaff {
@@ -180,9 +179,8 @@ impl FromRequestParts<AppState> for CurrentStaff {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let sign_in = WebError::SignIn { to: "/staff/login" };
-        let secret = cookie(&parts.headers, STAFF_COOKIE).ok_or(sign_in)?;
+        let lookup = cookie(&parts.headers, STAFF_COOKIE).ok_or(sign_in)?;
         let now = state.clock.now();
-        let lookup = secret.clone();
         let found = state
             .db
             .run(move |store| -> Result<_, WebError> {
@@ -194,8 +192,6 @@ impl FromRequestParts<AppState> for CurrentStaff {
                 }
             })
             .await?;
-        found
-            .map(|(staff, session)| CurrentStaff { staff, session, secret })
-            .ok_or(WebError::SignIn { to: "/staff/login" })
+        found.map(|(staff, session)| CurrentStaff { staff, session }).ok_or(WebError::SignIn { to: "/staff/login" })
     }
 }

@@ -15,8 +15,25 @@ pub struct Driver {
     http: reqwest::Client,
 }
 
+/// Ends the session first (that closes Chromium; killing chromedriver
+/// alone leaves the browser running), then stops chromedriver. Drop cannot
+/// await, so the DELETE is a plain blocking HTTP request.
 impl Drop for Driver {
     fn drop(&mut self) {
+        use std::io::{Read, Write};
+        let host = self.base.trim_start_matches("http://");
+        if let Ok(mut stream) = std::net::TcpStream::connect(host) {
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+            let request = format!(
+                "DELETE /session/{} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                self.session
+            );
+            // The reply comes once the browser has closed; the connection
+            // may stay open, so read the reply, not to the end.
+            if stream.write_all(request.as_bytes()).is_ok() {
+                let _ = stream.read(&mut [0u8; 4096]);
+            }
+        }
         let _ = self.process.kill();
         let _ = self.process.wait();
     }

@@ -1,13 +1,11 @@
 use chrono::{DateTime, Duration, FixedOffset, Utc};
-use panke::domain::judge::Signer;
 use panke::domain::name::CustomerName;
 use panke::domain::phone::{CustomerPhone, Phone};
 use panke::domain::rules::Rules;
-use panke::domain::signature::{statement, validate_png};
+use panke::domain::signature::validate_png;
 use panke::domain::token::KeyId;
 use panke::store::Store;
 use panke::store::checkin::{CheckInOutcome, CheckInRequest, DeskAnswers};
-use panke::store::ledger::SignatureInput;
 use panke::store::reports::{NewReport, StoredReport};
 use std::path::{Path, PathBuf};
 
@@ -142,15 +140,13 @@ impl World {
             desk_clerk_id: Some(self.desk),
             sales_id: Some(self.sales),
             kiosk_id: None,
-            signatures: Signer::ALL
-                .into_iter()
-                .map(|signer| SignatureInput {
-                    signer,
-                    png: png.clone(),
-                    strokes_json: panke::demo::signature_strokes(3),
-                    statement: statement(signer, "链家-天河店", "张三", "演示项目"),
-                })
-                .collect(),
+            signatures: panke::demo::signatures(
+                &[png],
+                &panke::demo::signature_strokes(3),
+                "链家-天河店",
+                "张三",
+                "演示项目",
+            ),
             demo: false,
         }
     }
