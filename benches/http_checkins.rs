@@ -5,6 +5,9 @@
 //! (decoded and checked), durable ledger append — answered only after the
 //! commit. Clients and server share this machine's cores.
 
+// Tests may unwrap: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
 mod support;
 
 use data_encoding::BASE64;

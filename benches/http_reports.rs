@@ -5,6 +5,9 @@
 //! both requests. Server and clients share this machine's cores, so the
 //! figures are a floor for a server with the machine to itself.
 
+// Tests may unwrap: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
 mod support;
 
 use std::sync::Arc;

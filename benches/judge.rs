@@ -1,12 +1,15 @@
 //! Throughput of the judging core: `cargo bench --bench judge`.
 //! Figures go in the README (cases/second = 1 / time per iteration).
 
+// Tests may unwrap: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
 use chrono::{DateTime, Utc};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use panke::config::rules::RulesPatch;
-use panke::contract::{CaseJson, judge_json};
 use panke::domain::judge::judge;
 use panke::domain::token::{KeyId, KeyMaterial, KeyRing, ReportId};
+use panke::wire::case::{CaseJson, judge_json};
 use std::hint::black_box;
 
 const VALID_BASIC: &str = include_str!("../tests/cases/valid-basic.json");

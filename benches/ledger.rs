@@ -6,6 +6,9 @@
 //! file) against a bare rusqlite insert of the same rows with the same
 //! pragmas. Both on the same disk, one after the other.
 
+// Tests may unwrap: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
 mod support;
 
 use chrono::{DateTime, Duration, Utc};
@@ -16,8 +19,9 @@ use panke::domain::rules::Rules;
 use panke::domain::signature::{ValidPng, validate_png};
 use panke::domain::token::KeyId;
 use panke::store::Store;
-use panke::store::checkin::{CheckInRequest, DeskAnswers};
+use panke::store::checkin::CheckInRequest;
 use panke::store::reports::NewReport;
+use panke::wire::record::DeskAnswers;
 use std::time::Instant;
 
 fn store_body(store: &Store) -> String {
@@ -131,7 +135,7 @@ fn main() {
             "INSERT INTO history (project_id, at, at_unix, customer_name, phone, phone_head, phone_tail, source, dedup_key)
              VALUES ('bench', '2026-11-18T10:45:00+08:00', 0, '王小明', ?2, '139', ?3, 'kiosk', ?1)",
             rusqlite::params![
-                panke::domain::signature::sha256_hex(format!("bench|{i}").as_bytes()),
+                panke::crypto::sha256_hex(format!("bench|{i}").as_bytes()),
                 format!("1390000{i:04}"),
                 format!("{i:04}")
             ],

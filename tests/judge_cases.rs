@@ -2,8 +2,11 @@
 //! rule edges) is judged twice: by the library and by the `panke judge`
 //! binary, the black-box contract of rules.md.
 
+// Tests may unwrap: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
 use panke::config::rules::RulesPatch;
-use panke::contract::{VerdictJson, judge_json};
+use panke::wire::case::{VerdictJson, judge_json};
 use serde_json::Value;
 use std::io::Write;
 use std::path::{Path, PathBuf};

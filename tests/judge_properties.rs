@@ -1,5 +1,8 @@
 //! Properties of the rules that hold for every case, not just the samples.
 
+// Tests may unwrap: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
 use chrono::{DateTime, Duration, FixedOffset, TimeZone};
 use panke::domain::judge::{Arrival, Case, HistoryVisit, Report, Signatures, Signer, Verdict, judge};
 use panke::domain::name::CustomerName;

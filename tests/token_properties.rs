@@ -1,6 +1,9 @@
 //! A token is only good exactly as it was signed: every character and every
 //! bit changed, every truncation and extension, is refused.
 
+// Tests may unwrap: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
 use chrono::{DateTime, Utc};
 use data_encoding::BASE32_NOPAD;
 use panke::domain::token::{KeyId, KeyMaterial, KeyRing, ReportId, TOKEN_LEN};

@@ -5,15 +5,14 @@
 
 use chrono::Utc;
 use panke::clock::{Clock, SystemClock};
-use panke::config::deployment::Deployment;
-use panke::db::Db;
 use panke::domain::phone::Phone;
 use panke::domain::token::KeyRing;
-use panke::secrets::Secrets;
 use panke::store::Store;
-use panke::web::{AppState, Application, limiter::Limiter};
 use std::sync::Arc;
 use std::time::Duration;
+
+#[path = "../../tests/support/mod.rs"]
+mod deployment;
 
 pub struct BenchApp {
     pub base: String,
@@ -21,37 +20,20 @@ pub struct BenchApp {
     pub key_ring: KeyRing,
     pub agency: i64,
     pub agent: i64,
-    pub dir: tempfile::TempDir,
+    pub dir: deployment::TestDeployment,
 }
 
+/// panke wired exactly as `serve` wires it (`AppState::from_context`).
 pub async fn spawn() -> BenchApp {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let cfg = dir.path().join("kiosk-config");
-    std::fs::create_dir_all(cfg.join("projects")).expect("dir");
-    std::fs::write(cfg.join("rules.toml"), include_str!("../../kiosk-config/rules.toml")).expect("rules");
-    std::fs::write(cfg.join("projects/bench.toml"), "[project]\nname = \"bench\"\n").expect("project");
-    let deployment = Deployment::load(&cfg).expect("config");
+    let dep = deployment::TestDeployment::new(&[("bench", "[project]\nname = \"bench\"\n")]);
     let now = Utc::now();
-    let secrets = Secrets::load_or_create(&dir.path().join("data/secrets.json"), now).expect("secrets");
-    let ledger_key = secrets.ledger_key().expect("key");
-    let db_path = dir.path().join("data/panke.db");
-    let store = Store::open(&db_path, &ledger_key).expect("store");
-    store.sync_project("bench", "bench", "x", now).expect("project");
+    let ctx = dep.context(now);
+    let store = ctx.open_store(now).expect("store");
+    let key_ring = ctx.secrets.key_ring().expect("ring");
     let agency = store.create_agency("bench", None, now).expect("agency");
     let (agent, _) = store.create_agent(agency, "a", &Phone::parse("13500000000").expect("phone"), now).expect("agent");
-    let state = AppState {
-        db: Db::open(&db_path, &ledger_key, 4).expect("db"),
-        deployment: Arc::new(deployment),
-        key_ring: Arc::new(secrets.key_ring().expect("ring")),
-        clock: Arc::new(SystemClock) as Arc<dyn Clock>,
-        limiter: Arc::new(Limiter::new(5, Duration::from_secs(900))),
-        secure_cookies: false,
-        demo: false,
-    };
-    let app = Application::build(state, "127.0.0.1:0").await.expect("bind");
-    let base = format!("http://127.0.0.1:{}", app.port());
-    tokio::spawn(app.run_until(std::future::pending()));
-    BenchApp { base, store, key_ring: secrets.key_ring().expect("ring"), agency, agent, dir }
+    let base = deployment::serve(ctx, Arc::new(SystemClock) as Arc<dyn Clock>, 4).await;
+    BenchApp { base, store, key_ring, agency, agent, dir: dep }
 }
 
 /// p50, p99 and max of sorted latencies, in milliseconds.

@@ -6,9 +6,10 @@ use crate::app::Context;
 use crate::domain::name::CustomerName;
 use crate::domain::phone::{CustomerPhone, Phone};
 use crate::domain::signature::validate_png;
-use crate::store::checkin::{CheckInRequest, DeskAnswers};
+use crate::store::checkin::CheckInRequest;
 use crate::store::history::{HistoryImport, ImportError};
 use crate::store::reports::NewReport;
+use crate::wire::record::DeskAnswers;
 use chrono::Utc;
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::RngCore;
@@ -124,7 +125,7 @@ pub fn amend(config: &Path, record: i64, by: &str, reason: &str, changes: &str) 
         Ok(s) => s,
         Err(e) => return fail(1, e),
     };
-    match store.amend(record, &format!("cli:{by}"), reason, changes, Utc::now()) {
+    match crate::service::amend::amend(&mut store, record, &format!("cli:{by}"), reason, changes, Utc::now()) {
         Ok(row) => {
             println!("record {} appended, amending record {record}", row.seq);
             ExitCode::SUCCESS

@@ -7,7 +7,7 @@ mod people;
 mod serve;
 
 use crate::config::rules::load_rules_file;
-use crate::contract::judge_json;
+use crate::wire::case::judge_json;
 use clap::{Parser, Subcommand};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};

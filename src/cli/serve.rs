@@ -3,12 +3,10 @@
 use super::fail;
 use crate::app::Context;
 use crate::clock::{Clock, SystemClock};
-use crate::db::Db;
-use crate::web::{AppState, Application, limiter::Limiter, shutdown_signal, spawn_housekeeping};
+use crate::web::{AppState, Application, StateOptions, shutdown_signal, spawn_housekeeping};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
 
 pub fn serve(config: &Path, listen: Option<String>, demo: bool) -> ExitCode {
     let _ = tracing_subscriber::fmt()
@@ -64,20 +62,10 @@ pub fn serve(config: &Path, listen: Option<String>, demo: bool) -> ExitCode {
             }
         }
         drop(store);
-        let db = match Db::open(&ctx.deployment.storage.database, ctx.ledger_key(), 4) {
-            Ok(db) => db,
-            Err(e) => return fail(1, e),
-        };
         let listen = listen.unwrap_or_else(|| ctx.deployment.server.listen.clone());
-        let public_url = ctx.deployment.server.public_url.clone();
-        let state = AppState {
-            db,
-            secure_cookies: public_url.starts_with("https://"),
-            deployment: Arc::new(ctx.deployment),
-            key_ring: Arc::new(ctx.key_ring),
-            clock,
-            limiter: Arc::new(Limiter::new(5, Duration::from_secs(15 * 60))),
-            demo,
+        let state = match AppState::from_context(ctx, clock, StateOptions { readers: 4, demo }) {
+            Ok(state) => state,
+            Err(e) => return fail(1, e),
         };
         let app = match Application::build(state.clone(), &listen).await {
             Ok(app) => app,

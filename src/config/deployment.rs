@@ -146,7 +146,7 @@ impl Deployment {
                 name: parsed.project.name.trim().to_owned(),
                 channel_copy_full_phone: parsed.project.channel_copy_full_phone,
                 rules,
-                rules_sha256: crate::domain::signature::sha256_hex(snapshot.as_bytes()),
+                rules_sha256: crate::crypto::sha256_hex(snapshot.as_bytes()),
             });
         }
         Ok(Deployment { dir: dir.to_owned(), server: file.server, storage: file.storage, projects })

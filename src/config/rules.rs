@@ -96,7 +96,7 @@ impl RulesPatch {
             }),
             history_window_days: Some(rules.history_window.num_days()),
             protection_days: Some(rules.protection.num_days()),
-            reporting_start: Some(rules.reporting_start.map(crate::contract::format_instant)),
+            reporting_start: Some(rules.reporting_start.map(crate::time::format_instant)),
             overlap_rule: Some(
                 match rules.overlap_rule {
                     OverlapRule::FirstReport => "first-report",

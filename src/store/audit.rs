@@ -27,7 +27,7 @@ pub(crate) fn record_in(
     detail: &str,
 ) -> StoreResult<()> {
     conn.prepare_cached("INSERT INTO audit_log (at, actor, action, project_id, detail) VALUES (?1, ?2, ?3, ?4, ?5)")?
-        .execute(params![now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true), actor, action, project_id, detail])?;
+        .execute(params![crate::time::stamp(now), actor, action, project_id, detail])?;
     Ok(())
 }
 

@@ -3,29 +3,20 @@
 //! the visit in the history — one durable transaction, so a power cut
 //! leaves either the whole visit or none of it.
 
-use super::ledger::{EntryKind, LedgerRow, NewEntry, SignatureInput, append_in, signature_summary};
-use super::reports::{ReportStatus, customer_reports_in, report_in};
-use super::{Store, StoreError, StoreResult};
+use super::ledger::{EntryKind, LedgerRow, NewEntry, SignatureInput, append_in, signature_refs};
+use super::people::Role;
+use super::reports::{ReportStatus, StoredReport, customer_reports_in, report_in};
+use super::{Refusal, Store, StoreError, StoreResult};
 use crate::config::rules::RulesPatch;
-use crate::contract::{CaseJson, VerdictJson};
-use crate::domain::judge::{Arrival, Case, Signatures, Verdict, judge};
+use crate::domain::judge::{Arrival, Case, Judgement, Signatures, Verdict, judge};
 use crate::domain::name::CustomerName;
 use crate::domain::phone::{CustomerPhone, Phone};
 use crate::domain::rules::Rules;
 use crate::domain::token::ReportId;
-use chrono::{DateTime, Utc};
+use crate::wire::case::CaseJson;
+use crate::wire::record::{self, DeskAnswers, RECORD_VERSION, RecordBody, RecordedVerdict, StaffRef};
+use chrono::{DateTime, FixedOffset, Utc};
 use rusqlite::OptionalExtension;
-
-/// The desk's answers (三问) as the kiosk collected them.
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
-pub struct DeskAnswers {
-    /// 第一次到访?
-    pub first_visit: Option<bool>,
-    /// 之前是否有人联系过您?
-    pub contacted_before: Option<bool>,
-    /// 工作证已查看
-    pub badge_seen: bool,
-}
 
 pub struct CheckInRequest<'a> {
     pub project_id: &'a str,
@@ -46,38 +37,99 @@ pub struct CheckInRequest<'a> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckInOutcome {
     pub row: LedgerRow,
-    pub verdict: VerdictJson,
+    pub record: RecordBody,
     /// The report had been checked in before: this is that record.
     pub already_recorded: bool,
 }
 
-fn staff_json(conn: &rusqlite::Connection, id: Option<i64>) -> StoreResult<serde_json::Value> {
+impl CheckInOutcome {
+    pub fn verdict(&self) -> &RecordedVerdict {
+        &self.record.verdict
+    }
+
+    pub fn verdict_code(&self) -> &'static str {
+        self.record.verdict.verdict.code()
+    }
+
+    pub fn reason_codes(&self) -> Vec<&'static str> {
+        self.record.verdict.reasons.iter().map(|r| r.code()).collect()
+    }
+
+    pub fn protected_until_text(&self) -> Option<String> {
+        self.record.verdict.protected_until.map(crate::time::format_instant)
+    }
+}
+
+fn staff_ref(conn: &rusqlite::Connection, id: Option<i64>) -> StoreResult<Option<StaffRef>> {
     let Some(id) = id else {
-        return Ok(serde_json::Value::Null);
+        return Ok(None);
     };
     let found: Option<(String, String)> = conn
         .prepare_cached("SELECT name, role FROM staff WHERE id = ?1")?
         .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     let (name, role) = found.ok_or_else(|| StoreError::NotFound(format!("staff {id}")))?;
-    Ok(serde_json::json!({ "id": id, "name": name, "role": role }))
+    Ok(Some(StaffRef { id, name, role }))
+}
+
+/// The sales consultant named by the tablet must be an active sales
+/// consultant of the kiosk's project: the record names them as the
+/// witness of the visit.
+fn sales_consultant_in(conn: &rusqlite::Connection, project_id: &str, id: i64) -> StoreResult<StaffRef> {
+    let found: Option<(String, String, Option<String>, bool)> = conn
+        .prepare_cached("SELECT name, role, project_id, active FROM staff WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .optional()?;
+    match found {
+        Some((name, role, Some(project), true)) if project == project_id && role == Role::Sales.code() => {
+            Ok(StaffRef { id, name, role })
+        }
+        _ => Err(StoreError::Refused(Refusal::SalesNotAllowed)),
+    }
+}
+
+/// The record a report already has, if any.
+fn visit_seq_of(conn: &rusqlite::Connection, report_id: ReportId) -> StoreResult<Option<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT seq FROM ledger WHERE report_id = ?1 AND kind = 'visit'")?
+        .query_row([report_id.0], |r| r.get(0))
+        .optional()?)
+}
+
+/// The case as the database knows it at `arrival_at`.
+fn gather_case(
+    tx: &rusqlite::Connection,
+    req: &CheckInRequest<'_>,
+    report: Option<&StoredReport>,
+    arrival_at: DateTime<FixedOffset>,
+) -> StoreResult<Case> {
+    let known = customer_reports_in(tx, req.project_id, &req.customer_phone, report)?;
+    Ok(Case {
+        report: report.map(|r| r.as_judged()),
+        other_reports: known.others,
+        agency_reports: known.own_agency,
+        history: super::history::history_in(tx, req.project_id, &req.customer_phone, arrival_at)?,
+        arrival: Arrival {
+            at: arrival_at,
+            customer_name: req.customer_name.clone(),
+            customer_phone: req.customer_phone,
+            agent_present: req.agent_present,
+            customer_confirms_agent: req.customer_confirms_agent,
+            signatures: req.signatures.iter().map(|s| s.signer).collect::<Signatures>(),
+        },
+    })
 }
 
 impl Store {
     /// The record already made for a report, if any.
     pub fn visit_of_report(&self, report_id: ReportId) -> StoreResult<Option<CheckInOutcome>> {
-        let seq: Option<i64> = self
-            .conn
-            .query_row("SELECT seq FROM ledger WHERE report_id = ?1 AND kind = 'visit'", [report_id.0], |r| r.get(0))
-            .optional()?;
-        seq.map(|seq| self.outcome_of(seq, true)).transpose()
+        visit_seq_of(&self.conn, report_id)?.map(|seq| self.outcome_of(seq, true)).transpose()
     }
 
     fn outcome_of(&self, seq: i64, already_recorded: bool) -> StoreResult<CheckInOutcome> {
         let row = self.ledger_row(seq)?;
-        let verdict = serde_json::from_value(row.body_json()?["verdict"].clone())
-            .map_err(|e| StoreError::Corrupt(format!("record {seq}: {e}")))?;
-        Ok(CheckInOutcome { row, verdict, already_recorded })
+        let record = row.visit_body()?;
+        Ok(CheckInOutcome { row, record, already_recorded })
     }
 
     pub fn record_checkin(
@@ -88,57 +140,45 @@ impl Store {
     ) -> StoreResult<CheckInOutcome> {
         let arrival_at = now.with_timezone(&rules.timezone).fixed_offset();
         let tx = super::WriteTx::begin(&mut self.conn)?;
-
         let report = match req.report_id {
             Some(id) => {
                 let report = report_in(&tx, id)?;
                 if report.project_id != req.project_id {
                     return Err(StoreError::NotFound(format!("report {id}")));
                 }
-                let existing: Option<i64> = tx
-                    .prepare_cached("SELECT seq FROM ledger WHERE report_id = ?1 AND kind = 'visit'")?
-                    .query_row([id.0], |r| r.get(0))
-                    .optional()?;
-                if let Some(seq) = existing {
+                if let Some(seq) = visit_seq_of(&tx, id)? {
                     drop(tx);
                     return self.outcome_of(seq, true);
                 }
                 if report.status == ReportStatus::Cancelled {
-                    return Err(StoreError::Conflict("该报备已撤销,不能登记到访 / this report was cancelled".into()));
+                    return Err(StoreError::Refused(Refusal::ReportCancelled));
                 }
                 Some(report)
             }
             None => None,
         };
-        let signatures: Signatures = req.signatures.iter().map(|s| s.signer).collect();
-        let known = customer_reports_in(&tx, req.project_id, &req.customer_phone, report.as_ref())?;
-        let case = Case {
-            report: report.as_ref().map(|r| r.as_judged()),
-            other_reports: known.others,
-            agency_reports: known.own_agency,
-            history: super::history::history_in(&tx, req.project_id, &req.customer_phone, arrival_at)?,
-            arrival: Arrival {
-                at: arrival_at,
-                customer_name: req.customer_name.clone(),
-                customer_phone: req.customer_phone,
-                agent_present: req.agent_present,
-                customer_confirms_agent: req.customer_confirms_agent,
-                signatures,
-            },
-        };
+        let sales = req.sales_id.map(|id| sales_consultant_in(&tx, req.project_id, id)).transpose()?;
+        let case = gather_case(&tx, &req, report.as_ref(), arrival_at)?;
         let judgement = judge(&case, rules);
-        let verdict = VerdictJson::from(&judgement);
-        let body = serde_json::json!({
-            "case": CaseJson::from_case(&case),
-            "rules": RulesPatch::from_rules(rules),
-            "verdict": verdict,
-            "answers": req.answers,
-            "desk_clerk": staff_json(&tx, req.desk_clerk_id)?,
-            "sales_consultant": staff_json(&tx, req.sales_id)?,
-            "kiosk_id": req.kiosk_id,
-            "signatures": signature_summary(&req.signatures),
-            "demo": req.demo,
-        });
+        let record = RecordBody {
+            version: Some(RECORD_VERSION),
+            case: CaseJson::from_case(&case),
+            rules: RulesPatch::from_rules(rules),
+            verdict: RecordedVerdict::from(&judgement),
+            answers: req.answers.clone(),
+            desk_clerk: staff_ref(&tx, req.desk_clerk_id)?,
+            sales_consultant: sales,
+            kiosk_id: req.kiosk_id,
+            signatures: signature_refs(&req.signatures),
+            demo: req.demo,
+        };
+        let body = record::canonical(&record).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let visitor = Visitor {
+            project_id: req.project_id,
+            customer_name: &req.customer_name,
+            customer_phone: req.customer_phone,
+            sales_id: req.sales_id,
+        };
         let entry = NewEntry {
             kind: EntryKind::Visit,
             project_id: req.project_id,
@@ -148,28 +188,49 @@ impl Store {
             signatures: req.signatures,
         };
         let row = append_in(&tx, &self.ledger_key, self.tip.as_ref(), entry, now)?;
-        if let Some(r) = &report {
-            let status = if judgement.verdict == Verdict::Valid {
-                ReportStatus::VisitedValid
-            } else {
-                ReportStatus::VisitedInvalid
-            };
-            tx.prepare_cached("UPDATE reports SET status = ?1 WHERE id = ?2")?
-                .execute(rusqlite::params![status.code(), r.id.0])?;
-        }
-        if let Some(sales) = req.sales_id {
-            Store::rotate_sales_in(&tx, req.project_id, sales, now)?;
-        }
-        super::history::insert_visit_in(
-            &tx,
-            req.project_id,
-            arrival_at,
-            Some(req.customer_name.as_str()),
-            &CustomerPhone::Full(req.customer_phone),
-            &format!("kiosk:record {}", row.seq),
-        )?;
+        apply_side_effects(&tx, &visitor, report.as_ref(), &judgement, &row, arrival_at, now)?;
         tx.commit()?;
         self.appended(&row);
-        Ok(CheckInOutcome { row, verdict, already_recorded: false })
+        Ok(CheckInOutcome { row, record, already_recorded: false })
     }
+}
+
+/// What the side effects of a check-in need of its request (the request's
+/// signatures have moved into the ledger by then).
+struct Visitor<'a> {
+    project_id: &'a str,
+    customer_name: &'a CustomerName,
+    customer_phone: Phone,
+    sales_id: Option<i64>,
+}
+
+/// After the record: the report's status, the sales rotation (轮排), and
+/// the visit in the history that later judgements read.
+fn apply_side_effects(
+    tx: &rusqlite::Connection,
+    v: &Visitor<'_>,
+    report: Option<&StoredReport>,
+    judgement: &Judgement,
+    row: &LedgerRow,
+    arrival_at: DateTime<FixedOffset>,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    if let Some(r) = report {
+        let status =
+            if judgement.verdict == Verdict::Valid { ReportStatus::VisitedValid } else { ReportStatus::VisitedInvalid };
+        tx.prepare_cached("UPDATE reports SET status = ?1 WHERE id = ?2")?
+            .execute(rusqlite::params![status.code(), r.id.0])?;
+    }
+    if let Some(sales) = v.sales_id {
+        Store::rotate_sales_in(tx, v.project_id, sales, now)?;
+    }
+    super::history::insert_visit_in(
+        tx,
+        v.project_id,
+        arrival_at,
+        Some(v.customer_name.as_str()),
+        &CustomerPhone::Full(v.customer_phone),
+        &format!("kiosk:record {}", row.seq),
+    )?;
+    Ok(())
 }

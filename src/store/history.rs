@@ -2,9 +2,9 @@
 //! nothing, idempotent) and written by the kiosk for every recorded visit.
 
 use super::{Store, StoreResult};
+use crate::crypto::sha256_hex;
 use crate::domain::judge::HistoryVisit;
 use crate::domain::phone::{CustomerPhone, Phone};
-use crate::domain::signature::sha256_hex;
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use rusqlite::{Connection, params};
@@ -88,7 +88,7 @@ pub(crate) fn insert_visit_in(
         )?
         .execute(params![
             project_id,
-            crate::contract::format_instant(at),
+            crate::time::format_instant(at),
             at.timestamp(),
             name,
             phone.to_stored(),

@@ -1,9 +1,9 @@
 //! Kiosks (the desk tablets) and the sales consultants' rotation.
 
 use super::people::{Role, Staff};
-use super::sessions::random_secret;
 use super::{Store, StoreError, StoreResult};
-use crate::domain::signature::sha256_hex;
+use crate::crypto::random_secret;
+use crate::crypto::sha256_hex;
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 

@@ -10,6 +10,7 @@ pub mod kiosks;
 pub mod ledger;
 mod migrate;
 pub mod people;
+pub mod pool;
 pub mod reports;
 pub mod sessions;
 
@@ -37,11 +38,25 @@ pub enum StoreError {
     Conflict(String),
     #[error("{0}")]
     Invalid(String),
+    /// A rule of the record refused the write; the web edge gives it its
+    /// code and words.
+    #[error("refused: {0:?}")]
+    Refused(Refusal),
     #[error("stored data is damaged: {0}")]
     Corrupt(String),
     /// The blocking task running the database work stopped (a panic).
     #[error("the database task stopped: {0}")]
     TaskStopped(String),
+}
+
+/// Why the store refused a write, for the edge to name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The report was cancelled before the visit.
+    ReportCancelled,
+    /// The sales consultant named is not an active sales consultant of the
+    /// project.
+    SalesNotAllowed,
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

@@ -5,9 +5,8 @@
 use super::{Store, StoreError, StoreResult, unique_violation};
 use crate::domain::phone::Phone;
 use crate::password::{check_password_policy, check_pin_policy, hash_secret, verify_secret};
+use crate::time::stamp;
 use chrono::{DateTime, NaiveDate, Utc};
-use data_encoding::BASE32_NOPAD;
-use rand::RngCore;
 use rusqlite::{OptionalExtension, params};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,12 +77,8 @@ pub struct Staff {
     pub role: Role,
 }
 
-fn stamp(now: DateTime<Utc>) -> String {
-    now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
 fn invite_hash(secret: &str) -> String {
-    crate::domain::signature::sha256_hex(secret.as_bytes())
+    crate::crypto::sha256_hex(secret.as_bytes())
 }
 
 const INVITE_DAYS: i64 = 7;
@@ -168,9 +163,7 @@ impl Store {
         if name.is_empty() {
             return Err(StoreError::Invalid("经纪人姓名不能为空 / the agent needs a name".into()));
         }
-        let mut raw = [0u8; 20];
-        rand::rngs::OsRng.fill_bytes(&mut raw);
-        let secret = BASE32_NOPAD.encode(&raw);
+        let secret = crate::crypto::random_secret();
         self.conn
             .execute(
                 "INSERT INTO agents (agency_id, name, phone, invite_sha256, invite_expires_at, created_at)

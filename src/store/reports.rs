@@ -240,13 +240,11 @@ pub(crate) fn filing_context_in(
          WHERE l.kind = 'visit' AND r.project_id = ?1 AND r.phone_head = ?2 AND r.phone_tail = ?3 AND r.agency_id != ?4",
     )?;
     let rows = visits.query_map(params![project_id, head, tail, agency_id], |r| r.get::<_, String>(0))?;
-    for body in rows {
-        let Ok(body) = serde_json::from_str::<serde_json::Value>(&body?) else { continue };
-        let until = body["verdict"]["protected_until"].as_str().and_then(|t| DateTime::parse_from_rfc3339(t).ok());
-        let arrival = &body["case"]["arrival"];
-        let at = arrival["at"].as_str().and_then(|t| DateTime::parse_from_rfc3339(t).ok());
-        let p = arrival["customer_phone"].as_str().and_then(|p| CustomerPhone::parse(p, true).ok());
-        if let (Some(until), Some(at), Some(p)) = (until, at, p)
+    for text in rows {
+        // A body that does not parse protects nobody; verification reports it.
+        let Ok(body) = crate::wire::record::parse::<crate::wire::record::RecordBody>(0, &text?) else { continue };
+        let p = CustomerPhone::parse(body.customer_phone(), true).ok();
+        if let (Some(until), Some(at), Some(p)) = (body.verdict.protected_until, body.arrival_at(), p)
             && p.matches(phone)
         {
             ctx.visits.push(KnownVisit { phone: p, at, protected_until_for_other_agency: Some(until) });
@@ -326,7 +324,7 @@ impl Store {
                     new.expected_arrival,
                     new.party_size,
                     new.note,
-                    crate::contract::format_instant(filed_at),
+                    crate::time::format_instant(filed_at),
                     filed_at.timestamp(),
                     key_id.0,
                     code.as_str(),
@@ -433,7 +431,7 @@ impl Store {
         }
         self.conn.execute(
             "UPDATE reports SET status = 'cancelled', cancelled_at = ?1 WHERE id = ?2 AND status = 'pending'",
-            params![now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true), id.0],
+            params![crate::time::stamp(now), id.0],
         )?;
         self.audit(now, actor, "report.cancel", Some(&report.project_id), &format!("report {id}"))?;
         Ok(())

@@ -2,10 +2,8 @@
 //! their holder once, and stored only as SHA-256.
 
 use super::{Store, StoreResult};
-use crate::domain::signature::sha256_hex;
+use crate::crypto::{random_secret, sha256_hex};
 use chrono::{DateTime, Utc};
-use data_encoding::BASE32_NOPAD;
-use rand::RngCore;
 use rusqlite::{OptionalExtension, params};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,13 +29,8 @@ pub struct Session {
     pub subject_id: i64,
     pub csrf: String,
     pub expires_unix: i64,
-}
-
-/// A fresh random secret: 160 bits, base32 (cookie- and URL-safe).
-pub fn random_secret() -> String {
-    let mut raw = [0u8; 20];
-    rand::rngs::OsRng.fill_bytes(&mut raw);
-    BASE32_NOPAD.encode(&raw)
+    /// The kiosk a PIN session was started at (staff at a kiosk only).
+    pub kiosk_id: Option<i64>,
 }
 
 impl Store {
@@ -49,10 +42,42 @@ impl Store {
         ttl_secs: i64,
         now: DateTime<Utc>,
     ) -> StoreResult<String> {
+        self.insert_session(kind, subject_id, None, ttl_secs, now)
+    }
+
+    /// Starts a staff member's session at a kiosk (PIN sign-in): the only
+    /// kind of session that may operate that kiosk.
+    pub fn create_operator_session(
+        &self,
+        staff_id: i64,
+        kiosk_id: i64,
+        ttl_secs: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<String> {
+        self.insert_session(SessionKind::Staff, staff_id, Some(kiosk_id), ttl_secs, now)
+    }
+
+    fn insert_session(
+        &self,
+        kind: SessionKind,
+        subject_id: i64,
+        kiosk_id: Option<i64>,
+        ttl_secs: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<String> {
         let secret = random_secret();
         self.conn.execute(
-            "INSERT INTO sessions (id_sha256, kind, subject_id, csrf, created_unix, expires_unix) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![sha256_hex(secret.as_bytes()), kind.code(), subject_id, random_secret(), now.timestamp(), now.timestamp() + ttl_secs],
+            "INSERT INTO sessions (id_sha256, kind, subject_id, csrf, created_unix, expires_unix, kiosk_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                sha256_hex(secret.as_bytes()),
+                kind.code(),
+                subject_id,
+                random_secret(),
+                now.timestamp(),
+                now.timestamp() + ttl_secs,
+                kiosk_id
+            ],
         )?;
         Ok(secret)
     }
@@ -62,10 +87,17 @@ impl Store {
         Ok(self
             .conn
             .prepare_cached(
-                "SELECT subject_id, csrf, expires_unix FROM sessions WHERE id_sha256 = ?1 AND kind = ?2 AND expires_unix > ?3",
+                "SELECT subject_id, csrf, expires_unix, kiosk_id FROM sessions
+                 WHERE id_sha256 = ?1 AND kind = ?2 AND expires_unix > ?3",
             )?
             .query_row(params![sha256_hex(secret.as_bytes()), kind.code(), now.timestamp()], |r| {
-                Ok(Session { kind, subject_id: r.get(0)?, csrf: r.get(1)?, expires_unix: r.get(2)? })
+                Ok(Session {
+                    kind,
+                    subject_id: r.get(0)?,
+                    csrf: r.get(1)?,
+                    expires_unix: r.get(2)?,
+                    kiosk_id: r.get(3)?,
+                })
             })
             .optional()?)
     }

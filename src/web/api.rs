@@ -4,11 +4,13 @@
 //! Described in `static/openapi.json`, served at `/api/v1/openapi.json`.
 
 use super::AppState;
-use super::agent::{Filing, qr_response, token_of};
 use super::error::{ApiError, WebError};
+use super::error_code::ErrorCode;
+use super::qr::qr_response;
 use crate::domain::name::CustomerName;
 use crate::domain::phone::{CustomerPhone, Phone};
 use crate::domain::token::ReportId;
+use crate::service::filing::{Filing, token_of};
 use crate::store::reports::{NewReport, StoredReport};
 use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Path, Query, State};
@@ -117,32 +119,33 @@ fn report_json(state: &AppState, r: &StoredReport) -> ReportJson {
         customer_name: r.customer_name.to_string(),
         customer_phone: r.customer_phone.masked().to_string(),
         status: r.status.code(),
-        filed_at: crate::contract::format_instant(r.filed_at),
-        arrive_not_before: crate::contract::format_instant(r.filed_at + rules.min_gap),
-        valid_until: crate::contract::format_instant(rules.report_valid_until(r.filed_at).fixed_offset()),
+        filed_at: crate::time::format_instant(r.filed_at),
+        arrive_not_before: crate::time::format_instant(r.filed_at + rules.min_gap),
+        valid_until: crate::time::format_instant(rules.report_valid_until(r.filed_at).fixed_offset()),
         manual_code: r.manual_code.to_string(),
-        token: token_of(state, r),
+        token: token_of(&state.key_ring, r),
         qr_png: format!("/api/v1/reports/{}/qr.png", r.id),
         qr_svg: format!("/api/v1/reports/{}/qr.svg", r.id),
     }
 }
 
 fn invalid(e: impl ToString) -> ApiError {
-    ApiError(WebError::bad("INVALID", e.to_string()))
+    ApiError(WebError::bad(ErrorCode::Invalid, e.to_string()))
 }
 
 async fn create(State(state): State<AppState>, key: ApiKey, body: Bytes) -> Result<Response, ApiError> {
-    let req: CreateReport = serde_json::from_slice(&body).map_err(|e| ApiError(WebError::bad("BAD_JSON", e)))?;
+    let req: CreateReport =
+        serde_json::from_slice(&body).map_err(|e| ApiError(WebError::bad(ErrorCode::BadJson, e)))?;
     let project = state
         .deployment
         .project(&req.project)
-        .ok_or_else(|| ApiError(WebError::bad("UNKNOWN_PROJECT", format!("no project `{}`", req.project))))?;
+        .ok_or_else(|| ApiError(WebError::bad(ErrorCode::UnknownProject, format!("no project `{}`", req.project))))?;
     let agent_phone = Phone::parse(&req.agent_phone).map_err(invalid)?;
     let customer_phone =
         CustomerPhone::parse(&req.customer_phone, project.rules.allow_masked_phone).map_err(invalid)?;
     let customer_name = CustomerName::parse(&req.customer_name).map_err(invalid)?;
     let expected_arrival = match req.expected_arrival.as_deref() {
-        Some(t) => Some(crate::contract::format_instant(DateTime::parse_from_rfc3339(t).map_err(|_| {
+        Some(t) => Some(crate::time::format_instant(DateTime::parse_from_rfc3339(t).map_err(|_| {
             invalid("expected_arrival: an RFC 3339 instant with offset, e.g. 2026-11-20T15:00:00+08:00")
         })?)),
         None => None,
@@ -156,7 +159,7 @@ async fn create(State(state): State<AppState>, key: ApiKey, body: Bytes) -> Resu
     if req.idempotency_key.as_deref().is_some_and(|k| k.is_empty() || k.len() > 100) {
         return Err(invalid("idempotency_key: 1 to 100 characters"));
     }
-    let filing = Filing::new(&state, &project.id)?;
+    let filing = Filing::new(project, &state.key_ring, state.clock.now());
     let (project_id, demo) = (project.id.clone(), state.demo);
     let report = state
         .db
@@ -165,7 +168,7 @@ async fn create(State(state): State<AppState>, key: ApiKey, body: Bytes) -> Resu
             let agent =
                 store.agent_by_phone(&agent_phone)?.filter(|a| a.agency_id == agency && a.active).ok_or_else(|| {
                     WebError::bad(
-                        "UNKNOWN_AGENT",
+                        ErrorCode::UnknownAgent,
                         "该手机号不是本渠道的经纪人 / no agent of your agency has this phone",
                     )
                 })?;
@@ -180,7 +183,7 @@ async fn create(State(state): State<AppState>, key: ApiKey, body: Bytes) -> Resu
                 idempotency_key: req.idempotency_key.map(|k| format!("api:{agency}:{k}")),
                 demo,
             };
-            filing.file(store, new)
+            Ok(filing.file(store, new)?)
         })
         .await?;
     Ok((StatusCode::CREATED, Json(report_json(&state, &report))).into_response())
@@ -225,12 +228,12 @@ async fn show(State(state): State<AppState>, key: ApiKey, Path(id): Path<i64>) -
 
 async fn qr_png(State(state): State<AppState>, key: ApiKey, Path(id): Path<i64>) -> Result<Response, ApiError> {
     let r = agency_report(&state, key, id).await?;
-    Ok(qr_response(token_of(&state, &r), false)?)
+    Ok(qr_response(token_of(&state.key_ring, &r), false)?)
 }
 
 async fn qr_svg(State(state): State<AppState>, key: ApiKey, Path(id): Path<i64>) -> Result<Response, ApiError> {
     let r = agency_report(&state, key, id).await?;
-    Ok(qr_response(token_of(&state, &r), true)?)
+    Ok(qr_response(token_of(&state.key_ring, &r), true)?)
 }
 
 async fn cancel(State(state): State<AppState>, key: ApiKey, Path(id): Path<i64>) -> Result<Response, ApiError> {

@@ -2,9 +2,10 @@
 //! a page (or a redirect to sign in) for browsers, JSON for the API.
 //! Internal causes are logged, never shown.
 
+use super::error_code::ErrorCode;
 use super::i18n::Lang;
-use crate::db::DbError;
-use crate::store::StoreError;
+use crate::store::pool::DbError;
+use crate::store::{Refusal, StoreError};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
@@ -16,10 +17,9 @@ pub enum WebError {
     NotFound,
     #[error("无权访问 / not allowed")]
     Forbidden,
+    /// A refusal the user can act on; the message says what to do.
     #[error("{message}")]
-    BadRequest { code: &'static str, message: String },
-    #[error("{message}")]
-    Conflict { code: &'static str, message: String },
+    Refused { code: ErrorCode, message: String },
     #[error("表单已过期,请刷新页面后重试 / the form has expired; reload the page and try again")]
     Csrf,
     #[error("尝试次数过多,请稍后再试 / too many attempts; try again later")]
@@ -33,33 +33,30 @@ pub enum WebError {
 }
 
 impl WebError {
-    pub fn bad(code: &'static str, message: impl ToString) -> WebError {
-        WebError::BadRequest { code, message: message.to_string() }
+    /// A refusal with its own message (the code's status applies).
+    pub fn bad(code: ErrorCode, message: impl ToString) -> WebError {
+        WebError::Refused { code, message: message.to_string() }
+    }
+
+    /// A refusal with the code's standard message.
+    pub fn code(code: ErrorCode) -> WebError {
+        WebError::Refused { code, message: code.message() }
     }
 
     pub fn status(&self) -> StatusCode {
-        match self {
-            WebError::SignIn { .. } => StatusCode::UNAUTHORIZED,
-            WebError::NotFound => StatusCode::NOT_FOUND,
-            WebError::Forbidden | WebError::Csrf => StatusCode::FORBIDDEN,
-            WebError::BadRequest { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            WebError::Conflict { .. } => StatusCode::CONFLICT,
-            WebError::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
-            WebError::NotSaved(_) => StatusCode::SERVICE_UNAVAILABLE,
-            WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
+        self.error_code().status()
     }
 
-    pub fn code(&self) -> &'static str {
+    pub fn error_code(&self) -> ErrorCode {
         match self {
-            WebError::SignIn { .. } => "UNAUTHENTICATED",
-            WebError::NotFound => "NOT_FOUND",
-            WebError::Forbidden => "FORBIDDEN",
-            WebError::BadRequest { code, .. } | WebError::Conflict { code, .. } => code,
-            WebError::Csrf => "CSRF",
-            WebError::TooManyAttempts => "RATE_LIMITED",
-            WebError::NotSaved(_) => "NOT_SAVED",
-            WebError::Internal(_) => "INTERNAL",
+            WebError::SignIn { .. } => ErrorCode::Unauthenticated,
+            WebError::NotFound => ErrorCode::NotFound,
+            WebError::Forbidden => ErrorCode::Forbidden,
+            WebError::Refused { code, .. } => *code,
+            WebError::Csrf => ErrorCode::Csrf,
+            WebError::TooManyAttempts => ErrorCode::RateLimited,
+            WebError::NotSaved(_) => ErrorCode::NotSaved,
+            WebError::Internal(_) => ErrorCode::Internal,
         }
     }
 
@@ -74,8 +71,10 @@ impl From<StoreError> for WebError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound(_) => WebError::NotFound,
-            StoreError::Conflict(m) => WebError::Conflict { code: "CONFLICT", message: m },
-            StoreError::Invalid(m) => WebError::BadRequest { code: "INVALID", message: m },
+            StoreError::Conflict(m) => WebError::bad(ErrorCode::Conflict, m),
+            StoreError::Invalid(m) => WebError::bad(ErrorCode::Invalid, m),
+            StoreError::Refused(Refusal::ReportCancelled) => WebError::code(ErrorCode::Cancelled),
+            StoreError::Refused(Refusal::SalesNotAllowed) => WebError::code(ErrorCode::SalesNotAllowed),
             other => WebError::Internal(other.to_string()),
         }
     }
@@ -87,6 +86,22 @@ impl From<DbError> for WebError {
             DbError::Store(s) => s.into(),
             DbError::Join(m) => WebError::Internal(m),
             e @ DbError::NotCommitted => WebError::NotSaved(e.to_string()),
+        }
+    }
+}
+
+impl From<crate::service::ServiceError> for WebError {
+    fn from(e: crate::service::ServiceError) -> Self {
+        use crate::service::ServiceError as S;
+        match e {
+            S::Store(s) => s.into(),
+            S::Db(d) => d.into(),
+            S::Filing(refusal) => WebError::bad(ErrorCode::from(refusal), refusal),
+            S::CodeRefused(reason) => WebError::bad(ErrorCode::CodeRefused, reason),
+            S::OperatorNotAllowed(why) => WebError::bad(ErrorCode::OperatorNotAllowed, why),
+            S::UnknownProject(_) => WebError::code(ErrorCode::UnknownProject),
+            S::KeyRetired => WebError::code(ErrorCode::KeyRetired),
+            S::Invalid(m) => WebError::bad(ErrorCode::Invalid, m),
         }
     }
 }
@@ -129,7 +144,36 @@ impl IntoResponse for ApiError {
             WebError::SignIn { .. } => "missing or unknown API key (Authorization: Bearer pk_…)".to_owned(),
             other => other.to_string(),
         };
-        let body = serde_json::json!({ "error": { "code": self.0.code(), "message": message } });
+        let body = serde_json::json!({ "error": { "code": self.0.error_code(), "message": message } });
         (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
     }
+}
+
+/// Rejections by the framework itself (a path id that is not a number, a
+/// bad query value, a body too large or of the wrong type, an unknown
+/// route or method) answer on `/api/*` and `/kiosk/*` with the same JSON
+/// shape as every other error there.
+pub async fn json_rejections(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let path = req.uri().path();
+    let json_route = path.starts_with("/api/") || (path.starts_with("/kiosk/"));
+    let response = next.run(req).await;
+    let status = response.status();
+    if !json_route || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if is_json {
+        return response;
+    }
+    let code = ErrorCode::for_status(status);
+    let detail = match axum::body::to_bytes(response.into_body(), 4096).await {
+        Ok(bytes) if !bytes.is_empty() => format!(": {}", String::from_utf8_lossy(&bytes)),
+        _ => String::new(),
+    };
+    let body = serde_json::json!({ "error": { "code": code, "message": format!("{}{detail}", code.message()) } });
+    (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
 }

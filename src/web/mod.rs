@@ -5,17 +5,22 @@ pub mod agent;
 pub mod api;
 pub mod assets;
 pub mod error;
+pub mod error_code;
 pub mod i18n;
 pub mod kiosk;
 pub mod limiter;
 pub mod pages;
+pub mod qr;
+
 pub mod records;
 pub mod session;
+pub mod staff;
 
+use crate::app::{AppError, Context};
 use crate::clock::Clock;
 use crate::config::deployment::Deployment;
-use crate::db::Db;
 use crate::domain::token::KeyRing;
+use crate::store::pool::Db;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, HeaderValue, Request, header};
@@ -44,7 +49,40 @@ pub struct AppState {
     pub demo: bool,
 }
 
+/// How `AppState::from_context` sets up what the configuration does not say.
+#[derive(Debug, Clone, Copy)]
+pub struct StateOptions {
+    /// Reading connections beside the one writer.
+    pub readers: usize,
+    /// Records made by `serve --demo` are marked as demo.
+    pub demo: bool,
+}
+
+impl Default for StateOptions {
+    fn default() -> Self {
+        StateOptions { readers: 4, demo: false }
+    }
+}
+
 impl AppState {
+    /// The one way the service is wired — by `serve`, the tests and the
+    /// benchmarks alike (zero2prod's `Application::build(settings)`): the
+    /// loaded configuration and secrets, a clock, and the database opened
+    /// with its writer thread.
+    pub fn from_context(ctx: Context, clock: Arc<dyn Clock>, opts: StateOptions) -> Result<AppState, AppError> {
+        let db = Db::open(&ctx.deployment.storage.database, ctx.ledger_key(), opts.readers)?;
+        let secure_cookies = ctx.deployment.server.public_url.starts_with("https://");
+        Ok(AppState {
+            db,
+            secure_cookies,
+            deployment: Arc::new(ctx.deployment),
+            key_ring: Arc::new(ctx.key_ring),
+            clock,
+            limiter: Arc::new(limiter::Limiter::new(5, Duration::from_secs(15 * 60))),
+            demo: opts.demo,
+        })
+    }
+
     /// The project's time zone ("local" in the rules); Shanghai for an
     /// unknown project id.
     pub fn project_tz(&self, project_id: &str) -> chrono_tz::Tz {
@@ -76,7 +114,9 @@ pub fn router(state: AppState) -> Router {
         .merge(api::routes())
         .merge(kiosk::routes())
         .merge(records::routes())
+        .merge(staff::routes())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn(error::json_rejections))
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp)))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
@@ -184,7 +224,7 @@ pub fn spawn_housekeeping(state: AppState) {
             let now = state.clock.now();
             let result = state
                 .db
-                .write(move |store| -> Result<usize, crate::db::DbError> {
+                .write(move |store| -> Result<usize, crate::store::pool::DbError> {
                     let mut n = store.purge_expired_sessions(now)?;
                     for p in &deployment.projects {
                         n += store.expire_due_reports(&p.id, &p.rules, now)?;

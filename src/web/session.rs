@@ -7,8 +7,9 @@
 use super::AppState;
 use super::error::WebError;
 use super::i18n::Lang;
+use crate::crypto::random_secret;
 use crate::store::people::Agent;
-use crate::store::sessions::{Session, SessionKind, random_secret};
+use crate::store::sessions::{Session, SessionKind};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -141,12 +142,7 @@ impl FromRequestParts<AppState> for PairedKiosk {
     type Rejection = super::error::ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let not_paired = || {
-            super::error::ApiError(WebError::BadRequest {
-                code: "NOT_PAIRED",
-                message: "本设备尚未配对 / this tablet is not paired".into(),
-            })
-        };
+        let not_paired = || super::error::ApiError(WebError::code(super::error_code::ErrorCode::NotPaired));
         let secret = cookie(&parts.headers, KIOSK_COOKIE).ok_or_else(not_paired)?;
         let now = state.clock.now();
         let found = state

@@ -1,15 +1,10 @@
+use crate::support::{TestDeployment, serve};
 use chrono::{DateTime, Utc};
 use panke::clock::{Clock, FixedClock};
-use panke::config::deployment::Deployment;
-use panke::db::Db;
 use panke::domain::phone::Phone;
 use panke::domain::token::KeyRing;
-use panke::secrets::Secrets;
 use panke::store::Store;
-use panke::web::{AppState, Application, limiter::Limiter};
-use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
 pub const PASSWORD: &str = "correct horse";
 pub const AGENT_PHONE: &str = "13800000001";
@@ -22,61 +17,44 @@ pub struct TestApp {
     pub key_ring: KeyRing,
     pub agency: i64,
     pub rival_agency: i64,
-    _dir: tempfile::TempDir,
+    _dir: TestDeployment,
 }
 
 pub fn t(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().to_utc()
 }
 
-fn write(dir: &Path, name: &str, text: &str) {
-    let p = dir.join(name);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
+/// The API tests' projects: the demo project, one that refuses masked
+/// phones, one that does not take reports yet.
+pub fn deployment() -> TestDeployment {
+    TestDeployment::new(&[
+        ("demo", "[project]\nname = \"云境·演示项目\"\n"),
+        ("strict", "[project]\nname = \"严格项目\"\n[rules]\nallow_masked_phone = false\n"),
+        ("later", "[project]\nname = \"未开盘项目\"\n[rules]\nreporting_start = \"2030-01-01T00:00:00+08:00\"\n"),
+    ])
 }
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
-        let dir = tempfile::tempdir().unwrap();
-        let cfg = dir.path().join("kiosk-config");
-        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("kiosk-config");
-        write(&cfg, "rules.toml", &std::fs::read_to_string(repo.join("rules.toml")).unwrap());
-        write(&cfg, "projects/demo.toml", "[project]\nname = \"云境·演示项目\"\n");
-        write(&cfg, "projects/strict.toml", "[project]\nname = \"严格项目\"\n[rules]\nallow_masked_phone = false\n");
-        write(
-            &cfg,
-            "projects/later.toml",
-            "[project]\nname = \"未开盘项目\"\n[rules]\nreporting_start = \"2030-01-01T00:00:00+08:00\"\n",
-        );
-        let deployment = Deployment::load(&cfg).unwrap();
+        TestApp::spawn_in(deployment()).await
+    }
+
+    /// The service over a prepared deployment (e.g. one holding a database
+    /// written by an earlier release).
+    pub async fn spawn_in(dep: TestDeployment) -> TestApp {
         let now = t("2026-11-18T10:00:00+08:00");
         let clock = Arc::new(FixedClock::new(now));
-        let secrets = Secrets::load_or_create(&dir.path().join("data/secrets.json"), now).unwrap();
-        let db_path = dir.path().join("data/panke.db");
-        let ledger_key = secrets.ledger_key().unwrap();
-        let store = Store::open(&db_path, &ledger_key).unwrap();
-        for p in &deployment.projects {
-            store.sync_project(&p.id, &p.name, &p.rules_sha256, now).unwrap();
-        }
+        let ctx = dep.context(now);
+        let store = ctx.open_store(now).unwrap();
+        let key_ring = ctx.secrets.key_ring().unwrap();
         let agency = store.create_agency("链家-天河店", None, now).unwrap();
         let rival_agency = store.create_agency("中原-体育西", None, now).unwrap();
         for (agency, name, phone) in [(agency, "张三", AGENT_PHONE), (rival_agency, "李四", RIVAL_PHONE)] {
             let (_, invite) = store.create_agent(agency, name, &Phone::parse(phone).unwrap(), now).unwrap();
             store.accept_invite(&invite, PASSWORD, now).unwrap();
         }
-        let state = AppState {
-            db: Db::open(&db_path, &ledger_key, 2).unwrap(),
-            deployment: Arc::new(deployment),
-            key_ring: Arc::new(secrets.key_ring().unwrap()),
-            clock: clock.clone() as Arc<dyn Clock>,
-            limiter: Arc::new(Limiter::new(5, Duration::from_secs(900))),
-            secure_cookies: false,
-            demo: false,
-        };
-        let app = Application::build(state, "127.0.0.1:0").await.unwrap();
-        let base = format!("http://127.0.0.1:{}", app.port());
-        tokio::spawn(app.run_until(std::future::pending()));
-        TestApp { base, clock, store, key_ring: secrets.key_ring().unwrap(), agency, rival_agency, _dir: dir }
+        let base = serve(ctx, clock.clone() as Arc<dyn Clock>, 2).await;
+        TestApp { base, clock, store, key_ring, agency, rival_agency, _dir: dep }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -109,7 +87,7 @@ impl TestApp {
 
     /// Fills in the report form; returns the response (not followed).
     pub async fn file(&self, c: &reqwest::Client, project: &str, name: &str, phone: &str) -> reqwest::Response {
-        self.file_with(c, project, name, phone, &panke::store::sessions::random_secret()).await
+        self.file_with(c, project, name, phone, &panke::crypto::random_secret()).await
     }
 
     pub async fn file_with(

@@ -395,3 +395,64 @@ async fn the_sales_rotation_proposes_the_consultant_who_waited_longest() {
     let (_, token) = filed(&app, "13912345678").await;
     assert_eq!(kiosk.scan(&token).await.1["next_sales"]["id"].as_i64(), Some(second));
 }
+
+#[tokio::test]
+async fn a_desk_clerk_or_another_projects_consultant_named_as_sales_is_refused() {
+    let app = TestApp::spawn().await;
+    let kiosk = Kiosk::ready(&app, "demo").await;
+    let foreign_sales = staff(&app, "strict", "sales-strict", Role::Sales, "5678");
+    let (_, token) = filed(&app, "138****5678").await;
+    app.clock.set(t("2026-11-18T10:45:00+08:00"));
+    for sales_id in [kiosk.desk, foreign_sales, 99_999] {
+        let (status, v) = kiosk.check_in(Some(&token), "13812345678", json!({ "sales_id": sales_id })).await;
+        assert_eq!(status, 422, "{v}");
+        assert_eq!(v["error"]["code"], "SALES_NOT_ALLOWED");
+    }
+    assert_eq!(app.store.ledger_len().unwrap(), 0, "nothing was recorded");
+}
+
+#[tokio::test]
+async fn a_managers_password_session_cannot_operate_a_kiosk() {
+    let app = TestApp::spawn().await;
+    let kiosk = Kiosk::ready(&app, "demo").await;
+    staff(&app, "demo", "manager-demo", Role::Manager, "9999");
+    // The manager signs in on the staff pages in the tablet's browser: the
+    // tablet stays paired, but a password session is no kiosk operator.
+    let (_, page) = app.get_text(&kiosk.http, "/staff/login").await;
+    let r = kiosk
+        .http
+        .post(app.url("/staff/login"))
+        .form(&[
+            ("csrf", super::helpers::csrf(&page).as_str()),
+            ("login", "manager-demo"),
+            ("password", "a long password"),
+            ("next", "/records/1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let (_, token) = filed(&app, "138****5678").await;
+    let (status, v) = kiosk.scan(&token).await;
+    assert_eq!(status, 422, "{v}");
+    assert_eq!(v["error"]["code"], "SIGN_IN");
+    assert_eq!(kiosk.boot().await["screen"], "signin");
+}
+
+#[tokio::test]
+async fn a_sales_consultant_operates_the_kiosk_only_off_hours() {
+    let app = TestApp::spawn().await;
+    let mut kiosk = Kiosk::ready(&app, "demo").await;
+    let sales = app.store.project_staff("demo", Role::Sales).unwrap()[0].id;
+    let (status, body) = kiosk.post("/kiosk/signin", json!({ "staff_id": sales, "pin": "5678" })).await;
+    assert_eq!(status, 200, "{body}");
+    kiosk.csrf = kiosk.boot().await["csrf"].as_str().unwrap().to_owned();
+    let (_, token) = filed(&app, "138****5678").await;
+    app.clock.set(t("2026-11-18T10:45:00+08:00"));
+    let (status, v) = kiosk.scan(&token).await;
+    assert_eq!(status, 403, "{v}");
+    assert_eq!(v["error"]["code"], "OPERATOR_NOT_ALLOWED");
+    app.clock.set(t("2026-11-18T18:30:00+08:00"));
+    let (status, v) = kiosk.scan(&token).await;
+    assert_eq!(status, 200, "{v}");
+}

@@ -1,7 +1,15 @@
 //! The web service over real HTTP: each test starts panke on a random port
 //! with a fresh database and a clock it controls.
 
+// Tests may unwrap: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
+#[path = "../support/mod.rs"]
+mod support;
+
 mod agency_api;
 mod agent_pages;
 mod helpers;
 mod kiosk;
+mod rejections;
+mod release_fixture;

@@ -6,9 +6,14 @@
 //! third a forged code. CI installs chromium and chromium-driver; elsewhere
 //! the test says so and skips when they are missing.
 
+// Tests may unwrap: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
 #[allow(dead_code)]
 #[path = "../api/helpers.rs"]
 mod helpers;
+#[path = "../support/mod.rs"]
+mod support;
 mod webdriver;
 
 use helpers::{AGENT_PHONE, TestApp, t};
@@ -140,7 +145,7 @@ async fn finish_visit(d: &Driver, s: &Setup, shots: &str) {
     d.screenshot(&format!("{shots}-verdict")).await;
     // The ledger holds the visit, with three signatures, and verifies.
     let visit = s.app.store.visit_of_report(ReportId(s.report)).unwrap().expect("a ledger row");
-    assert_eq!(visit.verdict.verdict, "valid");
+    assert_eq!(visit.verdict_code(), "valid");
     let body = visit.row.body_json().unwrap();
     assert_eq!(body["signatures"].as_array().unwrap().len(), 3);
     assert_eq!(body["case"]["arrival"]["customer_phone"], "13812345678");
@@ -148,7 +153,7 @@ async fn finish_visit(d: &Driver, s: &Setup, shots: &str) {
     // The confirmation sheet, as the clerk prints it.
     d.goto(&s.app.url(&format!("/records/{}/sheet", visit.row.seq))).await;
     assert!(d.text("article").await.contains("有效带看"));
-    d.screenshot("sheet-a4").await;
+    d.screenshot(&format!("{shots}-sheet-a4")).await;
 }
 
 #[tokio::test]

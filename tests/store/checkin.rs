@@ -2,6 +2,7 @@
 //! database knows, with the server's clock.
 
 use super::helpers::{World, t};
+use panke::store::Refusal;
 use panke::store::StoreError;
 use panke::store::reports::ReportStatus;
 
@@ -10,8 +11,8 @@ fn a_report_checked_in_on_time_is_a_valid_visit_and_marks_the_report() {
     let mut w = World::new();
     let r = w.file(w.agent, "138****5678", "2026-11-18T10:00:00+08:00");
     let out = w.check_in(Some(&r), "13812345678", "2026-11-18T10:45:00+08:00");
-    assert_eq!(out.verdict.verdict, "valid", "{:?}", out.verdict);
-    assert_eq!(out.verdict.protected_until.as_deref(), Some("2026-12-03T10:45:00+08:00"));
+    assert_eq!(out.verdict_code(), "valid", "{:?}", out.verdict());
+    assert_eq!(out.protected_until_text().as_deref(), Some("2026-12-03T10:45:00+08:00"));
     assert!(!out.already_recorded);
     assert_eq!(w.store.report(r.id).unwrap().status, ReportStatus::VisitedValid);
     let body = out.row.body_json().unwrap();
@@ -27,7 +28,7 @@ fn the_server_clock_decides_the_thirty_minutes() {
     let mut w = World::new();
     let r = w.file(w.agent, "13812345678", "2026-11-18T10:00:00+08:00");
     let out = w.check_in(Some(&r), "13812345678", "2026-11-18T10:29:59+08:00");
-    assert_eq!(out.verdict.reasons, vec!["REPORT_TOO_LATE"]);
+    assert_eq!(out.reason_codes(), vec!["REPORT_TOO_LATE"]);
     assert_eq!(w.store.report(r.id).unwrap().status, ReportStatus::VisitedInvalid);
 }
 
@@ -46,7 +47,7 @@ fn reading_the_same_code_again_shows_the_existing_record() {
 fn an_unreported_walk_in_is_recorded_as_a_natural_visit() {
     let mut w = World::new();
     let out = w.check_in(None, "13812345678", "2026-11-18T10:45:00+08:00");
-    assert_eq!(out.verdict.reasons, vec!["NOT_REPORTED"]);
+    assert_eq!(out.reason_codes(), vec!["NOT_REPORTED"]);
     assert_eq!(out.row.report_id, None);
 }
 
@@ -56,7 +57,7 @@ fn a_recorded_visit_counts_as_history_for_later_reports() {
     w.check_in(None, "13812345678", "2026-11-10T10:45:00+08:00");
     let r = w.file(w.agent, "13812345678", "2026-11-18T10:00:00+08:00");
     let out = w.check_in(Some(&r), "13812345678", "2026-11-18T10:45:00+08:00");
-    assert_eq!(out.verdict.reasons, vec!["VISITED_BEFORE"]);
+    assert_eq!(out.reason_codes(), vec!["VISITED_BEFORE"]);
 }
 
 #[test]
@@ -65,7 +66,7 @@ fn another_agencys_earlier_report_in_the_database_wins() {
     w.file(w.rival_agent, "138****5678", "2026-11-17T09:00:00+08:00");
     let r = w.file(w.agent, "13812345678", "2026-11-18T10:00:00+08:00");
     let out = w.check_in(Some(&r), "13812345678", "2026-11-18T10:45:00+08:00");
-    assert_eq!(out.verdict.reasons, vec!["REPORTED_BY_OTHER_FIRST"]);
+    assert_eq!(out.reason_codes(), vec!["REPORTED_BY_OTHER_FIRST"]);
 }
 
 #[test]
@@ -75,7 +76,7 @@ fn a_cancelled_rival_report_protects_nobody() {
     let agency = w.store.agent(w.rival_agent).unwrap().agency_id;
     w.store.cancel_report(rival.id, agency, "agent:2", t("2026-11-17T10:00:00+08:00")).unwrap();
     let r = w.file(w.agent, "13812345678", "2026-11-18T10:00:00+08:00");
-    assert_eq!(w.check_in(Some(&r), "13812345678", "2026-11-18T10:45:00+08:00").verdict.verdict, "valid");
+    assert_eq!(w.check_in(Some(&r), "13812345678", "2026-11-18T10:45:00+08:00").verdict_code(), "valid");
 }
 
 #[test]
@@ -86,7 +87,7 @@ fn the_repeat_limit_counts_the_agencys_reports_in_the_database() {
     }
     let r = w.file(w.agent, "13812345678", "2026-11-18T10:00:00+08:00");
     let out = w.check_in(Some(&r), "13812345678", "2026-11-18T10:45:00+08:00");
-    assert_eq!(out.verdict.reasons, vec!["REPEAT_LIMIT"]);
+    assert_eq!(out.reason_codes(), vec!["REPEAT_LIMIT"]);
 }
 
 #[test]
@@ -97,8 +98,49 @@ fn a_cancelled_report_cannot_be_checked_in() {
     w.store.cancel_report(r.id, agency, "agent:1", t("2026-11-18T10:05:00+08:00")).unwrap();
     let req = w.request("demo", Some(&r), "13812345678");
     let err = w.store.record_checkin(req, &w.rules, t("2026-11-18T10:45:00+08:00")).unwrap_err();
-    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    assert!(matches!(err, StoreError::Refused(Refusal::ReportCancelled)), "{err}");
     assert_eq!(w.store.ledger_len().unwrap(), 0);
+}
+
+fn refused_as_sales(w: &mut World, sales_id: i64) {
+    let r = w.file(w.agent, "13812345678", "2026-11-18T10:00:00+08:00");
+    let mut req = w.request("demo", Some(&r), "13812345678");
+    req.sales_id = Some(sales_id);
+    let err = w.store.record_checkin(req, &w.rules, t("2026-11-18T10:45:00+08:00")).unwrap_err();
+    assert!(matches!(err, StoreError::Refused(Refusal::SalesNotAllowed)), "{err}");
+    assert_eq!(w.store.ledger_len().unwrap(), 0, "nothing is recorded");
+}
+
+#[test]
+fn a_desk_clerk_named_as_sales_consultant_is_refused() {
+    let mut w = World::new();
+    let desk = w.desk;
+    refused_as_sales(&mut w, desk);
+}
+
+#[test]
+fn another_projects_sales_consultant_is_refused() {
+    let mut w = World::new();
+    let other = w.staff_of("other", "sales9", panke::store::people::Role::Sales);
+    refused_as_sales(&mut w, other);
+}
+
+#[test]
+fn an_unknown_staff_id_as_sales_consultant_is_refused() {
+    let mut w = World::new();
+    refused_as_sales(&mut w, 9999);
+}
+
+#[test]
+fn the_record_names_the_sales_consultant_and_desk_clerk_typed() {
+    let mut w = World::new();
+    let r = w.file(w.agent, "13812345678", "2026-11-18T10:00:00+08:00");
+    let out = w.check_in(Some(&r), "13812345678", "2026-11-18T10:45:00+08:00");
+    assert_eq!(out.record.version, Some(panke::wire::record::RECORD_VERSION));
+    assert_eq!(out.record.sales_consultant.as_ref().map(|s| s.id), Some(w.sales));
+    assert_eq!(out.record.desk_clerk.as_ref().map(|s| s.name.as_str()), Some("赵判客"));
+    // What the ledger holds parses back to the same typed record.
+    assert_eq!(w.store.ledger_row(out.row.seq).unwrap().visit_body().unwrap(), out.record);
 }
 
 #[test]

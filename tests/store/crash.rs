@@ -11,7 +11,7 @@ use std::time::Duration;
 
 #[test]
 fn killed_mid_check_in_loses_nothing_it_acknowledged() {
-    let dep = TestDeployment::new();
+    let dep = TestDeployment::demo_and_other();
     let mut acknowledged: Vec<i64> = Vec::new();
     let mut rng = rand::thread_rng();
     for round in 0..5 {

@@ -5,48 +5,14 @@ use panke::domain::rules::Rules;
 use panke::domain::signature::validate_png;
 use panke::domain::token::KeyId;
 use panke::store::Store;
-use panke::store::checkin::{CheckInOutcome, CheckInRequest, DeskAnswers};
+use panke::store::checkin::{CheckInOutcome, CheckInRequest};
 use panke::store::reports::{NewReport, StoredReport};
-use std::path::{Path, PathBuf};
+use panke::wire::record::DeskAnswers;
+use std::path::PathBuf;
 
 pub const LEDGER_KEY: [u8; 32] = [42; 32];
 
-/// A deployment in a temporary folder: kiosk-config copied from the repo,
-/// data paths inside the folder.
-pub struct TestDeployment {
-    pub dir: tempfile::TempDir,
-}
-
-impl TestDeployment {
-    pub fn new() -> TestDeployment {
-        let dir = tempfile::tempdir().unwrap();
-        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("kiosk-config");
-        let cfg = dir.path().join("kiosk-config");
-        std::fs::create_dir_all(cfg.join("projects")).unwrap();
-        std::fs::copy(repo.join("rules.toml"), cfg.join("rules.toml")).unwrap();
-        std::fs::copy(repo.join("projects/demo.toml"), cfg.join("projects/demo.toml")).unwrap();
-        std::fs::write(cfg.join("projects/other.toml"), "[project]\nname = \"另一个项目\"\n").unwrap();
-        let data = dir.path().join("data");
-        std::fs::write(
-            cfg.join("panke.toml"),
-            format!(
-                "[storage]\ndatabase = \"{}\"\nsecrets = \"{}\"\n",
-                data.join("panke.db").display(),
-                data.join("secrets.json").display()
-            ),
-        )
-        .unwrap();
-        TestDeployment { dir }
-    }
-
-    pub fn config_dir(&self) -> PathBuf {
-        self.dir.path().join("kiosk-config")
-    }
-
-    pub fn db_path(&self) -> PathBuf {
-        self.dir.path().join("data/panke.db")
-    }
-}
+pub use crate::support::TestDeployment;
 
 /// A store with projects `demo` and `other`, one agency with an agent,
 /// a second agency with an agent, a desk clerk and a sales consultant.
@@ -95,6 +61,19 @@ impl World {
         let sales =
             store.create_staff(&staff("sales1", "钱顾问", panke::store::people::Role::Sales, "5678"), now).unwrap();
         World { store, rules: Rules::default(), agent, rival_agent, desk, sales, path, _dir: dir }
+    }
+
+    /// A staff member of `project` (PIN 0000).
+    pub fn staff_of(&self, project: &str, login: &str, role: panke::store::people::Role) -> i64 {
+        let staff = panke::store::people::NewStaff {
+            project_id: Some(project),
+            login,
+            name: login,
+            role,
+            password: None,
+            pin: Some("0000"),
+        };
+        self.store.create_staff(&staff, t("2026-11-01T09:00:00+08:00")).unwrap()
     }
 
     pub fn file(&mut self, agent: i64, phone: &str, at: &str) -> StoredReport {

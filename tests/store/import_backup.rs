@@ -63,7 +63,7 @@ fn imported_history_makes_a_later_visit_visited_before() {
     import(&mut w, GOOD).unwrap();
     let r = w.file(w.agent, "13812345678", "2026-11-10T10:00:00+08:00");
     let out = w.check_in(Some(&r), "13812345678", "2026-11-10T10:45:00+08:00");
-    assert_eq!(out.verdict.reasons, vec!["VISITED_BEFORE"]);
+    assert_eq!(out.reason_codes(), vec!["VISITED_BEFORE"]);
 }
 
 #[test]

@@ -177,7 +177,7 @@ fn verify_catches_a_replaced_signature_image() {
     let other = panke::demo::signature_png(77);
     raw.execute(
         "UPDATE signatures SET png = ?1, png_sha256 = ?2 WHERE ledger_seq = 1 AND signer = 'agent'",
-        rusqlite::params![other, panke::domain::signature::sha256_hex(&other)],
+        rusqlite::params![other, panke::crypto::sha256_hex(&other)],
     )
     .unwrap();
     assert_eq!(fault(&world), LedgerFault::SignatureAltered { seq: 1, signer: "agent".into() });
@@ -185,7 +185,7 @@ fn verify_catches_a_replaced_signature_image() {
 
 #[test]
 fn panke_verify_command_reports_count_or_first_bad_record() {
-    let dep = TestDeployment::new();
+    let dep = TestDeployment::demo_and_other();
     let run = |args: &[&str]| {
         std::process::Command::new(env!("CARGO_BIN_EXE_panke"))
             .arg("--config")

@@ -1,6 +1,12 @@
 //! Storage and ledger: each test opens a fresh database in a temporary
 //! folder, through the same code the service uses.
 
+// Tests may unwrap: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
+#[path = "../support/mod.rs"]
+mod support;
+
 mod checkin;
 mod crash;
 mod helpers;

@@ -7,6 +7,7 @@ use crate::domain::judge::{Arrival, Case, HistoryVisit, Judgement, Report, Signa
 use crate::domain::name::CustomerName;
 use crate::domain::phone::{CustomerPhone, Phone};
 use crate::domain::rules::Rules;
+use crate::time::format_instant;
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 
@@ -24,7 +25,7 @@ fn field_err(field: impl Into<String>, message: impl ToString) -> CaseError {
     CaseError::Field { field: field.into(), message: message.to_string() }
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 pub struct CaseJson {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rules: Option<RulesPatch>,
@@ -43,7 +44,7 @@ pub struct CaseJson {
     pub case: Option<Box<CaseJson>>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 pub struct ReportJson {
     #[serde(default)]
     pub agency: String,
@@ -54,18 +55,18 @@ pub struct ReportJson {
     pub filed_at: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 pub struct AgencyReportJson {
     pub filed_at: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 pub struct HistoryJson {
     pub at: Option<String>,
     pub phone: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 pub struct ArrivalJson {
     pub at: Option<String>,
     pub customer_name: Option<String>,
@@ -81,11 +82,6 @@ pub struct VerdictJson {
     pub reasons: Vec<String>,
     pub off_hours: bool,
     pub protected_until: Option<String>,
-}
-
-/// RFC 3339 with offset, seconds precision, as the contract writes instants.
-pub fn format_instant(t: DateTime<FixedOffset>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%S%:z").to_string()
 }
 
 fn required<'a, T>(v: &'a Option<T>, field: &str) -> Result<&'a T, CaseError> {

@@ -1,0 +1,279 @@
+//! The visit ledger (带看确认单): append-only, hash-chained, HMAC-signed.
+//!
+//! Every row's canonical bytes are hashed into the next row
+//! (`prev_sha256`) and signed with the server's ledger key (`row_hmac`).
+//! Triggers refuse UPDATE and DELETE; the chain catches what someone does
+//! after dropping them: an edited row fails its HMAC, a removed or moved row
+//! breaks the chain, a row inserted without the key fails its HMAC, and a
+//! removed tail is caught by the head file written after every append.
+
+mod head;
+mod row;
+mod verify;
+
+pub use head::Head;
+pub use row::{EntryKind, LedgerRow};
+pub(crate) use row::{GENESIS, ROW_COLUMNS, read_row, row_hmac, row_hmac_ok};
+pub use verify::LedgerFault;
+
+use super::{Store, StoreError, StoreResult};
+use crate::crypto::sha256_hex;
+use crate::domain::judge::Signer;
+use crate::domain::signature::ValidPng;
+use crate::wire::record::{self, AmendmentBody, RECORD_VERSION, SignatureRef};
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, params};
+
+/// A signature ready to be stored with its record.
+pub struct SignatureInput {
+    pub signer: Signer,
+    pub png: ValidPng,
+    /// JSON array of strokes, each an array of `[x, y, pressure, t_ms]`.
+    pub strokes_json: String,
+    pub statement: String,
+}
+
+/// What to append. The body is canonical JSON (`serde_json::Value` keeps
+/// object keys sorted).
+pub struct NewEntry<'a> {
+    pub kind: EntryKind,
+    pub project_id: &'a str,
+    pub report_id: Option<i64>,
+    pub amends_seq: Option<i64>,
+    pub body: &'a serde_json::Value,
+    pub signatures: Vec<SignatureInput>,
+}
+
+/// The newest committed record's number and hash, kept in memory so an
+/// append need not re-read and re-hash it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Tip {
+    pub seq: i64,
+    pub sha256: String,
+}
+
+impl From<&LedgerRow> for Tip {
+    fn from(row: &LedgerRow) -> Tip {
+        Tip { seq: row.seq, sha256: row.sha256_hex() }
+    }
+}
+
+/// The tip as the database has it now. The cached tip is used only when
+/// it is still the newest record (another process may have appended).
+fn current_tip(tx: &rusqlite::Connection, cached: Option<&Tip>) -> StoreResult<Option<Tip>> {
+    let newest: Option<i64> = tx.prepare_cached("SELECT max(seq) FROM ledger")?.query_row([], |r| r.get(0))?;
+    match (newest, cached) {
+        (None, _) => Ok(None),
+        (Some(seq), Some(tip)) if tip.seq == seq => Ok(Some(tip.clone())),
+        (Some(seq), _) => {
+            let row = tx
+                .prepare_cached(&format!("SELECT {ROW_COLUMNS} FROM ledger WHERE seq = ?1"))?
+                .query_row([seq], read_row)?;
+            Ok(Some(Tip::from(&row)))
+        }
+    }
+}
+
+/// Appends within the caller's (IMMEDIATE) transaction, so the record and
+/// everything that goes with it commit together. Returns the new row; the
+/// caller caches it as the tip once the transaction has committed.
+pub(crate) fn append_in(
+    tx: &rusqlite::Connection,
+    key: &[u8],
+    cached_tip: Option<&Tip>,
+    entry: NewEntry<'_>,
+    now: DateTime<Utc>,
+) -> StoreResult<LedgerRow> {
+    let (seq, prev_sha256) = match current_tip(tx, cached_tip)? {
+        Some(tip) => (tip.seq + 1, tip.sha256),
+        None => (1, GENESIS.to_owned()),
+    };
+    let mut row = LedgerRow {
+        seq,
+        kind: entry.kind.as_str().to_owned(),
+        project_id: entry.project_id.to_owned(),
+        report_id: entry.report_id,
+        amends_seq: entry.amends_seq,
+        recorded_at: now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        body: serde_json::to_string(entry.body).map_err(|e| StoreError::Invalid(e.to_string()))?,
+        prev_sha256,
+        row_hmac: String::new(),
+    };
+    row.row_hmac = row_hmac(key, &row);
+    tx.prepare_cached(&format!("INSERT INTO ledger ({ROW_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"))?
+        .execute(params![
+            row.seq,
+            row.kind,
+            row.project_id,
+            row.report_id,
+            row.amends_seq,
+            row.recorded_at,
+            row.body,
+            row.prev_sha256,
+            row.row_hmac
+        ])
+        .map_err(|e| {
+            super::unique_violation(e, "该报备已登记到访,不能重复登记 / this report has already been checked in")
+        })?;
+    let mut insert_sig = tx.prepare_cached(
+        "INSERT INTO signatures (ledger_seq, signer, png, png_sha256, width, height, strokes, statement, statement_sha256)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?;
+    for s in &entry.signatures {
+        insert_sig.execute(params![
+            row.seq,
+            s.signer.code(),
+            s.png.bytes,
+            s.png.sha256_hex,
+            s.png.width,
+            s.png.height,
+            s.strokes_json,
+            s.statement,
+            sha256_hex(s.statement.as_bytes())
+        ])?;
+    }
+    Ok(row)
+}
+
+/// What the record body keeps of each signature, so the chain covers the
+/// images, strokes and statements too.
+pub fn signature_refs(signatures: &[SignatureInput]) -> Vec<SignatureRef> {
+    signatures
+        .iter()
+        .map(|s| SignatureRef {
+            signer: s.signer,
+            png_sha256: s.png.sha256_hex.clone(),
+            strokes_sha256: sha256_hex(s.strokes_json.as_bytes()),
+            statement_sha256: sha256_hex(s.statement.as_bytes()),
+            width: s.png.width,
+            height: s.png.height,
+        })
+        .collect()
+}
+
+impl Store {
+    /// Appends a record in its own durable transaction.
+    pub fn append(&mut self, entry: NewEntry<'_>, now: DateTime<Utc>) -> StoreResult<LedgerRow> {
+        let tx = super::WriteTx::begin(&mut self.conn)?;
+        let row = append_in(&tx, &self.ledger_key, self.tip.as_ref(), entry, now)?;
+        tx.commit()?;
+        self.appended(&row);
+        Ok(row)
+    }
+
+    /// Appends a correction that points at record `amends_seq`; the
+    /// original stays as it was.
+    pub fn amend(
+        &mut self,
+        amends_seq: i64,
+        actor: &str,
+        reason: &str,
+        changes: serde_json::Value,
+        now: DateTime<Utc>,
+    ) -> StoreResult<LedgerRow> {
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(StoreError::Invalid("更正必须写明原因 / an amendment needs a reason".into()));
+        }
+        let tx = super::WriteTx::begin(&mut self.conn)?;
+        let original: Option<(String, Option<i64>)> = tx
+            .query_row("SELECT project_id, report_id FROM ledger WHERE seq = ?1", [amends_seq], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
+        let Some((project_id, report_id)) = original else {
+            return Err(StoreError::NotFound(format!("record {amends_seq}")));
+        };
+        let amendment = AmendmentBody {
+            version: Some(RECORD_VERSION),
+            amends: amends_seq,
+            by: actor.to_owned(),
+            reason: reason.to_owned(),
+            changes,
+        };
+        let body = record::canonical(&amendment).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let entry = NewEntry {
+            kind: EntryKind::Amendment,
+            project_id: &project_id,
+            report_id,
+            amends_seq: Some(amends_seq),
+            body: &body,
+            signatures: Vec::new(),
+        };
+        let row = append_in(&tx, &self.ledger_key, self.tip.as_ref(), entry, now)?;
+        super::audit::record_in(
+            &tx,
+            now,
+            actor,
+            "ledger.amend",
+            Some(&project_id),
+            &format!("record {amends_seq} → {}: {reason}", row.seq),
+        )?;
+        tx.commit()?;
+        self.appended(&row);
+        Ok(row)
+    }
+
+    /// After a record's transaction or savepoint committed: remember the
+    /// tip, and move the head file forward once the record is durable.
+    pub(crate) fn appended(&mut self, row: &LedgerRow) {
+        self.tip = Some(Tip::from(row));
+        if self.conn.is_autocommit() {
+            self.write_head(row);
+        } else {
+            self.pending_head = Some(row.clone());
+        }
+    }
+
+    /// The outer transaction around several writes committed (`true`) or
+    /// rolled back (`false`).
+    pub fn outer_finished(&mut self, committed: bool) {
+        match self.pending_head.take() {
+            Some(row) if committed => self.write_head(&row),
+            Some(_) => self.tip = None,
+            None => {}
+        }
+    }
+
+    pub fn ledger_row(&self, seq: i64) -> StoreResult<LedgerRow> {
+        self.conn
+            .query_row(&format!("SELECT {ROW_COLUMNS} FROM ledger WHERE seq = ?1"), [seq], read_row)
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("record {seq}")))
+    }
+
+    /// Is this one record's seal intact and does it follow its predecessor?
+    /// (The full check is `verify_ledger`.)
+    pub fn record_sealed(&self, seq: i64) -> StoreResult<bool> {
+        let row = self.ledger_row(seq)?;
+        let previous = match seq {
+            1 => GENESIS.to_owned(),
+            _ => self.ledger_row(seq - 1).map(|r| r.sha256_hex()).unwrap_or_default(),
+        };
+        Ok(row_hmac_ok(&self.ledger_key, &row) && row.prev_sha256 == previous)
+    }
+
+    /// Amendments that point at a record, oldest first.
+    pub fn amendments_of(&self, seq: i64) -> StoreResult<Vec<LedgerRow>> {
+        let mut stmt =
+            self.conn.prepare(&format!("SELECT {ROW_COLUMNS} FROM ledger WHERE amends_seq = ?1 ORDER BY seq"))?;
+        let rows = stmt.query_map([seq], read_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// A stored signature image.
+    pub fn signature_png(&self, seq: i64, signer: Signer) -> StoreResult<Vec<u8>> {
+        self.conn
+            .query_row(
+                "SELECT png FROM signatures WHERE ledger_seq = ?1 AND signer = ?2",
+                params![seq, signer.code()],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("signature {} of record {seq}", signer.code())))
+    }
+
+    pub fn ledger_len(&self) -> StoreResult<i64> {
+        Ok(self.conn.query_row("SELECT count(*) FROM ledger", [], |r| r.get(0))?)
+    }
+}

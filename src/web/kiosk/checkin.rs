@@ -1,0 +1,138 @@
+//! Recording the visit: the answers, the sales consultant and the
+//! signatures, judged by the server's clock.
+
+use super::super::AppState;
+use super::super::error::{ApiError, WebError};
+use super::super::error_code::ErrorCode;
+use super::KioskOperator;
+use super::scan::{may_record, resolve};
+use super::views::{NearMiss, OutcomeView};
+use crate::domain::judge::Signer;
+use crate::domain::name::CustomerName;
+use crate::domain::phone::Phone;
+use crate::domain::signature::{statement, validate_png};
+use crate::service;
+use crate::store::checkin::CheckInRequest;
+use crate::store::ledger::SignatureInput;
+use crate::wire::record::DeskAnswers;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use data_encoding::BASE64;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+struct SignatureUpload {
+    signer: String,
+    png: String,
+    #[serde(default)]
+    strokes: serde_json::Value,
+}
+
+#[derive(Deserialize)]
+struct CheckInUpload {
+    /// The scanned token or typed manual code; absent for a walk-in.
+    code: Option<String>,
+    customer_name: String,
+    customer_phone: String,
+    #[serde(default)]
+    agent_present: bool,
+    #[serde(default)]
+    badge_seen: bool,
+    first_visit: Option<bool>,
+    contacted_before: Option<bool>,
+    #[serde(default)]
+    customer_confirms_agent: bool,
+    sales_id: Option<i64>,
+    #[serde(default)]
+    signatures: Vec<SignatureUpload>,
+}
+
+/// The uploaded signatures, decoded and checked, with the statement each
+/// signer signed. A refusal names the signer first (`customer: …`), so the
+/// kiosk can send that signer back to the pad.
+fn signature_inputs(
+    uploads: Vec<SignatureUpload>,
+    agency: &str,
+    agent: &str,
+    project: &str,
+) -> Result<Vec<SignatureInput>, ApiError> {
+    let bad = |code: ErrorCode, message: String| ApiError(WebError::bad(code, message));
+    let mut signatures: Vec<SignatureInput> = Vec::new();
+    for s in uploads {
+        let signer =
+            Signer::from_code(&s.signer).ok_or_else(|| bad(ErrorCode::BadSigner, ErrorCode::BadSigner.message()))?;
+        if signatures.iter().any(|x| x.signer == signer) {
+            return Err(bad(ErrorCode::BadSigner, format!("{} signed twice", signer.code())));
+        }
+        let png = BASE64.decode(s.png.trim_start_matches("data:image/png;base64,").as_bytes()).map_err(|_| {
+            bad(ErrorCode::BadSignature, format!("{}: 签名不是有效的 PNG 图片 / not a valid PNG image", signer.code()))
+        })?;
+        let png = validate_png(png).map_err(|e| bad(ErrorCode::BadSignature, format!("{}: {e}", signer.code())))?;
+        let strokes_json = serde_json::to_string(&s.strokes).unwrap_or_else(|_| "[]".into());
+        signatures.push(SignatureInput {
+            signer,
+            png,
+            strokes_json,
+            statement: statement(signer, agency, agent, project),
+        });
+    }
+    Ok(signatures)
+}
+
+pub async fn check_in(State(state): State<AppState>, op: KioskOperator, body: Bytes) -> Result<Response, ApiError> {
+    may_record(&state, &op)?;
+    let up: CheckInUpload =
+        serde_json::from_slice(&body).map_err(|e| ApiError(WebError::bad(ErrorCode::BadJson, e)))?;
+    let customer_name =
+        CustomerName::parse(&up.customer_name).map_err(|e| ApiError(WebError::bad(ErrorCode::BadName, e)))?;
+    let customer_phone =
+        Phone::parse(&up.customer_phone).map_err(|e| ApiError(WebError::bad(ErrorCode::BadPhone, e)))?;
+    let report = match up.code.as_deref().filter(|c| !c.trim().is_empty()) {
+        Some(code) => Some(resolve(&state, &op, code).await?),
+        None => None,
+    };
+    let project = state.deployment.project(&op.kiosk.project_id).ok_or(WebError::NotFound)?;
+    let (agency, agent) = report.as_ref().map(|r| (r.agency_name.clone(), r.agent_name.clone())).unwrap_or_default();
+    // Decoding three PNGs is CPU work: keep it off the async executor.
+    let project_name = project.name.clone();
+    let signatures =
+        tokio::task::spawn_blocking(move || signature_inputs(up.signatures, &agency, &agent, &project_name))
+            .await
+            .map_err(|e| WebError::Internal(e.to_string()))??;
+    let near_miss =
+        report.as_ref().is_some_and(|r| r.customer_name.surname_sounds_like(&customer_name)).then_some(NearMiss {
+            warning: "姓氏读音相近但不一致(如 黄/王),请核实 / the surnames sound alike but differ",
+        });
+    let (now, rules, demo) = (state.clock.now(), project.rules.clone(), state.demo);
+    let (project_id, kiosk_id, operator) = (project.id.clone(), op.kiosk.id, op.staff);
+    let report_id = report.as_ref().map(|r| r.id);
+    let outcome = state
+        .db
+        .write(move |store| -> Result<_, WebError> {
+            let req = CheckInRequest {
+                project_id: &project_id,
+                report_id,
+                customer_name,
+                customer_phone,
+                agent_present: up.agent_present,
+                customer_confirms_agent: up.customer_confirms_agent,
+                answers: DeskAnswers {
+                    first_visit: up.first_visit,
+                    contacted_before: up.contacted_before,
+                    badge_seen: up.badge_seen,
+                },
+                desk_clerk_id: Some(operator.id),
+                sales_id: up.sales_id,
+                kiosk_id: Some(kiosk_id),
+                signatures,
+                demo,
+            };
+            Ok(service::checkin::check_in(store, &operator, req, &rules, now)?)
+        })
+        .await?;
+    let mut view = OutcomeView::new(&outcome, project.rules.timezone);
+    view.near_miss = near_miss;
+    Ok(Json(view).into_response())
+}

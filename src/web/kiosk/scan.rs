@@ -1,0 +1,140 @@
+//! Reading a code at the desk: the scanned token or typed manual code, the
+//! surname check, and the server-side QR decoder for cameras the browser
+//! cannot read.
+
+use super::super::AppState;
+use super::super::error::{ApiError, WebError};
+use super::super::error_code::ErrorCode;
+use super::KioskOperator;
+use super::views::{Named, OutcomeView, ReportCard, ScanView, Statements};
+use crate::domain::judge::Signer;
+use crate::domain::name::CustomerName;
+use crate::domain::signature::statement;
+use crate::service::{self, ServiceError};
+use crate::store::people::Role;
+use crate::store::reports::{ReportStatus, StoredReport};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::json;
+
+/// Resolves a code for this operator's project; a refused code is audited.
+pub(super) async fn resolve(state: &AppState, op: &KioskOperator, code: &str) -> Result<StoredReport, ApiError> {
+    let (key_ring, project, code) = (state.key_ring.clone(), op.kiosk.project_id.clone(), code.to_owned());
+    let resolved = state
+        .db
+        .run(move |store| -> Result<_, WebError> { Ok(service::scan::resolve_code(store, &key_ring, &project, &code)) })
+        .await?;
+    match resolved {
+        Ok(report) => Ok(report),
+        Err(ServiceError::CodeRefused(reason)) => {
+            let (now, actor, project, detail) =
+                (state.clock.now(), op.actor(), op.kiosk.project_id.clone(), reason.clone());
+            let audited =
+                state.db.write(move |store| service::scan::audit_refusal(store, now, &actor, &project, &detail)).await;
+            if let Err(e) = audited {
+                tracing::warn!(error = %e, "a refused code could not be audited");
+            }
+            Err(WebError::bad(ErrorCode::CodeRefused, reason).into())
+        }
+        Err(e) => Err(ApiError::from(e)),
+    }
+}
+
+/// The operator's role at this instant (desk clerks; sales only off hours).
+pub(super) fn may_record(state: &AppState, op: &KioskOperator) -> Result<(), ApiError> {
+    let project = state.deployment.project(&op.kiosk.project_id).ok_or(WebError::NotFound)?;
+    service::checkin::operator_may_record(&op.staff, &project.rules, state.clock.now()).map_err(ApiError::from)
+}
+
+#[derive(Deserialize)]
+pub struct ScanRequest {
+    code: String,
+}
+
+pub async fn scan(
+    State(state): State<AppState>,
+    op: KioskOperator,
+    Json(req): Json<ScanRequest>,
+) -> Result<Response, ApiError> {
+    may_record(&state, &op)?;
+    let report = resolve(&state, &op, &req.code).await?;
+    let project = state.deployment.project(&report.project_id).ok_or(WebError::NotFound)?;
+    let (id, project_id) = (report.id, report.project_id.clone());
+    let (existing, next_sales, sales) = state
+        .db
+        .run(move |store| -> Result<_, WebError> {
+            Ok((
+                store.visit_of_report(id)?,
+                store.next_sales(&project_id)?,
+                store.project_staff(&project_id, Role::Sales)?,
+            ))
+        })
+        .await?;
+    if let Some(done) = existing {
+        let outcome = OutcomeView::new(&done, project.rules.timezone);
+        return Ok(Json(ScanView::Recorded { outcome }).into_response());
+    }
+    if report.status == ReportStatus::Cancelled {
+        return Err(WebError::code(ErrorCode::Cancelled).into());
+    }
+    let now = state.clock.now();
+    let statement_of = |signer| statement(signer, &report.agency_name, &report.agent_name, &project.name);
+    let view = ScanView::Ok {
+        report: ReportCard {
+            agency: report.agency_name.clone(),
+            agent: report.agent_name.clone(),
+            customer_name: report.customer_name.to_string(),
+            masked_phone: report.customer_phone.masked().to_string(),
+            filed_at: state.local_time(&project.id, &report.filed_at, "%m-%d %H:%M"),
+            minutes_since_filing: (now - report.filed_at.to_utc()).num_minutes(),
+            min_gap_minutes: project.rules.min_gap.num_minutes(),
+        },
+        statements: Statements {
+            customer: statement_of(Signer::Customer),
+            agent: statement_of(Signer::Agent),
+            sales: statement_of(Signer::Sales),
+        },
+        off_hours: project.rules.is_off_hours(now.with_timezone(&project.rules.timezone).fixed_offset()),
+        next_sales: next_sales.map(|s| Named { id: s.id, name: s.name }),
+        sales: sales.into_iter().map(|s| Named { id: s.id, name: s.name }).collect(),
+    };
+    Ok(Json(view).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct NameCheck {
+    reported: String,
+    name: String,
+}
+
+/// Warns the desk when the arrival's surname differs from the reported one
+/// but sounds alike (黄/王), compared by pinyin. Never part of the verdict.
+pub async fn name_check(_op: KioskOperator, Json(req): Json<NameCheck>) -> Result<Response, ApiError> {
+    let (Ok(reported), Ok(name)) = (CustomerName::parse(&req.reported), CustomerName::parse(&req.name)) else {
+        return Err(WebError::bad(ErrorCode::BadName, "客户姓名不能为空 / the name is empty").into());
+    };
+    Ok(Json(json!({ "matches": reported.reported_matches(&name), "near_miss": reported.surname_sounds_like(&name) }))
+        .into_response())
+}
+
+/// The server-side fallback for cameras the browser cannot decode: a
+/// captured frame (PNG or JPEG) decoded with rqrr.
+pub async fn decode(_op: KioskOperator, body: Bytes) -> Result<Response, ApiError> {
+    let text = tokio::task::spawn_blocking(move || -> Option<String> {
+        let img = image::load_from_memory(&body).ok()?.to_luma8();
+        let (w, h) = img.dimensions();
+        let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(w as usize, h as usize, |x, y| {
+            img.get_pixel(x as u32, y as u32)[0]
+        });
+        prepared.detect_grids().into_iter().find_map(|g| g.decode().ok().map(|(_, text)| text))
+    })
+    .await
+    .map_err(|e| WebError::Internal(e.to_string()))?;
+    match text {
+        Some(text) => Ok(Json(json!({ "text": text })).into_response()),
+        None => Err(WebError::code(ErrorCode::NoCode).into()),
+    }
+}

@@ -1,0 +1,135 @@
+//! The JSON the kiosk's scripts read, typed: field names here are the
+//! contract with `static/kiosk/*.js`.
+
+use crate::domain::reason::{Lang as ReasonLang, Reason};
+use crate::store::checkin::CheckInOutcome;
+use crate::store::people::Staff;
+use serde::Serialize;
+
+#[derive(Serialize)]
+pub struct Named {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Serialize)]
+pub struct OperatorView {
+    pub id: i64,
+    pub name: String,
+    pub role: &'static str,
+}
+
+impl From<&Staff> for OperatorView {
+    fn from(s: &Staff) -> Self {
+        OperatorView { id: s.id, name: s.name.clone(), role: s.role.code() }
+    }
+}
+
+/// What the shell page hands the script at start.
+#[derive(Serialize)]
+pub struct Boot {
+    pub screen: &'static str,
+    pub csrf: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kiosk: Option<Named>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub project: Option<ProjectView>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub operators: Vec<OperatorView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operator: Option<OperatorView>,
+}
+
+#[derive(Serialize)]
+pub struct ProjectView {
+    pub id: String,
+    pub name: String,
+}
+
+impl Boot {
+    /// JSON safe inside `<script type="application/json">`: `<`, `>` and
+    /// `&` are escaped, so no text can close the script element.
+    pub fn to_script_json(&self) -> String {
+        serde_json::to_string(self)
+            .unwrap_or_else(|_| "{}".to_owned())
+            .replace('<', "\\u003c")
+            .replace('>', "\\u003e")
+            .replace('&', "\\u0026")
+    }
+}
+
+#[derive(Serialize)]
+pub struct ReasonView {
+    pub code: &'static str,
+    pub zh: &'static str,
+    pub en: &'static str,
+}
+
+impl From<Reason> for ReasonView {
+    fn from(r: Reason) -> Self {
+        ReasonView { code: r.code(), zh: r.message(ReasonLang::Zh), en: r.message(ReasonLang::En) }
+    }
+}
+
+/// A recorded visit as the verdict screen shows it.
+#[derive(Serialize)]
+pub struct OutcomeView {
+    pub record: i64,
+    pub verdict: &'static str,
+    pub reasons: Vec<ReasonView>,
+    pub off_hours: bool,
+    /// In the project's local time, `YYYY-MM-DD HH:MM`.
+    pub protected_until: Option<String>,
+    pub already_recorded: bool,
+    pub hash: String,
+    pub sheet: String,
+    pub near_miss: Option<NearMiss>,
+}
+
+impl OutcomeView {
+    pub fn new(o: &CheckInOutcome, tz: chrono_tz::Tz) -> OutcomeView {
+        let v = o.verdict();
+        OutcomeView {
+            record: o.row.seq,
+            verdict: v.verdict.code(),
+            reasons: v.reasons.iter().copied().map(ReasonView::from).collect(),
+            off_hours: v.off_hours,
+            protected_until: v.protected_until.map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()),
+            already_recorded: o.already_recorded,
+            hash: o.row.sha256_hex(),
+            sheet: format!("/records/{}/sheet", o.row.seq),
+            near_miss: None,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct NearMiss {
+    pub warning: &'static str,
+}
+
+#[derive(Serialize)]
+pub struct ReportCard {
+    pub agency: String,
+    pub agent: String,
+    pub customer_name: String,
+    pub masked_phone: String,
+    pub filed_at: String,
+    pub minutes_since_filing: i64,
+    pub min_gap_minutes: i64,
+}
+
+#[derive(Serialize)]
+pub struct Statements {
+    pub customer: String,
+    pub agent: String,
+    pub sales: String,
+}
+
+/// `/kiosk/scan`: either the report to check in, or the record it already has.
+#[derive(Serialize)]
+#[serde(tag = "status", rename_all = "lowercase")]
+pub enum ScanView {
+    Ok { report: ReportCard, statements: Statements, off_hours: bool, next_sales: Option<Named>, sales: Vec<Named> },
+    Recorded { outcome: OutcomeView },
+}

@@ -1,0 +1,35 @@
+// Pairing this tablet with the one-time code from the manager (boot.screen
+// "pair"). Success sets the kiosk cookie; the page reloads to sign-in.
+
+import { post } from "../api.js";
+import { button, h, show } from "../dom.js";
+import { T } from "../i18n.js";
+
+export function render() {
+  const input = h("input", { id: "pair-code", autocomplete: "off", autocapitalize: "characters", maxlength: 20 });
+  const msg = h("p", { class: "msg" });
+  show(
+    h(
+      "section",
+      { class: "panel" },
+      h("h1", {}, T("配对本设备", "Pair this tablet")),
+      h("p", {}, T("请输入案场经理提供的配对码。", "Enter the pairing code from the sales manager.")),
+      input,
+      msg,
+      button(
+        T("配对", "Pair"),
+        () => {
+          post("/kiosk/pair", { code: input.value }).then(
+            () => location.reload(),
+            (e) => {
+              msg.textContent = e.message;
+            }
+          );
+        },
+        "primary",
+        "pair-go"
+      )
+    )
+  );
+  input.focus();
+}

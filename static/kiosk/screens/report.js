@@ -1,0 +1,43 @@
+// Step "report": what the agent filed, for the desk to compare.
+
+import { button, h, show } from "../dom.js";
+import { T } from "../i18n.js";
+import { offHoursBanner } from "./banner.js";
+
+export function render(flow) {
+  const visit = flow.visit;
+  const r = visit.scan.report;
+  const early = r.minutes_since_filing < r.min_gap_minutes;
+  show(
+    h(
+      "section",
+      { class: "panel" },
+      offHoursBanner(visit),
+      h("h1", {}, T("报备信息", "The report")),
+      h(
+        "dl",
+        { class: "facts" },
+        h("dt", {}, T("渠道公司", "Agency")),
+        h("dd", { id: "r-agency" }, r.agency),
+        h("dt", {}, T("经纪人", "Agent")),
+        h("dd", {}, r.agent),
+        h("dt", {}, T("报备客户", "Reported customer")),
+        h("dd", {}, r.customer_name + " " + r.masked_phone),
+        h("dt", {}, T("报备时间", "Filed")),
+        h(
+          "dd",
+          {},
+          r.filed_at + T("(" + r.minutes_since_filing + " 分钟前)", " (" + r.minutes_since_filing + " min ago)")
+        )
+      ),
+      early
+        ? h(
+            "p",
+            { class: "banner warn" },
+            T("报备距今不足 " + r.min_gap_minutes + " 分钟", "Filed less than " + r.min_gap_minutes + " minutes ago")
+          )
+        : null,
+      button(T("开始登记:请客户输入手机号", "Start: the customer types their phone"), () => flow.next(), "primary", "start")
+    )
+  );
+}

@@ -1,0 +1,85 @@
+//! Every rejection on `/api/*` and `/kiosk/*` — the framework's own too —
+//! is JSON with a stable code from the one list (`ErrorCode`).
+
+use super::helpers::TestApp;
+use panke::web::error_code::ErrorCode;
+use serde_json::Value;
+
+async fn json_error(r: reqwest::Response) -> (u16, String) {
+    let status = r.status().as_u16();
+    let ct = r.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+    assert!(ct.starts_with("application/json"), "status {status}: content-type {ct}");
+    let body: Value = r.json().await.unwrap();
+    let code = body["error"]["code"].as_str().expect("error.code").to_owned();
+    assert!(ErrorCode::ALL.iter().any(|c| c.as_str() == code), "{code} is in the list");
+    assert!(!body["error"]["message"].as_str().unwrap_or("").is_empty());
+    (status, code)
+}
+
+async fn with_key(app: &TestApp) -> String {
+    app.store.create_api_key(app.agency, "test", panke::clock::Clock::now(&*app.clock)).unwrap()
+}
+
+#[tokio::test]
+async fn a_path_id_that_is_not_a_number_is_a_json_bad_request() {
+    let app = TestApp::spawn().await;
+    let key = with_key(&app).await;
+    let r = app.browser().get(app.url("/api/v1/reports/abc")).bearer_auth(&key).send().await.unwrap();
+    assert_eq!(json_error(r).await, (400, "BAD_REQUEST".into()));
+}
+
+#[tokio::test]
+async fn a_bad_query_value_is_a_json_bad_request() {
+    let app = TestApp::spawn().await;
+    let key = with_key(&app).await;
+    let r = app.browser().get(app.url("/api/v1/reports?limit=many")).bearer_auth(&key).send().await.unwrap();
+    assert_eq!(json_error(r).await, (400, "BAD_REQUEST".into()));
+}
+
+#[tokio::test]
+async fn an_oversized_body_is_json_413() {
+    let app = TestApp::spawn().await;
+    let key = with_key(&app).await;
+    let big = "x".repeat(200 * 1024);
+    let r = app.browser().post(app.url("/api/v1/reports")).bearer_auth(&key).body(big).send().await.unwrap();
+    assert_eq!(json_error(r).await, (413, "PAYLOAD_TOO_LARGE".into()));
+}
+
+#[tokio::test]
+async fn a_wrong_content_type_at_the_kiosk_is_json_415() {
+    let app = TestApp::spawn().await;
+    let r = app.browser().post(app.url("/kiosk/pair")).body("code=abc").send().await.unwrap();
+    assert_eq!(json_error(r).await, (415, "UNSUPPORTED_MEDIA_TYPE".into()));
+}
+
+#[tokio::test]
+async fn unknown_routes_and_methods_are_json_too() {
+    let app = TestApp::spawn().await;
+    let r = app.browser().get(app.url("/api/v1/nothing-here")).send().await.unwrap();
+    assert_eq!(json_error(r).await, (404, "NOT_FOUND".into()));
+    let r = app.browser().delete(app.url("/api/v1/reports")).send().await.unwrap();
+    assert_eq!(json_error(r).await, (405, "METHOD_NOT_ALLOWED".into()));
+}
+
+#[tokio::test]
+async fn a_missing_key_and_a_malformed_body_keep_their_codes() {
+    let app = TestApp::spawn().await;
+    let r = app.browser().get(app.url("/api/v1/reports")).send().await.unwrap();
+    assert_eq!(json_error(r).await, (401, "UNAUTHENTICATED".into()));
+    let key = with_key(&app).await;
+    let r = app.browser().post(app.url("/api/v1/reports")).bearer_auth(&key).body("{not json").send().await.unwrap();
+    assert_eq!(json_error(r).await, (422, "BAD_JSON".into()));
+}
+
+#[test]
+fn the_openapi_document_lists_exactly_the_error_codes() {
+    let doc: Value = serde_json::from_str(include_str!("../../static/openapi.json")).unwrap();
+    let listed: Vec<&str> = doc["components"]["schemas"]["Error"]["properties"]["error"]["properties"]["code"]["enum"]
+        .as_array()
+        .expect("components.schemas.Error…code.enum in openapi.json")
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    let ours: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+    assert_eq!(listed, ours);
+}
