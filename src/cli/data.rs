@@ -134,6 +134,19 @@ pub fn amend(config: &Path, record: i64, by: &str, reason: &str, changes: &str) 
     }
 }
 
+/// The agency and agent the soak files its reports as (made once).
+fn soak_agent(store: &crate::store::Store) -> Result<i64, crate::store::StoreError> {
+    let agency = match store.agency_by_name("soak")? {
+        Some(id) => id,
+        None => store.create_agency("soak", None, Utc::now())?,
+    };
+    let phone = Phone::parse("13000000000").map_err(|e| crate::store::StoreError::Invalid(e.to_string()))?;
+    match store.agent_by_phone(&phone)? {
+        Some(a) => Ok(a.id),
+        None => Ok(store.create_agent(agency, "soak", &phone, Utc::now())?.0),
+    }
+}
+
 /// Files a report and checks it in, again and again, printing
 /// `committed <record>` only after each durable commit.
 pub fn soak_checkins(config: &Path, project: &str, count: u64) -> ExitCode {
@@ -148,18 +161,7 @@ pub fn soak_checkins(config: &Path, project: &str, count: u64) -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(1, e),
     };
-    let setup = || -> Result<i64, crate::store::StoreError> {
-        let agency = match store.agency_by_name("soak")? {
-            Some(id) => id,
-            None => store.create_agency("soak", None, Utc::now())?,
-        };
-        let phone = Phone::parse("13000000000").map_err(|e| crate::store::StoreError::Invalid(e.to_string()))?;
-        match store.agent_by_phone(&phone)? {
-            Some(a) => Ok(a.id),
-            None => Ok(store.create_agent(agency, "soak", &phone, Utc::now())?.0),
-        }
-    };
-    let agent_id = match setup() {
+    let agent_id = match soak_agent(&store) {
         Ok(id) => id,
         Err(e) => return fail(1, e),
     };

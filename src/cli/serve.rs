@@ -29,6 +29,10 @@ pub fn serve(config: &Path, listen: Option<String>, demo: bool) -> ExitCode {
             Err(e) => return fail(1, e),
         };
     }
+    if ctx.deployment.projects.is_empty() {
+        let dir = config.to_owned();
+        return fail(1, crate::config::deployment::ConfigError::NoProjects { dir });
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => return fail(1, e),

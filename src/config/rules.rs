@@ -207,6 +207,18 @@ impl RulesPatch {
         if let Some(b) = self.allow_masked_phone {
             rules.allow_masked_phone = b;
         }
+        self.resolve_calendar(source_name, &mut rules)?;
+        Ok(rules)
+    }
+
+    /// Desk hours and holidays: when the desk is open.
+    fn resolve_calendar(&self, source_name: &str, rules: &mut Rules) -> Result<(), RulesError> {
+        let invalid = |key: &'static str, got: &str, allowed: &'static str| RulesError::Invalid {
+            source_name: source_name.to_owned(),
+            key,
+            got: got.to_owned(),
+            allowed,
+        };
         if let Some(dh) = &self.desk_hours {
             const ALLOWED: &str = "\"HH:MM-HH:MM\" with the opening before the closing, e.g. \"09:00-18:00\"";
             let parse = |key: &'static str, v: &Option<String>, default: OpenHours| match v {
@@ -225,7 +237,7 @@ impl RulesPatch {
                 rules.holidays.insert(date);
             }
         }
-        Ok(rules)
+        Ok(())
     }
 }
 

@@ -128,10 +128,6 @@ impl Reasons {
     pub fn iter(self) -> impl Iterator<Item = Reason> {
         Reason::ALL.into_iter().filter(move |r| self.contains(*r))
     }
-
-    pub fn to_vec(self) -> Vec<Reason> {
-        self.iter().collect()
-    }
 }
 
 impl FromIterator<Reason> for Reasons {
