@@ -89,7 +89,7 @@ async fn run() {
         };
         let staff = app.store.create_staff(&staff, now).expect("staff");
         let device = app.store.create_session(SessionKind::Kiosk, kiosk.id, 3600, now).expect("session");
-        let clerk = app.store.create_session(SessionKind::Staff, staff, 3600, now).expect("session");
+        let clerk = app.store.create_operator_session(staff, kiosk.id, 3600, now).expect("session");
         let csrf = app.store.session(&device, SessionKind::Kiosk, now).expect("read").expect("live").csrf;
         kiosks.push((format!("pk_kiosk={device}; pk_staff={clerk}"), csrf));
     }
