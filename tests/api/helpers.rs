@@ -128,6 +128,19 @@ pub fn location_id(r: &reqwest::Response) -> i64 {
     loc.rsplit('/').next().unwrap().parse().unwrap()
 }
 
+/// Signs a staff member in on the staff sign-in page (a password session)
+/// in the browser `http` of the service at `base`.
+pub async fn staff_sign_in(http: &reqwest::Client, base: &str, login: &str, password: &str) {
+    let page = http.get(format!("{base}/staff/login")).send().await.unwrap().text().await.unwrap();
+    let r = http
+        .post(format!("{base}/staff/login"))
+        .form(&[("csrf", csrf(&page).as_str()), ("login", login), ("password", password), ("next", "/records/1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303, "staff sign-in failed");
+}
+
 /// The CSRF token a page's form carries.
 pub fn csrf(page: &str) -> String {
     let start = page.find("name=\"csrf\" value=\"").expect("a form with a csrf field") + 19;

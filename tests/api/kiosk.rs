@@ -418,20 +418,7 @@ async fn a_managers_password_session_cannot_operate_a_kiosk() {
     staff(&app, "demo", "manager-demo", Role::Manager, "9999");
     // The manager signs in on the staff pages in the tablet's browser: the
     // tablet stays paired, but a password session is no kiosk operator.
-    let (_, page) = app.get_text(&kiosk.http, "/staff/login").await;
-    let r = kiosk
-        .http
-        .post(app.url("/staff/login"))
-        .form(&[
-            ("csrf", super::helpers::csrf(&page).as_str()),
-            ("login", "manager-demo"),
-            ("password", "a long password"),
-            ("next", "/records/1"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 303);
+    super::helpers::staff_sign_in(&kiosk.http, &app.base, "manager-demo", "a long password").await;
     let (_, token) = filed(&app, "138****5678").await;
     let (status, v) = kiosk.scan(&token).await;
     assert_eq!(status, 422, "{v}");

@@ -3,7 +3,7 @@
 //! `[42; 32]`) still verifies, parses into the typed record and renders,
 //! byte for byte as it was sealed.
 
-use super::helpers::{csrf, t};
+use super::helpers::{staff_sign_in, t};
 use crate::support::{TestDeployment, serve};
 use panke::clock::{Clock, FixedClock};
 use panke::store::people::{NewStaff, Role};
@@ -72,19 +72,7 @@ async fn the_release_0_1_records_display_on_the_sheet_and_verification_page() {
     let base = serve(ctx, Arc::new(FixedClock::new(now)) as Arc<dyn Clock>, 1).await;
     let http =
         reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let page = http.get(format!("{base}/staff/login")).send().await.unwrap().text().await.unwrap();
-    let r = http
-        .post(format!("{base}/staff/login"))
-        .form(&[
-            ("csrf", csrf(&page).as_str()),
-            ("login", "manager"),
-            ("password", "a long password"),
-            ("next", "/records/1"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 303);
+    staff_sign_in(&http, &base, "manager", "a long password").await;
     let get = |path: String| {
         let http = http.clone();
         async move {
