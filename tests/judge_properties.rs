@@ -54,32 +54,52 @@ fn case_strategy() -> impl Strategy<Value = Case> {
         prop::option::weighted(0.85, report_strategy("链家-天河店")),
         prop::collection::vec(report_strategy("中原-体育西"), 0..3),
         prop::collection::vec(instant(MONTHS), 0..7),
-        prop::collection::vec((instant(MONTHS), customer_phone_strategy()), 0..3),
+        prop::collection::vec(history_strategy(), 0..3),
         (
             instant(MONTHS),
             name_strategy(),
             phone_strategy(),
+            prop::collection::vec(customer_phone_strategy(), 0..2),
             any::<bool>(),
             any::<bool>(),
             prop::collection::vec(prop::sample::select(Signer::ALL.to_vec()), 0..4),
         ),
     )
         .prop_map(
-            |(report, other_reports, agency_reports, history, (at, name, phone, present, confirms, signers))| Case {
-                report,
-                other_reports,
-                agency_reports,
-                history: history.into_iter().map(|(at, phone)| HistoryVisit { at, phone }).collect(),
-                arrival: Arrival {
-                    at,
-                    customer_name: name,
-                    customer_phone: phone,
-                    agent_present: present,
-                    customer_confirms_agent: confirms,
-                    signatures: signers.into_iter().collect(),
-                },
+            |(report, other_reports, agency_reports, history, (at, name, phone, group, present, confirms, signers))| {
+                Case {
+                    report,
+                    other_reports,
+                    agency_reports,
+                    history,
+                    arrival: Arrival {
+                        at,
+                        customer_name: name,
+                        customer_phone: phone,
+                        group_phones: group,
+                        agent_present: present,
+                        customer_confirms_agent: confirms,
+                        signatures: signers.into_iter().collect(),
+                    },
+                }
             },
         )
+}
+
+/// A visit in the records: plain, or an agency's valid visit with the end
+/// of its protection.
+fn history_strategy() -> impl Strategy<Value = HistoryVisit> {
+    (
+        instant(MONTHS),
+        customer_phone_strategy(),
+        prop::option::of((prop::sample::select(vec!["链家-天河店", "中原-体育西"]), 1i64..60)),
+    )
+        .prop_map(|(at, phone, valid)| HistoryVisit {
+            at,
+            phone,
+            agency: valid.map(|(a, _)| a.to_owned()),
+            protected_until: valid.map(|(_, days)| at + Duration::days(days)),
+        })
 }
 
 fn rules_strategy() -> impl Strategy<Value = Rules> {
@@ -122,6 +142,43 @@ proptest! {
     }
 
     #[test]
+    fn another_agencys_covering_valid_visit_never_makes_an_invalid_verdict_valid(
+        case in case_strategy(),
+        rules in rules_strategy(),
+        back in 1i64..50_000,
+        ahead in 0i64..50_000,
+    ) {
+        let before = judge(&case, &rules);
+        let mut more = case.clone();
+        let at = case.arrival.at - Duration::minutes(back);
+        more.history.push(HistoryVisit {
+            at,
+            phone: CustomerPhone::Full(case.arrival.customer_phone),
+            agency: Some("中原-体育西".to_owned()),
+            protected_until: Some(case.arrival.at + Duration::minutes(ahead)),
+        });
+        let after = judge(&more, &rules);
+        prop_assert!(before.verdict == Verdict::Valid || after.verdict == Verdict::Invalid);
+        if case.report.as_ref().is_some_and(|r| r.agency != "中原-体育西") {
+            prop_assert!(after.reasons.contains(Reason::ProtectedByOther));
+        }
+    }
+
+    #[test]
+    fn protection_is_new_or_the_agencys_own_running_protection(case in case_strategy(), rules in rules_strategy()) {
+        let j = judge(&case, &rules);
+        if let (Some(until), Some(report)) = (j.protected_until, &case.report) {
+            let own_running: Vec<_> = case
+                .history
+                .iter()
+                .filter(|h| h.agency.as_deref() == Some(report.agency.as_str()))
+                .filter_map(|h| h.protected_until.filter(|&u| h.at < case.arrival.at && case.arrival.at <= u))
+                .collect();
+            prop_assert!(until == case.arrival.at + rules.protection || own_running.contains(&until));
+        }
+    }
+
+    #[test]
     fn moving_arrival_later_never_turns_report_too_late_on(case in case_strategy(), rules in rules_strategy(), later in 0i64..100_000) {
         let before = judge(&case, &rules);
         let mut moved = case.clone();
@@ -159,7 +216,7 @@ proptest! {
     fn another_customers_records_never_change_the_verdict(case in case_strategy(), rules in rules_strategy(), at in instant(MONTHS)) {
         let stranger = Phone::parse("17700000000").unwrap();
         let mut noisy = case.clone();
-        noisy.history.push(HistoryVisit { at, phone: CustomerPhone::Full(stranger) });
+        noisy.history.push(HistoryVisit::plain(at, CustomerPhone::Full(stranger)));
         noisy.other_reports.push(Report {
             agency: "其他".into(), agent: "某".into(),
             customer_name: CustomerName::parse("王").unwrap(),

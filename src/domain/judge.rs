@@ -18,11 +18,31 @@ pub struct Report {
     pub filed_at: DateTime<FixedOffset>,
 }
 
-/// A visit in the developer's own records (来访登记).
+/// A visit in the developer's own records (来访登记), or one panke
+/// recorded. A visit panke judged valid for an agency names the agency and
+/// the end of its protection.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HistoryVisit {
     pub at: DateTime<FixedOffset>,
     pub phone: CustomerPhone,
+    pub agency: Option<String>,
+    pub protected_until: Option<DateTime<FixedOffset>>,
+}
+
+impl HistoryVisit {
+    /// A plain visit (no agency's protection).
+    pub fn plain(at: DateTime<FixedOffset>, phone: CustomerPhone) -> HistoryVisit {
+        HistoryVisit { at, phone, agency: None, protected_until: None }
+    }
+
+    /// This visit was `agency`'s valid visit and its protection runs at `at`
+    /// (t < at ≤ protected_until).
+    fn protects_at(&self, at: DateTime<FixedOffset>) -> Option<(&str, DateTime<FixedOffset>)> {
+        match (&self.agency, self.protected_until) {
+            (Some(agency), Some(until)) if self.at < at && at <= until => Some((agency.as_str(), until)),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
@@ -89,6 +109,9 @@ pub struct Arrival {
     pub at: DateTime<FixedOffset>,
     pub customer_name: CustomerName,
     pub customer_phone: Phone,
+    /// Phones staff linked to the same customer group (直系亲属); the
+    /// arrival's own phone is not among them.
+    pub group_phones: Vec<CustomerPhone>,
     pub agent_present: bool,
     pub customer_confirms_agent: bool,
     pub signatures: Signatures,
@@ -119,6 +142,10 @@ impl Reasons {
 
     pub fn contains(self, r: Reason) -> bool {
         self.0 & (1 << r as u16) != 0
+    }
+
+    pub fn remove(&mut self, r: Reason) {
+        self.0 &= !(1 << r as u16);
     }
 
     pub fn is_empty(self) -> bool {
@@ -170,8 +197,9 @@ pub fn judge(case: &Case, rules: &Rules) -> Judgement {
     let arrival = &case.arrival;
     let customer = CustomerPhone::Full(arrival.customer_phone);
     let mut reasons = Reasons::default();
+    let agency = case.report.as_ref().map(|r| r.agency.as_str());
 
-    if visited_before(case, rules) {
+    if visited_before(case, agency, rules) {
         reasons.insert(Reason::VisitedBefore);
     }
 
@@ -192,6 +220,9 @@ pub fn judge(case: &Case, rules: &Rules) -> Judgement {
             if !name_ok || !report.customer_phone.matches(&customer) {
                 reasons.insert(Reason::IdentityMismatch);
             }
+            if protected_by_other(case, &report.agency) {
+                reasons.insert(Reason::ProtectedByOther);
+            }
             if rules.overlap_rule == OverlapRule::FirstReport && other_reported_first(case, report, rules) {
                 reasons.insert(Reason::ReportedByOtherFirst);
             }
@@ -204,30 +235,72 @@ pub fn judge(case: &Case, rules: &Rules) -> Judgement {
             if !arrival.customer_confirms_agent {
                 reasons.insert(Reason::CustomerDeniesAgent);
             }
-            if !arrival.signatures.is_complete() {
+            if !signatures_complete(arrival, rules) {
                 reasons.insert(Reason::SignaturesMissing);
             }
         }
     }
 
     let verdict = if reasons.is_empty() { Verdict::Valid } else { Verdict::Invalid };
-    Judgement {
-        verdict,
-        reasons,
-        off_hours: rules.is_off_hours(arrival.at),
-        protected_until: (verdict == Verdict::Valid).then(|| arrival.at + rules.protection),
-    }
+    let protected_until = (verdict == Verdict::Valid).then(|| match agency.and_then(|a| own_protection(case, a)) {
+        // A return visit (复访) does not extend the protection (首次到访为准).
+        Some(until) => until,
+        None => arrival.at + rules.protection,
+    });
+    Judgement { verdict, reasons, off_hours: rules.is_off_hours(arrival.at), protected_until }
+}
+
+/// The customer at the desk: the arrival's full phone and the phones of
+/// their customer group.
+pub fn same_customer(arrival: &Arrival, phone: &CustomerPhone) -> bool {
+    phone.matches_full(&arrival.customer_phone) || arrival.group_phones.iter().any(|g| g.matches(phone))
+}
+
+/// The customer, the agent and the sales consultant sign; a reported
+/// customer who came alone (客户自行到访, allowed when the agent need not
+/// accompany) is confirmed without the agent's signature.
+fn signatures_complete(arrival: &Arrival, rules: &Rules) -> bool {
+    let s = arrival.signatures;
+    let agent_needed = arrival.agent_present || rules.agent_must_accompany;
+    s.has(Signer::Customer) && s.has(Signer::Sales) && (!agent_needed || s.has(Signer::Agent))
 }
 
 /// A recorded visit of the same customer strictly before arrival and no
 /// more than the history window before it. The visit being judged may
 /// already be in the records at the arrival instant; it must not count.
-fn visited_before(case: &Case, rules: &Rules) -> bool {
+/// The reporting agency's own valid visit whose protection still runs is a
+/// return visit (复访), not a visit before.
+fn visited_before(case: &Case, agency: Option<&str>, rules: &Rules) -> bool {
     let arrival = &case.arrival;
     case.history.iter().any(|h| {
         let since = arrival.at - h.at;
-        since > Duration::zero() && since <= rules.history_window && h.phone.matches_full(&arrival.customer_phone)
+        let return_visit = agency.is_some_and(|a| h.protects_at(arrival.at).is_some_and(|(owner, _)| owner == a));
+        since > Duration::zero() && since <= rules.history_window && !return_visit && same_customer(arrival, &h.phone)
     })
+}
+
+/// Another agency's valid visit of the same customer whose protection runs
+/// at arrival (保护期内).
+fn protected_by_other(case: &Case, agency: &str) -> bool {
+    case.history.iter().any(|h| {
+        h.protects_at(case.arrival.at).is_some_and(|(owner, _)| owner != agency)
+            && same_customer(&case.arrival, &h.phone)
+    })
+}
+
+/// A return visit (复访): the end of the reporting agency's own protection
+/// that still runs at arrival, if any.
+pub fn return_visit_until(case: &Case) -> Option<DateTime<FixedOffset>> {
+    case.report.as_ref().and_then(|r| own_protection(case, &r.agency))
+}
+
+/// The latest end of the agency's own protection that runs at arrival.
+fn own_protection(case: &Case, agency: &str) -> Option<DateTime<FixedOffset>> {
+    case.history
+        .iter()
+        .filter(|h| same_customer(&case.arrival, &h.phone))
+        .filter_map(|h| h.protects_at(case.arrival.at).filter(|(owner, _)| *owner == agency).map(|(_, until)| until))
+        .max()
 }
 
 /// Another agency's report of the customer who arrived, filed before this
@@ -237,7 +310,7 @@ fn other_reported_first(case: &Case, report: &Report, rules: &Rules) -> bool {
     case.other_reports.iter().any(|other| {
         let same_agency = !other.agency.is_empty() && other.agency == report.agency;
         !same_agency
-            && other.customer_phone.matches_full(&case.arrival.customer_phone)
+            && same_customer(&case.arrival, &other.customer_phone)
             && other.filed_at < report.filed_at
             && !rules.filed_before_start(other.filed_at)
             && rules.report_valid_at(other.filed_at, report.filed_at)

@@ -1,5 +1,5 @@
-//! Mainland mobile numbers, full (`13812345678`) or masked as 前三后四
-//! (`138****5678`, 隐号报备). Parsed once at the edge; inside panke a `Phone`
+//! Mainland mobile numbers, full (`13812345678`) or masked (隐号报备) as
+//! 前三后四 (`138****5678`) or 前四后五 (`1381**45678`). Parsed once at the edge; inside panke a `Phone`
 //! is always valid, so nothing re-checks it.
 
 use std::fmt;
@@ -16,7 +16,7 @@ pub enum PhoneError {
     )]
     NotMobile,
     #[error(
-        "隐号格式不正确:应为前三后四,如 138****5678 / a masked phone must be 3 digits, 4 '*', 4 digits, e.g. 138****5678"
+        "隐号格式不正确:应为前三后四(138****5678)或前四后五(1381**45678) / a masked phone is 3 digits, 4 '*', 4 digits (138****5678) or 4 digits, 2 '*', 5 digits (1381**45678)"
     )]
     BadMask,
     #[error("该项目不接受隐号报备,请填写完整手机号 / this project needs the full phone number")]
@@ -27,12 +27,14 @@ pub enum PhoneError {
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Phone([u8; 11]);
 
-/// A phone shown as 前三后四. Either typed by an agent (隐号报备) or made from
-/// a full `Phone` for display.
+/// A masked phone: typed by an agent (隐号报备) as 前三后四 or 前四后五, or
+/// made from a full `Phone` for display. The 11 positions keep the digits
+/// that are known and `*` where they are not, so matching compares every
+/// position known on both sides. It is always *shown* as 前三后四: a
+/// 前四后五 report is masked again on every page.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct MaskedPhone {
-    head: [u8; 3],
-    tail: [u8; 4],
+    digits: [u8; 11],
 }
 
 /// The phone a report or history record carries: full or masked.
@@ -90,40 +92,58 @@ impl Phone {
     }
 
     pub fn masked(&self) -> MaskedPhone {
-        let mut head = [0u8; 3];
-        let mut tail = [0u8; 4];
-        head.copy_from_slice(&self.0[..3]);
-        tail.copy_from_slice(&self.0[7..]);
-        MaskedPhone { head, tail }
+        let mut digits = self.0;
+        digits[3..7].copy_from_slice(b"****");
+        MaskedPhone { digits }
     }
 }
 
 impl MaskedPhone {
-    /// Parses exactly 3 digits, 4 `*`, 4 digits (after the same
-    /// normalisation as full numbers).
+    /// Parses 前三后四 (3 digits, 4 `*`, 4 digits) or 前四后五 (4 digits,
+    /// 2 `*`, 5 digits), after the same normalisation as full numbers.
     pub fn parse(raw: &str) -> Result<MaskedPhone, PhoneError> {
         let s = normalise(raw);
         if s.is_empty() {
             return Err(PhoneError::Empty);
         }
         let b = s.as_bytes();
-        let shape_ok = b.len() == 11
-            && b[..3].iter().all(u8::is_ascii_digit)
-            && b[3..7].iter().all(|&c| c == b'*')
-            && b[7..].iter().all(u8::is_ascii_digit);
-        if !shape_ok {
+        let shape = |head: usize, stars: usize| {
+            b.len() == 11
+                && b[..head].iter().all(u8::is_ascii_digit)
+                && b[head..head + stars].iter().all(|&c| c == b'*')
+                && b[head + stars..].iter().all(u8::is_ascii_digit)
+        };
+        if !(shape(3, 4) || shape(4, 2)) || b[0] != b'1' || !(b'3'..=b'9').contains(&b[1]) {
             return Err(PhoneError::BadMask);
         }
-        let mut head = [0u8; 3];
-        let mut tail = [0u8; 4];
-        head.copy_from_slice(&b[..3]);
-        tail.copy_from_slice(&b[7..]);
-        Ok(MaskedPhone { head, tail })
+        let mut digits = [0u8; 11];
+        digits.copy_from_slice(b);
+        Ok(MaskedPhone { digits })
     }
 
-    /// A masked phone matches a full one with the same first 3 and last 4.
+    /// The first three digits (known in both forms).
+    pub fn head(&self) -> &str {
+        std::str::from_utf8(&self.digits[..3]).unwrap_or_default()
+    }
+
+    /// The last four digits (known in both forms).
+    pub fn tail(&self) -> &str {
+        std::str::from_utf8(&self.digits[7..]).unwrap_or_default()
+    }
+
+    /// Every digit known here is the full number's digit at that place.
     pub fn matches(&self, full: &Phone) -> bool {
-        self.head == full.0[..3] && self.tail == full.0[7..]
+        self.digits.iter().zip(full.0.iter()).all(|(m, f)| *m == b'*' || m == f)
+    }
+
+    /// Every place known in both is equal.
+    pub fn matches_masked(&self, other: &MaskedPhone) -> bool {
+        self.digits.iter().zip(other.digits.iter()).all(|(a, b)| *a == b'*' || *b == b'*' || a == b)
+    }
+
+    /// The form as typed (前三后四 or 前四后五), for storage only.
+    pub fn stored(&self) -> &str {
+        std::str::from_utf8(&self.digits).unwrap_or_default()
     }
 }
 
@@ -141,15 +161,15 @@ impl CustomerPhone {
         }
     }
 
-    /// "The same customer" (rules.md): full numbers equal, masked against
-    /// full by 前三后四, two masked numbers when equal.
+    /// "The same customer" (rules.md): full numbers equal, otherwise every
+    /// position known in both equal.
     pub fn matches(&self, other: &CustomerPhone) -> bool {
         match (self, other) {
             (CustomerPhone::Full(a), CustomerPhone::Full(b)) => a == b,
             (CustomerPhone::Full(f), CustomerPhone::Masked(m)) | (CustomerPhone::Masked(m), CustomerPhone::Full(f)) => {
                 m.matches(f)
             }
-            (CustomerPhone::Masked(a), CustomerPhone::Masked(b)) => a == b,
+            (CustomerPhone::Masked(a), CustomerPhone::Masked(b)) => a.matches_masked(b),
         }
     }
 
@@ -160,27 +180,30 @@ impl CustomerPhone {
         }
     }
 
+    /// For display: always 前三后四.
     pub fn masked(&self) -> MaskedPhone {
         match self {
             CustomerPhone::Full(p) => p.masked(),
-            CustomerPhone::Masked(m) => *m,
+            CustomerPhone::Masked(m) => {
+                let mut digits = m.digits;
+                digits[3..7].copy_from_slice(b"****");
+                MaskedPhone { digits }
+            }
         }
     }
 
-    /// The form a report keeps: the full digits, or the 前三后四 mask.
+    /// The form a report keeps: the full digits, or the mask as typed.
     pub fn to_stored(&self) -> String {
         match self {
             CustomerPhone::Full(p) => p.as_str().to_owned(),
-            CustomerPhone::Masked(m) => m.to_string(),
+            CustomerPhone::Masked(m) => m.stored().to_owned(),
         }
     }
 }
 
 impl fmt::Display for MaskedPhone {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let head = std::str::from_utf8(&self.head).unwrap_or_default();
-        let tail = std::str::from_utf8(&self.tail).unwrap_or_default();
-        write!(f, "{head}****{tail}")
+        write!(f, "{}****{}", self.head(), self.tail())
     }
 }
 
@@ -237,7 +260,9 @@ mod tests {
     fn masked_phone_is_three_digits_four_stars_four_digits() {
         assert!(MaskedPhone::parse("138****5678").is_ok());
         assert!(MaskedPhone::parse("138＊＊＊＊5678").is_ok());
-        for raw in ["138***5678", "138*****678", "13*****5678", "1381***5678", "abc****5678"] {
+        for raw in
+            ["138***5678", "138*****678", "13*****5678", "1381***5678", "abc****5678", "13812**5678", "128****5678"]
+        {
             assert_eq!(MaskedPhone::parse(raw), Err(PhoneError::BadMask), "{raw}");
         }
     }
@@ -249,6 +274,26 @@ mod tests {
         assert!(m.matches(&Phone::parse("13899995678").unwrap()));
         assert!(!m.matches(&Phone::parse("13912345678").unwrap()));
         assert!(!m.matches(&Phone::parse("13812345679").unwrap()));
+    }
+
+    #[test]
+    fn qian_si_hou_wu_is_four_digits_two_stars_five_digits() {
+        let m = MaskedPhone::parse("1381**45678").unwrap();
+        assert!(m.matches(&Phone::parse("13810045678").unwrap()));
+        assert!(!m.matches(&Phone::parse("13820045678").unwrap()), "the 4th digit is known");
+        assert!(!m.matches(&Phone::parse("13810055678").unwrap()), "the 5th-last digit is known");
+        assert_eq!(m.to_string(), "138****5678", "shown as 前三后四");
+        assert_eq!(CustomerPhone::Masked(m).to_stored(), "1381**45678", "stored as typed");
+    }
+
+    #[test]
+    fn two_masks_match_on_every_place_known_in_both() {
+        let three_four = CustomerPhone::parse("138****5678", true).unwrap();
+        let four_five = CustomerPhone::parse("1381**45678", true).unwrap();
+        let other_fourth = CustomerPhone::parse("1382**45678", true).unwrap();
+        assert!(three_four.matches(&four_five));
+        assert!(!four_five.matches(&other_fourth));
+        assert!(three_four.matches(&other_fourth));
     }
 
     #[test]

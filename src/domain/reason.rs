@@ -14,6 +14,7 @@ pub enum Reason {
     CustomerDeniesAgent,
     IdentityMismatch,
     NotReported,
+    ProtectedByOther,
     RepeatLimit,
     ReportedByOtherFirst,
     ReportBeforeStart,
@@ -30,11 +31,12 @@ pub enum Lang {
 }
 
 impl Reason {
-    pub const ALL: [Reason; 11] = [
+    pub const ALL: [Reason; 12] = [
         Reason::AgentAbsent,
         Reason::CustomerDeniesAgent,
         Reason::IdentityMismatch,
         Reason::NotReported,
+        Reason::ProtectedByOther,
         Reason::RepeatLimit,
         Reason::ReportedByOtherFirst,
         Reason::ReportBeforeStart,
@@ -50,6 +52,7 @@ impl Reason {
             Reason::CustomerDeniesAgent => "CUSTOMER_DENIES_AGENT",
             Reason::IdentityMismatch => "IDENTITY_MISMATCH",
             Reason::NotReported => "NOT_REPORTED",
+            Reason::ProtectedByOther => "PROTECTED_BY_OTHER",
             Reason::RepeatLimit => "REPEAT_LIMIT",
             Reason::ReportBeforeStart => "REPORT_BEFORE_START",
             Reason::ReportExpired => "REPORT_EXPIRED",
@@ -88,6 +91,10 @@ impl Reason {
             (Reason::VisitedBefore, Lang::Zh) => "该客户在规定天数内已有到访记录(老客户)。",
             (Reason::VisitedBefore, Lang::En) => {
                 "The developer's records show a visit of this customer within the history window."
+            }
+            (Reason::ProtectedByOther, Lang::Zh) => "该客户仍在其他渠道有效带看后的保护期内。",
+            (Reason::ProtectedByOther, Lang::En) => {
+                "The customer is still within another agency's protection period after a valid visit."
             }
             (Reason::ReportedByOtherFirst, Lang::Zh) => "该客户已被其他渠道先行有效报备。",
             (Reason::ReportedByOtherFirst, Lang::En) => "Another agency filed a valid report of this customer first.",

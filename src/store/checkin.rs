@@ -3,6 +3,7 @@
 //! the visit in the history — one durable transaction, so a power cut
 //! leaves either the whole visit or none of it.
 
+use super::first_reads::{FirstRead, record_first_read_in};
 use super::ledger::{EntryKind, LedgerRow, NewEntry, SignatureInput, append_in, signature_refs};
 use super::people::Role;
 use super::reports::{ReportStatus, StoredReport, customer_reports_in, report_in};
@@ -11,10 +12,11 @@ use crate::config::rules::RulesPatch;
 use crate::domain::judge::{Arrival, Case, Judgement, Signatures, Verdict, judge};
 use crate::domain::name::CustomerName;
 use crate::domain::phone::{CustomerPhone, Phone};
+use crate::domain::reason::Reason;
 use crate::domain::rules::Rules;
 use crate::domain::token::ReportId;
 use crate::wire::case::CaseJson;
-use crate::wire::record::{self, DeskAnswers, RECORD_VERSION, RecordBody, RecordedVerdict, StaffRef};
+use crate::wire::record::{self, DeskAnswers, FirstReadRef, RECORD_VERSION, RecordBody, RecordedVerdict, StaffRef};
 use chrono::{DateTime, FixedOffset, Utc};
 use rusqlite::OptionalExtension;
 
@@ -96,23 +98,28 @@ fn visit_seq_of(conn: &rusqlite::Connection, report_id: ReportId) -> StoreResult
         .optional()?)
 }
 
-/// The case as the database knows it at `arrival_at`.
+/// The case as the database knows it at `arrival_at`: the customer is the
+/// arrival's phone and its customer group's (直系亲属).
 fn gather_case(
     tx: &rusqlite::Connection,
     req: &CheckInRequest<'_>,
     report: Option<&StoredReport>,
     arrival_at: DateTime<FixedOffset>,
 ) -> StoreResult<Case> {
-    let known = customer_reports_in(tx, req.project_id, &req.customer_phone, report)?;
+    let group_phones = super::groups::group_phones_in(tx, req.project_id, &req.customer_phone)?;
+    let mut phones = vec![CustomerPhone::Full(req.customer_phone)];
+    phones.extend(group_phones.iter().copied());
+    let known = customer_reports_in(tx, req.project_id, &phones, report)?;
     Ok(Case {
         report: report.map(|r| r.as_judged()),
         other_reports: known.others,
         agency_reports: known.own_agency,
-        history: super::history::history_in(tx, req.project_id, &req.customer_phone, arrival_at)?,
+        history: super::history::history_in(tx, req.project_id, &phones, arrival_at)?,
         arrival: Arrival {
             at: arrival_at,
             customer_name: req.customer_name.clone(),
             customer_phone: req.customer_phone,
+            group_phones,
             agent_present: req.agent_present,
             customer_confirms_agent: req.customer_confirms_agent,
             signatures: req.signatures.iter().map(|s| s.signer).collect::<Signatures>(),
@@ -120,7 +127,90 @@ fn gather_case(
     })
 }
 
+/// The verdict before anyone signs (rules.md): the same case with the desk's
+/// answers all in order and every signature present.
+pub fn provisional_judgement(case: &Case, rules: &Rules) -> Judgement {
+    let mut hoped = case.clone();
+    hoped.arrival.agent_present = true;
+    hoped.arrival.customer_confirms_agent = true;
+    hoped.arrival.signatures = Signatures::all();
+    judge(&hoped, rules)
+}
+
+/// The arrival instant of a reported visit: the recorded first read of its
+/// code, recorded now if the code was never read at a kiosk (a check-in
+/// from the CLI or a test).
+fn arrival_of(
+    tx: &rusqlite::Connection,
+    req: &CheckInRequest<'_>,
+    report: Option<&StoredReport>,
+    now: DateTime<FixedOffset>,
+) -> StoreResult<(DateTime<FixedOffset>, Option<FirstRead>)> {
+    match report {
+        Some(r) => {
+            let read = record_first_read_in(tx, req.project_id, r.id, req.kiosk_id, req.desk_clerk_id, now)?;
+            Ok((read.at, Some(read)))
+        }
+        None => Ok((now, None)),
+    }
+}
+
+/// What the kiosk shows before anyone signs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Provisional {
+    pub judgement: Judgement,
+    pub arrival_at: DateTime<FixedOffset>,
+    /// A return visit (复访): the protection that still runs (not extended).
+    pub return_visit_until: Option<DateTime<FixedOffset>>,
+}
+
 impl Store {
+    /// The provisional verdict (rules.md, "Before anyone signs"), judged at
+    /// the recorded first read of the report's code (now for a walk-in,
+    /// or for a code never read). Reads only.
+    pub fn provisional(
+        &self,
+        project_id: &str,
+        report: Option<&StoredReport>,
+        customer_phone: Phone,
+        customer_name: Option<CustomerName>,
+        rules: &Rules,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Provisional> {
+        let now_local = now.with_timezone(&rules.timezone).fixed_offset();
+        let arrival_at = match report {
+            Some(r) => super::first_reads::first_read_in(&self.conn, r.id)?.map(|f| f.at).unwrap_or(now_local),
+            None => now_local,
+        };
+        // Before the name is typed, the reported name stands in for it: the
+        // name check waits for the name.
+        let customer_name = match (customer_name, report) {
+            (Some(n), _) => n,
+            (None, Some(r)) => r.customer_name.clone(),
+            (None, None) => CustomerName::parse("客户").map_err(|e| StoreError::Invalid(e.to_string()))?,
+        };
+        let req = CheckInRequest {
+            project_id,
+            report_id: report.map(|r| r.id),
+            customer_name,
+            customer_phone,
+            agent_present: true,
+            customer_confirms_agent: true,
+            answers: DeskAnswers::default(),
+            desk_clerk_id: None,
+            sales_id: None,
+            kiosk_id: None,
+            signatures: Vec::new(),
+            demo: false,
+        };
+        let case = gather_case(&self.conn, &req, report, arrival_at)?;
+        Ok(Provisional {
+            judgement: provisional_judgement(&case, rules),
+            arrival_at,
+            return_visit_until: crate::domain::judge::return_visit_until(&case),
+        })
+    }
+
     /// The record already made for a report, if any.
     pub fn visit_of_report(&self, report_id: ReportId) -> StoreResult<Option<CheckInOutcome>> {
         visit_seq_of(&self.conn, report_id)?.map(|seq| self.outcome_of(seq, true)).transpose()
@@ -138,7 +228,7 @@ impl Store {
         rules: &Rules,
         now: DateTime<Utc>,
     ) -> StoreResult<CheckInOutcome> {
-        let arrival_at = now.with_timezone(&rules.timezone).fixed_offset();
+        let now_local = now.with_timezone(&rules.timezone).fixed_offset();
         let tx = super::WriteTx::begin(&mut self.conn)?;
         let report = match req.report_id {
             Some(id) => {
@@ -158,8 +248,15 @@ impl Store {
             None => None,
         };
         let sales = req.sales_id.map(|id| sales_consultant_in(&tx, req.project_id, id)).transpose()?;
+        let (arrival_at, first_read) = arrival_of(&tx, &req, report.as_ref(), now_local)?;
         let case = gather_case(&tx, &req, report.as_ref(), arrival_at)?;
-        let judgement = judge(&case, rules);
+        let provisional = provisional_judgement(&case, rules);
+        let mut judgement = judge(&case, rules);
+        if provisional.verdict == Verdict::Invalid {
+            // A natural visit already: nobody was asked to sign a statement
+            // that contradicts it, so missing signatures are no reason.
+            judgement.reasons.remove(Reason::SignaturesMissing);
+        }
         let record = RecordBody {
             version: Some(RECORD_VERSION),
             case: CaseJson::from_case(&case),
@@ -171,6 +268,8 @@ impl Store {
             kiosk_id: req.kiosk_id,
             signatures: signature_refs(&req.signatures),
             demo: req.demo,
+            first_read: first_read.map(|f| FirstReadRef { at: f.at, kiosk_id: f.kiosk_id, staff_id: f.staff_id }),
+            provisional: Some(RecordedVerdict::from(&provisional)),
         };
         let body = record::canonical(&record).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let visitor = Visitor {
@@ -188,7 +287,9 @@ impl Store {
             signatures: req.signatures,
         };
         let row = append_in(&tx, &self.ledger_key, self.tip.as_ref(), entry, now)?;
-        apply_side_effects(&tx, &visitor, report.as_ref(), &judgement, &row, arrival_at, now)?;
+        let protection =
+            judgement.protected_until.zip(report.as_ref()).map(|(until, r)| (r.agency_name.as_str(), until));
+        apply_side_effects(&tx, &visitor, report.as_ref(), &judgement, &row, (arrival_at, protection), now)?;
         tx.commit()?;
         self.appended(&row);
         Ok(CheckInOutcome { row, record, already_recorded: false })
@@ -212,7 +313,7 @@ fn apply_side_effects(
     report: Option<&StoredReport>,
     judgement: &Judgement,
     row: &LedgerRow,
-    arrival_at: DateTime<FixedOffset>,
+    (arrival_at, protection): (DateTime<FixedOffset>, Option<(&str, DateTime<FixedOffset>)>),
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     if let Some(r) = report {
@@ -231,6 +332,7 @@ fn apply_side_effects(
         Some(v.customer_name.as_str()),
         &CustomerPhone::Full(v.customer_phone),
         &format!("kiosk:record {}", row.seq),
+        protection,
     )?;
     Ok(())
 }

@@ -79,12 +79,14 @@ pub(crate) fn insert_visit_in(
     name: Option<&str>,
     phone: &CustomerPhone,
     source: &str,
+    protection: Option<(&str, DateTime<FixedOffset>)>,
 ) -> StoreResult<bool> {
-    let masked = phone.masked().to_string();
+    let masked = phone.masked();
     let changed = conn
         .prepare_cached(
-            "INSERT OR IGNORE INTO history (project_id, at, at_unix, customer_name, phone, phone_head, phone_tail, source, dedup_key)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            "INSERT OR IGNORE INTO history
+             (project_id, at, at_unix, customer_name, phone, phone_head, phone_tail, source, dedup_key, agency, protected_until)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         )?
         .execute(params![
             project_id,
@@ -92,33 +94,51 @@ pub(crate) fn insert_visit_in(
             at.timestamp(),
             name,
             phone.to_stored(),
-            &masked[..3],
-            &masked[7..],
+            masked.head(),
+            masked.tail(),
             source,
-            dedup_key(project_id, at, phone)
+            dedup_key(project_id, at, phone),
+            protection.map(|(agency, _)| agency),
+            protection.map(|(_, until)| crate::time::format_instant(until)),
         ])?;
     Ok(changed == 1)
 }
 
-/// Recorded visits of this customer (full or masked match) before `before`.
+/// Recorded visits of this customer — any of `phones` (the arrival's and
+/// its group's), full or masked match — up to `before`.
 pub(crate) fn history_in(
     conn: &Connection,
     project_id: &str,
-    phone: &Phone,
+    phones: &[CustomerPhone],
     before: DateTime<FixedOffset>,
 ) -> StoreResult<Vec<HistoryVisit>> {
-    let masked = phone.masked().to_string();
     let mut stmt = conn.prepare_cached(
-        "SELECT at, phone FROM history WHERE project_id = ?1 AND phone_head = ?2 AND phone_tail = ?3 AND at_unix <= ?4",
+        "SELECT id, at, phone, agency, protected_until FROM history
+         WHERE project_id = ?1 AND phone_head = ?2 AND phone_tail = ?3 AND at_unix <= ?4",
     )?;
-    let rows = stmt.query_map(params![project_id, &masked[..3], &masked[7..], before.timestamp()], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-    })?;
+    let mut seen = std::collections::BTreeSet::new();
     let mut visits = Vec::new();
-    for row in rows {
-        let (at, stored) = row?;
-        if let (Ok(at), Ok(phone)) = (DateTime::parse_from_rfc3339(&at), CustomerPhone::parse(&stored, true)) {
-            visits.push(HistoryVisit { at, phone });
+    for wanted in phones {
+        let masked = wanted.masked();
+        let rows = stmt.query_map(params![project_id, masked.head(), masked.tail(), before.timestamp()], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, Option<String>>(4)?,
+            ))
+        })?;
+        for row in rows {
+            let (id, at, stored, agency, until) = row?;
+            let (Some(at), Ok(phone)) = (crate::time::parse_instant(&at), CustomerPhone::parse(&stored, true)) else {
+                continue;
+            };
+            if !phone.matches(wanted) || !seen.insert(id) {
+                continue;
+            }
+            let protected_until = until.as_deref().and_then(crate::time::parse_instant);
+            visits.push(HistoryVisit { at, phone, agency, protected_until });
         }
     }
     Ok(visits)
@@ -184,7 +204,7 @@ impl Store {
         let tx = super::WriteTx::begin(&mut self.conn).map_err(super::StoreError::from)?;
         let mut added = 0;
         for v in &visits {
-            if insert_visit_in(&tx, project_id, v.at, v.name.as_deref(), &v.phone, &v.source)? {
+            if insert_visit_in(&tx, project_id, v.at, v.name.as_deref(), &v.phone, &v.source, None)? {
                 added += 1;
             }
         }
@@ -207,6 +227,6 @@ impl Store {
         phone: &Phone,
         before: DateTime<FixedOffset>,
     ) -> StoreResult<Vec<HistoryVisit>> {
-        history_in(&self.conn, project_id, phone, before)
+        history_in(&self.conn, project_id, &[CustomerPhone::Full(*phone)], before)
     }
 }

@@ -11,6 +11,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("migrations/0002_web.sql")),
     (3, include_str!("migrations/0003_kiosk.sql")),
     (4, include_str!("migrations/0004_operator_sessions.sql")),
+    (5, include_str!("migrations/0005_rules_v2.sql")),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;

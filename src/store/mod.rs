@@ -5,6 +5,8 @@
 pub mod audit;
 pub mod backup;
 pub mod checkin;
+pub mod first_reads;
+pub mod groups;
 pub mod history;
 pub mod kiosks;
 pub mod ledger;

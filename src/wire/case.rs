@@ -64,6 +64,12 @@ pub struct AgencyReportJson {
 pub struct HistoryJson {
     pub at: Option<String>,
     pub phone: Option<String>,
+    /// The agency whose valid visit this was (visits panke judged valid).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agency: Option<String>,
+    /// The end of that agency's protection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protected_until: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
@@ -71,6 +77,9 @@ pub struct ArrivalJson {
     pub at: Option<String>,
     pub customer_name: Option<String>,
     pub customer_phone: Option<String>,
+    /// Phones of the same customer group (直系亲属), full or masked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_phones: Option<Vec<String>>,
     pub agent_present: Option<bool>,
     pub customer_confirms_agent: Option<bool>,
     pub signatures: Option<Vec<String>>,
@@ -150,7 +159,26 @@ impl CaseJson {
             })?;
             signatures.add(signer);
         }
-        let arrival = Arrival { at, customer_name, customer_phone, agent_present, customer_confirms_agent, signatures };
+        let group_phones = a
+            .group_phones
+            .iter()
+            .flatten()
+            .enumerate()
+            .map(|(i, p)| {
+                // Staff link full numbers, but a masked one is accepted as
+                // rules.md allows it.
+                CustomerPhone::parse(p, true).map_err(|e| field_err(format!("arrival.group_phones[{i}]"), e))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let arrival = Arrival {
+            at,
+            customer_name,
+            customer_phone,
+            group_phones,
+            agent_present,
+            customer_confirms_agent,
+            signatures,
+        };
         let other_reports = self
             .other_reports
             .iter()
@@ -169,11 +197,17 @@ impl CaseJson {
             .enumerate()
             .map(|(i, h)| {
                 let field = format!("history[{i}].phone");
+                let protected_until = match &h.protected_until {
+                    Some(_) => Some(instant(&h.protected_until, &format!("history[{i}].protected_until"))?),
+                    None => None,
+                };
                 Ok(HistoryVisit {
                     at: instant(&h.at, &format!("history[{i}].at"))?,
                     // The developer's own records may hold 前三后四 numbers
                     // whatever the project allows agents to report.
                     phone: CustomerPhone::parse(required(&h.phone, &field)?, true).map_err(|e| field_err(&field, e))?,
+                    agency: h.agency.as_ref().map(|a| a.trim().to_owned()).filter(|a| !a.is_empty()),
+                    protected_until,
                 })
             })
             .collect::<Result<_, CaseError>>()?;
@@ -208,12 +242,19 @@ impl CaseJson {
             history: case
                 .history
                 .iter()
-                .map(|h| HistoryJson { at: Some(format_instant(h.at)), phone: Some(h.phone.to_stored()) })
+                .map(|h| HistoryJson {
+                    at: Some(format_instant(h.at)),
+                    phone: Some(h.phone.to_stored()),
+                    agency: h.agency.clone(),
+                    protected_until: h.protected_until.map(format_instant),
+                })
                 .collect(),
             arrival: Some(ArrivalJson {
                 at: Some(format_instant(a.at)),
                 customer_name: Some(a.customer_name.to_string()),
                 customer_phone: Some(a.customer_phone.as_str().to_owned()),
+                group_phones: (!a.group_phones.is_empty())
+                    .then(|| a.group_phones.iter().map(CustomerPhone::to_stored).collect()),
                 agent_present: Some(a.agent_present),
                 customer_confirms_agent: Some(a.customer_confirms_agent),
                 signatures: Some(a.signatures.iter().map(|s| s.code().to_owned()).collect()),

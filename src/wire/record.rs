@@ -84,6 +84,16 @@ pub struct SignatureRef {
     pub height: u32,
 }
 
+/// The first read of the report's code: the arrival instant the visit was
+/// judged at, and where it happened.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct FirstReadRef {
+    #[serde(with = "crate::time::instant")]
+    pub at: DateTime<FixedOffset>,
+    pub kiosk_id: Option<i64>,
+    pub staff_id: Option<i64>,
+}
+
 /// A visit record (带看确认单).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct RecordBody {
@@ -100,6 +110,15 @@ pub struct RecordBody {
     pub kiosk_id: Option<i64>,
     pub signatures: Vec<SignatureRef>,
     pub demo: bool,
+    /// When the report's code was first read (absent in 0.1 records and
+    /// for walk-ins).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_read: Option<FirstReadRef>,
+    /// The verdict shown before anyone signed (absent in 0.1 records).
+    /// When it was already invalid, nobody signed the confirmation
+    /// statement: the visit is a natural visit (自然到访) with these reasons.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provisional: Option<RecordedVerdict>,
 }
 
 /// An amendment: a correction that points at a record, in the open.

@@ -9,7 +9,7 @@ use super::{Store, StoreError, StoreResult};
 use crate::domain::judge::Report;
 use crate::domain::manual_code::ManualCode;
 use crate::domain::name::CustomerName;
-use crate::domain::phone::{CustomerPhone, Phone};
+use crate::domain::phone::CustomerPhone;
 use crate::domain::token::{KeyId, ReportId};
 use chrono::{DateTime, FixedOffset, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -132,8 +132,8 @@ fn read_report(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredReport> {
 }
 
 fn head_tail(phone: &CustomerPhone) -> (String, String) {
-    let masked = phone.masked().to_string();
-    (masked[..3].to_owned(), masked[7..].to_owned())
+    let masked = phone.masked();
+    (masked.head().to_owned(), masked.tail().to_owned())
 }
 
 pub(crate) fn report_in(conn: &Connection, id: ReportId) -> StoreResult<StoredReport> {
@@ -156,24 +156,26 @@ pub(crate) struct CustomerReports {
 pub(crate) fn customer_reports_in(
     conn: &Connection,
     project_id: &str,
-    phone: &Phone,
+    phones: &[CustomerPhone],
     report: Option<&StoredReport>,
 ) -> StoreResult<CustomerReports> {
-    let (head, tail) = head_tail(&CustomerPhone::Full(*phone));
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {REPORT_COLUMNS} FROM {REPORT_FROM} WHERE r.project_id = ?1 AND r.phone_head = ?2 AND r.phone_tail = ?3"
     ))?;
-    let rows = stmt.query_map(params![project_id, head, tail], read_report)?;
     let mut found = CustomerReports { others: Vec::new(), own_agency: Vec::new() };
-    for r in rows {
-        let r = r?;
-        if !r.customer_phone.matches_full(phone) || report.is_some_and(|own| own.id == r.id) {
-            continue;
-        }
-        match report {
-            Some(own) if own.agency_id == r.agency_id => found.own_agency.push(r.filed_at),
-            _ if r.status == ReportStatus::Cancelled => {}
-            _ => found.others.push(r.as_judged()),
+    let mut seen = std::collections::BTreeSet::new();
+    for wanted in phones {
+        let (head, tail) = head_tail(wanted);
+        for r in stmt.query_map(params![project_id, head, tail], read_report)? {
+            let r = r?;
+            if !r.customer_phone.matches(wanted) || report.is_some_and(|own| own.id == r.id) || !seen.insert(r.id) {
+                continue;
+            }
+            match report {
+                Some(own) if own.agency_id == r.agency_id => found.own_agency.push(r.filed_at),
+                _ if r.status == ReportStatus::Cancelled => {}
+                _ => found.others.push(r.as_judged()),
+            }
         }
     }
     Ok(found)

@@ -35,6 +35,7 @@ pub fn routes() -> Router<AppState> {
         .route("/kiosk/signout", post(device::sign_out))
         .route("/kiosk/scan", post(scan::scan))
         .route("/kiosk/name-check", post(scan::name_check))
+        .route("/kiosk/provisional", post(scan::provisional))
         .route("/kiosk/decode", post(scan::decode).layer(DefaultBodyLimit::max(FRAME_BODY_LIMIT)))
         .route("/kiosk/checkins", post(checkin::check_in).layer(DefaultBodyLimit::max(CHECKIN_BODY_LIMIT)))
 }

@@ -6,9 +6,10 @@ use super::super::AppState;
 use super::super::error::{ApiError, WebError};
 use super::super::error_code::ErrorCode;
 use super::KioskOperator;
-use super::views::{Named, OutcomeView, ReportCard, ScanView, Statements};
-use crate::domain::judge::Signer;
+use super::views::{Named, OutcomeView, ProvisionalView, ReasonView, ReportCard, ScanView, Statements};
+use crate::domain::judge::{Signer, Verdict};
 use crate::domain::name::CustomerName;
+use crate::domain::phone::Phone;
 use crate::domain::signature::statement;
 use crate::service::{self, ServiceError};
 use crate::store::people::Role;
@@ -80,7 +81,17 @@ pub async fn scan(
     if report.status == ReportStatus::Cancelled {
         return Err(WebError::code(ErrorCode::Cancelled).into());
     }
+    // The arrival instant: recorded at the first read, before anything
+    // else; reading the code again later does not move it.
     let now = state.clock.now();
+    let (pid, rid, kiosk, clerk) = (project.id.clone(), report.id, op.kiosk.id, op.staff.id);
+    let at = now.with_timezone(&project.rules.timezone).fixed_offset();
+    let first_read = state
+        .db
+        .write(move |store| -> Result<_, WebError> {
+            Ok(store.record_first_read(&pid, rid, Some(kiosk), Some(clerk), at)?)
+        })
+        .await?;
     let statement_of = |signer| statement(signer, &report.agency_name, &report.agent_name, &project.name);
     let view = ScanView::Ok {
         report: ReportCard {
@@ -89,7 +100,8 @@ pub async fn scan(
             customer_name: report.customer_name.to_string(),
             masked_phone: report.customer_phone.masked().to_string(),
             filed_at: state.local_time(&project.id, &report.filed_at, "%m-%d %H:%M"),
-            minutes_since_filing: (now - report.filed_at.to_utc()).num_minutes(),
+            first_read_at: state.local_time(&project.id, &first_read.at, "%m-%d %H:%M:%S"),
+            minutes_since_filing: (first_read.at - report.filed_at).num_minutes(),
             min_gap_minutes: project.rules.min_gap.num_minutes(),
         },
         statements: Statements {
@@ -97,7 +109,7 @@ pub async fn scan(
             agent: statement_of(Signer::Agent),
             sales: statement_of(Signer::Sales),
         },
-        off_hours: project.rules.is_off_hours(now.with_timezone(&project.rules.timezone).fixed_offset()),
+        off_hours: project.rules.is_off_hours(first_read.at),
         next_sales: next_sales.map(|s| Named { id: s.id, name: s.name }),
         sales: sales.into_iter().map(|s| Named { id: s.id, name: s.name }).collect(),
     };
@@ -137,4 +149,51 @@ pub async fn decode(_op: KioskOperator, body: Bytes) -> Result<Response, ApiErro
         Some(text) => Ok(Json(json!({ "text": text })).into_response()),
         None => Err(WebError::code(ErrorCode::NoCode).into()),
     }
+}
+
+#[derive(Deserialize)]
+pub struct ProvisionalRequest {
+    /// The scanned token or typed manual code; absent for a walk-in.
+    code: Option<String>,
+    customer_phone: String,
+    customer_name: Option<String>,
+}
+
+/// The verdict before anyone signs (rules.md): called once the customer's
+/// full phone is in; every reason already certain, judged at the recorded
+/// first read.
+pub async fn provisional(
+    State(state): State<AppState>,
+    op: KioskOperator,
+    Json(req): Json<ProvisionalRequest>,
+) -> Result<Response, ApiError> {
+    may_record(&state, &op)?;
+    let phone = Phone::parse(&req.customer_phone).map_err(|e| ApiError(WebError::bad(ErrorCode::BadPhone, e)))?;
+    let name = match req.customer_name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+        Some(n) => Some(CustomerName::parse(n).map_err(|e| ApiError(WebError::bad(ErrorCode::BadName, e)))?),
+        None => None,
+    };
+    let report = match req.code.as_deref().filter(|c| !c.trim().is_empty()) {
+        Some(code) => Some(resolve(&state, &op, code).await?),
+        None => None,
+    };
+    let project = state.deployment.project(&op.kiosk.project_id).ok_or(WebError::NotFound)?;
+    let (rules, pid, now) = (project.rules.clone(), project.id.clone(), state.clock.now());
+    let p = state
+        .db
+        .run(move |store| -> Result<_, WebError> {
+            Ok(store.provisional(&pid, report.as_ref(), phone, name, &rules, now)?)
+        })
+        .await?;
+    let tz = project.rules.timezone;
+    let local = |t: chrono::DateTime<chrono::FixedOffset>| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
+    Ok(Json(ProvisionalView {
+        verdict: p.judgement.verdict.code(),
+        reasons: p.judgement.reasons.iter().map(ReasonView::from).collect(),
+        protected_until: p.judgement.protected_until.map(local),
+        return_visit: p.return_visit_until.is_some(),
+        arrival_at: local(p.arrival_at),
+        sign: if p.judgement.verdict == Verdict::Valid { "confirmation" } else { "natural-visit" },
+    })
+    .into_response())
 }

@@ -115,6 +115,9 @@ pub struct ReportCard {
     pub customer_name: String,
     pub masked_phone: String,
     pub filed_at: String,
+    /// When a kiosk first read this code: the arrival instant.
+    pub first_read_at: String,
+    /// From filing to the first read (the 30-minute rule is judged on it).
     pub minutes_since_filing: i64,
     pub min_gap_minutes: i64,
 }
@@ -132,4 +135,21 @@ pub struct Statements {
 pub enum ScanView {
     Ok { report: ReportCard, statements: Statements, off_hours: bool, next_sales: Option<Named>, sales: Vec<Named> },
     Recorded { outcome: OutcomeView },
+}
+
+/// `/kiosk/provisional`: the verdict before anyone signs.
+#[derive(Serialize)]
+pub struct ProvisionalView {
+    pub verdict: &'static str,
+    pub reasons: Vec<ReasonView>,
+    /// Local `YYYY-MM-DD HH:MM`; for a return visit (复访) the protection
+    /// that already runs (it is not extended).
+    pub protected_until: Option<String>,
+    pub return_visit: bool,
+    /// The arrival instant judged (the first read), local.
+    pub arrival_at: String,
+    /// What is signed next: `confirmation` (the three signatures of the
+    /// 带看确认单) or `natural-visit` (the customer's registration; the agent
+    /// may sign having seen the reasons).
+    pub sign: &'static str,
 }
