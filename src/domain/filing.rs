@@ -20,6 +20,10 @@ pub struct KnownVisit {
     pub phone: CustomerPhone,
     pub at: DateTime<FixedOffset>,
     pub protected_until_for_other_agency: Option<DateTime<FixedOffset>>,
+    /// The reporting agency's own valid visit and the end of its
+    /// protection: while it runs, coming back is a return visit (复访), not
+    /// a visit before.
+    pub own_protection_until: Option<DateTime<FixedOffset>>,
 }
 
 /// What the database knows about the customer being reported.
@@ -87,7 +91,8 @@ pub fn check_filing(
     }
     let visited = ctx.visits.iter().any(|v| {
         let since = now - v.at;
-        v.phone.matches(phone) && since > chrono::Duration::zero() && since <= rules.history_window
+        let return_visit = v.own_protection_until.is_some_and(|until| now <= until);
+        v.phone.matches(phone) && since > chrono::Duration::zero() && since <= rules.history_window && !return_visit
     });
     if visited {
         return Err(FilingRefusal::VisitedRecently);
@@ -146,12 +151,31 @@ mod tests {
     }
 
     #[test]
+    fn the_agencys_own_protected_customer_may_be_reported_again_for_a_return_visit() {
+        let visit = |own_until: Option<&str>| FilingContext {
+            visits: vec![KnownVisit {
+                phone: phone("13812345678"),
+                at: at("2026-11-10T10:00:00+08:00"),
+                protected_until_for_other_agency: None,
+                own_protection_until: own_until.map(at),
+            }],
+            ..FilingContext::default()
+        };
+        let rules = Rules::default();
+        let returning = visit(Some("2026-11-25T10:00:00+08:00"));
+        assert_eq!(check_filing(&phone("13812345678"), &returning, &rules, at(NOW)), Ok(()));
+        let lapsed = visit(Some("2026-11-17T10:00:00+08:00"));
+        assert_eq!(check_filing(&phone("13812345678"), &lapsed, &rules, at(NOW)), Err(FilingRefusal::VisitedRecently));
+    }
+
+    #[test]
     fn a_rival_agencys_protection_period_is_respected_in_both_overlap_rules() {
         let ctx = FilingContext {
             visits: vec![KnownVisit {
                 phone: phone("13812345678"),
                 at: at("2026-10-01T10:00:00+08:00"),
                 protected_until_for_other_agency: Some(at("2026-11-20T10:00:00+08:00")),
+                own_protection_until: None,
             }],
             ..FilingContext::default()
         };
@@ -187,6 +211,7 @@ mod tests {
                 phone: phone("13812345678"),
                 at: at("2026-11-03T10:00:00+08:00"),
                 protected_until_for_other_agency: None,
+                own_protection_until: None,
             }],
             ..FilingContext::default()
         };

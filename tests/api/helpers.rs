@@ -31,6 +31,10 @@ pub fn deployment() -> TestDeployment {
         ("demo", "[project]\nname = \"云境·演示项目\"\n"),
         ("strict", "[project]\nname = \"严格项目\"\n[rules]\nallow_masked_phone = false\n"),
         ("later", "[project]\nname = \"未开盘项目\"\n[rules]\nreporting_start = \"2030-01-01T00:00:00+08:00\"\n"),
+        (
+            "firstvisit",
+            "[project]\nname = \"先到访项目\"\n[rules]\noverlap_rule = \"first-visit\"\nprotection_days = 30\n",
+        ),
     ])
 }
 

@@ -8,7 +8,7 @@ use panke::domain::token::ReportId;
 use panke::store::people::{NewStaff, Role};
 use serde_json::{Value, json};
 
-struct Kiosk<'a> {
+pub struct Kiosk<'a> {
     app: &'a TestApp,
     http: reqwest::Client,
     csrf: String,
@@ -33,7 +33,7 @@ fn staff(app: &TestApp, project: &str, login: &str, role: Role, pin: &str) -> i6
     app.store.create_staff(&new, t("2026-11-18T08:00:00+08:00")).unwrap()
 }
 
-fn signature(seed: u64) -> Value {
+pub fn signature(seed: u64) -> Value {
     json!(format!("data:image/png;base64,{}", BASE64.encode(&panke::demo::signature_png(seed))))
 }
 
@@ -47,7 +47,7 @@ fn three_signatures() -> Vec<Value> {
 
 impl<'a> Kiosk<'a> {
     /// A tablet of `project`, paired and signed in as a desk clerk.
-    async fn ready(app: &'a TestApp, project: &str) -> Kiosk<'a> {
+    pub async fn ready(app: &'a TestApp, project: &str) -> Kiosk<'a> {
         let (_, code) = app.store.create_kiosk(project, "前台", t("2026-11-18T08:00:00+08:00")).unwrap();
         let desk = staff(app, project, &format!("desk-{project}"), Role::Desk, "1234");
         staff(app, project, &format!("sales-{project}"), Role::Sales, "5678");
@@ -67,7 +67,7 @@ impl<'a> Kiosk<'a> {
     }
 
     /// A new shift: the clerk signs in again.
-    async fn sign_in_again(&self) {
+    pub async fn sign_in_again(&self) {
         let (status, body) = self.post("/kiosk/signin", json!({ "staff_id": self.desk, "pin": "1234" })).await;
         assert_eq!(status, 200, "{body}");
     }
@@ -76,17 +76,17 @@ impl<'a> Kiosk<'a> {
         boot(&self.app.get_text(&self.http, "/kiosk").await.1)
     }
 
-    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
         let r = self.http.post(self.app.url(path)).header("x-csrf-token", &self.csrf).json(&body).send().await.unwrap();
         let status = r.status().as_u16();
         (status, r.json().await.unwrap_or(Value::Null))
     }
 
-    async fn scan(&self, code: &str) -> (u16, Value) {
+    pub async fn scan(&self, code: &str) -> (u16, Value) {
         self.post("/kiosk/scan", json!({ "code": code })).await
     }
 
-    async fn check_in(&self, code: Option<&str>, phone: &str, extra: Value) -> (u16, Value) {
+    pub async fn check_in(&self, code: Option<&str>, phone: &str, extra: Value) -> (u16, Value) {
         let mut body = json!({
             "code": code, "customer_name": "王小明", "customer_phone": phone,
             "agent_present": true, "badge_seen": true, "first_visit": true, "contacted_before": false,

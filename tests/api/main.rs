@@ -9,6 +9,7 @@ mod support;
 
 mod agency_api;
 mod agent_pages;
+mod arrival;
 mod helpers;
 mod kiosk;
 mod rejections;

@@ -55,17 +55,32 @@ pub(crate) fn filing_context_in(
             ctx.rival_reports.push(RivalReport { phone: p, filed_at });
         }
     }
+    let own_name: Option<String> =
+        conn.query_row("SELECT name FROM agencies WHERE id = ?1", [agency_id], |r| r.get(0)).optional()?;
     let mut history = conn.prepare_cached(
-        "SELECT at, phone FROM history WHERE project_id = ?1 AND phone_head = ?2 AND phone_tail = ?3",
+        "SELECT at, phone, agency, protected_until FROM history WHERE project_id = ?1 AND phone_head = ?2 AND phone_tail = ?3",
     )?;
-    let rows =
-        history.query_map(params![project_id, head, tail], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+    let rows = history.query_map(params![project_id, head, tail], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, Option<String>>(2)?,
+            r.get::<_, Option<String>>(3)?,
+        ))
+    })?;
     for row in rows {
-        let (at, stored_phone) = row?;
+        let (at, stored_phone, agency, until) = row?;
+        let until = until.as_deref().and_then(crate::time::parse_instant);
         if let (Ok(at), Ok(p)) = (DateTime::parse_from_rfc3339(&at), CustomerPhone::parse(&stored_phone, true))
             && p.matches(phone)
         {
-            ctx.visits.push(KnownVisit { phone: p, at, protected_until_for_other_agency: None });
+            let own = agency.is_some() && agency == own_name;
+            ctx.visits.push(KnownVisit {
+                phone: p,
+                at,
+                protected_until_for_other_agency: if own || agency.is_none() { None } else { until },
+                own_protection_until: if own { until } else { None },
+            });
         }
     }
     // Valid visits of other agencies protect the customer for them.
@@ -81,7 +96,12 @@ pub(crate) fn filing_context_in(
         if let (Some(until), Some(at), Some(p)) = (body.verdict.protected_until, body.arrival_at(), p)
             && p.matches(phone)
         {
-            ctx.visits.push(KnownVisit { phone: p, at, protected_until_for_other_agency: Some(until) });
+            ctx.visits.push(KnownVisit {
+                phone: p,
+                at,
+                protected_until_for_other_agency: Some(until),
+                own_protection_until: None,
+            });
         }
     }
     Ok(ctx)

@@ -1,0 +1,126 @@
+//! Judging rules v2 at the kiosk: the arrival is the first read of the
+//! code, the verdict is shown before anyone signs, and another agency's
+//! protection holds.
+
+use super::helpers::{AGENT_PHONE, RIVAL_PHONE, TestApp, t};
+use super::kiosk::{Kiosk, signature};
+use panke::domain::token::ReportId;
+use serde_json::{Value, json};
+
+async fn token_of(app: &TestApp, agent_phone: &str, project: &str, phone: &str) -> (i64, String) {
+    let c = app.signed_in(agent_phone).await;
+    let id = app.filed_id(&c, project, "王先生", phone).await;
+    let r = app.store.report(ReportId(id)).unwrap();
+    (id, app.key_ring.sign_with(r.key_id, r.id, r.filed_at.to_utc()).unwrap())
+}
+
+fn reasons(v: &Value) -> Vec<String> {
+    v["reasons"].as_array().unwrap().iter().map(|r| r["code"].as_str().unwrap().to_owned()).collect()
+}
+
+#[tokio::test]
+async fn a_code_first_read_25_minutes_after_filing_is_too_late_however_long_the_desk_waits() {
+    let app = TestApp::spawn().await;
+    let kiosk = Kiosk::ready(&app, "demo").await;
+    let (id, token) = token_of(&app, AGENT_PHONE, "demo", "138****5678").await;
+    app.clock.set(t("2026-11-18T10:25:00+08:00"));
+    let (status, scan) = kiosk.scan(&token).await;
+    assert_eq!(status, 200, "{scan}");
+    assert_eq!(scan["report"]["minutes_since_filing"], 25);
+    assert_eq!(scan["report"]["first_read_at"], "11-18 10:25:00");
+    // A second read, later, at any kiosk, does not move the arrival.
+    app.clock.set(t("2026-11-18T10:31:00+08:00"));
+    let (_, again) = kiosk.scan(&token).await;
+    assert_eq!(again["report"]["first_read_at"], "11-18 10:25:00");
+    assert_eq!(again["report"]["minutes_since_filing"], 25);
+    let read = app.store.first_read(ReportId(id)).unwrap().unwrap();
+    assert_eq!(read.at, t("2026-11-18T10:25:00+08:00"));
+    // The provisional verdict already says so, before anyone signs.
+    let (_, p) = kiosk.post("/kiosk/provisional", json!({ "code": token, "customer_phone": "13812345678" })).await;
+    assert_eq!(p["verdict"], "invalid", "{p}");
+    assert_eq!(reasons(&p), ["REPORT_TOO_LATE"]);
+    assert_eq!(p["sign"], "natural-visit");
+    // Completed 10 minutes later: judged at the first read.
+    app.clock.set(t("2026-11-18T10:35:00+08:00"));
+    let (status, v) = kiosk.check_in(Some(&token), "13812345678", json!({})).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["verdict"], "invalid");
+    assert_eq!(reasons(&v), ["REPORT_TOO_LATE"]);
+    let row = app.store.ledger_row(v["record"].as_i64().unwrap()).unwrap();
+    let body = row.visit_body().unwrap();
+    assert_eq!(body.first_read.as_ref().unwrap().at, t("2026-11-18T10:25:00+08:00"));
+    assert_eq!(body.arrival_at(), Some(t("2026-11-18T10:25:00+08:00").fixed_offset()));
+}
+
+#[tokio::test]
+async fn an_expired_report_is_a_natural_visit_before_anyone_signs_and_no_agent_statement_is_recorded() {
+    let app = TestApp::spawn().await;
+    let kiosk = Kiosk::ready(&app, "demo").await;
+    let (_, token) = token_of(&app, AGENT_PHONE, "demo", "138****5678").await;
+    app.clock.set(t("2026-11-26T11:00:00+08:00"));
+    kiosk.sign_in_again().await;
+    let (status, scan) = kiosk.scan(&token).await;
+    assert_eq!(status, 200, "{scan}");
+    let (status, p) = kiosk.post("/kiosk/provisional", json!({ "code": token, "customer_phone": "13812345678" })).await;
+    assert_eq!(status, 200, "{p}");
+    assert_eq!(p["verdict"], "invalid");
+    assert_eq!(reasons(&p), ["REPORT_EXPIRED"]);
+    assert_eq!(p["sign"], "natural-visit");
+    // The customer signs the natural visit registration; nobody else.
+    let only_customer = json!([{ "signer": "customer", "png": signature(7), "strokes": [] }]);
+    let (status, v) = kiosk.check_in(Some(&token), "13812345678", json!({ "signatures": only_customer })).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(reasons(&v), ["REPORT_EXPIRED"], "missing signatures are no reason: nobody was asked");
+    let body = app.store.ledger_row(v["record"].as_i64().unwrap()).unwrap().visit_body().unwrap();
+    assert_eq!(body.signatures.len(), 1);
+    assert!(body.signatures.iter().all(|s| s.signer == panke::domain::judge::Signer::Customer));
+    assert_eq!(body.provisional.unwrap().reasons, vec![panke::domain::reason::Reason::ReportExpired]);
+}
+
+#[tokio::test]
+async fn a_second_agencys_visit_inside_the_firsts_protection_is_protected_by_other() {
+    let app = TestApp::spawn().await;
+    let kiosk = Kiosk::ready(&app, "firstvisit").await;
+    // overlap_rule = "first-visit", protection_days = 30: both agencies may
+    // report; whoever brings the customer first protects them.
+    let (_, first) = token_of(&app, AGENT_PHONE, "firstvisit", "13812345678").await;
+    app.clock.set(t("2026-11-18T10:10:00+08:00"));
+    let (_, second) = token_of(&app, RIVAL_PHONE, "firstvisit", "13812345678").await;
+    app.clock.set(t("2026-11-18T10:45:00+08:00"));
+    kiosk.scan(&first).await;
+    let (_, v) = kiosk.check_in(Some(&first), "13812345678", json!({})).await;
+    assert_eq!(v["verdict"], "valid", "{v}");
+    assert_eq!(v["protected_until"], "2026-12-18 10:45");
+    app.clock.set(t("2026-12-08T10:45:00+08:00"));
+    kiosk.sign_in_again().await;
+    let (status, scan) = kiosk.scan(&second).await;
+    assert_eq!(status, 200, "{scan}");
+    let (_, p) = kiosk.post("/kiosk/provisional", json!({ "code": second, "customer_phone": "13812345678" })).await;
+    assert!(reasons(&p).contains(&"PROTECTED_BY_OTHER".to_owned()), "{p}");
+    let (_, v) = kiosk.check_in(Some(&second), "13812345678", json!({})).await;
+    assert_eq!(v["verdict"], "invalid");
+    assert!(reasons(&v).contains(&"PROTECTED_BY_OTHER".to_owned()), "{v}");
+}
+
+#[tokio::test]
+async fn the_same_agency_coming_back_is_a_return_visit_that_keeps_its_protection_end() {
+    let app = TestApp::spawn().await;
+    let kiosk = Kiosk::ready(&app, "firstvisit").await;
+    let (_, first) = token_of(&app, AGENT_PHONE, "firstvisit", "13812345678").await;
+    app.clock.set(t("2026-11-18T10:45:00+08:00"));
+    kiosk.scan(&first).await;
+    let (_, v) = kiosk.check_in(Some(&first), "13812345678", json!({})).await;
+    assert_eq!(v["protected_until"], "2026-12-18 10:45");
+    app.clock.set(t("2026-11-25T10:00:00+08:00"));
+    let (_, again) = token_of(&app, AGENT_PHONE, "firstvisit", "13812345678").await;
+    app.clock.set(t("2026-11-25T11:00:00+08:00"));
+    kiosk.sign_in_again().await;
+    kiosk.scan(&again).await;
+    let (_, p) = kiosk.post("/kiosk/provisional", json!({ "code": again, "customer_phone": "13812345678" })).await;
+    assert_eq!(p["verdict"], "valid", "{p}");
+    assert_eq!(p["return_visit"], true);
+    assert_eq!(p["protected_until"], "2026-12-18 10:45", "首次到访为准: not extended");
+    let (_, v) = kiosk.check_in(Some(&again), "13812345678", json!({})).await;
+    assert_eq!(v["verdict"], "valid", "{v}");
+    assert_eq!(v["protected_until"], "2026-12-18 10:45");
+}
