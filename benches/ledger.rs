@@ -85,6 +85,8 @@ fn main() {
             kiosk_id: None,
             signatures: panke::demo::signatures(&pngs, &strokes, "bench", "a", "bench"),
             demo: false,
+            walk_in_id: None,
+            over_report: None,
         };
         store.record_checkin(req, &rules, now + Duration::minutes(45)).expect("check-in");
     };

@@ -218,6 +218,8 @@ pub fn soak_checkins(config: &Path, project: &str, count: u64) -> ExitCode {
             kiosk_id: None,
             signatures,
             demo: true,
+            walk_in_id: None,
+            over_report: None,
         };
         match store.record_checkin(req, &project_config.rules, now) {
             Ok(outcome) => {

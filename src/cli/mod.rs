@@ -2,6 +2,7 @@
 //! around the library.
 
 mod data;
+mod groups;
 mod keys;
 mod people;
 mod serve;
@@ -84,6 +85,11 @@ enum Command {
         #[command(subcommand)]
         action: people::StaffAction,
     },
+    /// Customer groups (直系亲属 = one customer): managers link phones.
+    Group {
+        #[command(subcommand)]
+        action: groups::GroupAction,
+    },
     /// Kiosks: the desk tablets.
     Kiosk {
         #[command(subcommand)]
@@ -136,6 +142,7 @@ pub fn run() -> ExitCode {
         Command::Agent { action } => people::agent(config, action),
         Command::Staff { action } => people::staff(config, action),
         Command::Kiosk { action } => people::kiosk(config, action),
+        Command::Group { action } => groups::group(config, action),
         Command::Keys { secrets, action } => keys::keys(&secrets, action),
         Command::Token { secrets, action } => keys::token(&secrets, action),
     }

@@ -60,7 +60,7 @@ pub enum StaffAction {
     },
 }
 
-fn open(config: &Path) -> Result<(Context, crate::store::Store), ExitCode> {
+pub(super) fn open(config: &Path) -> Result<(Context, crate::store::Store), ExitCode> {
     let now = Utc::now();
     let ctx = Context::load(config, now).map_err(|e| fail(1, e))?;
     let store = ctx.open_store(now).map_err(|e| fail(1, e))?;

@@ -34,6 +34,10 @@ pub struct CheckInRequest<'a> {
     pub kiosk_id: Option<i64>,
     pub signatures: Vec<SignatureInput>,
     pub demo: bool,
+    /// A walk-in's registration, started at the desk (its arrival instant).
+    pub walk_in_id: Option<i64>,
+    /// The live report a walk-in is registered over, chosen by the desk.
+    pub over_report: Option<ReportId>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -114,7 +118,7 @@ fn gather_case(
         report: report.map(|r| r.as_judged()),
         other_reports: known.others,
         agency_reports: known.own_agency,
-        history: super::history::history_in(tx, req.project_id, &phones, arrival_at)?,
+        history: super::history::history_in(tx, req.project_id, &phones, arrival_at, report.map(|r| r.id))?,
         arrival: Arrival {
             at: arrival_at,
             customer_name: req.customer_name.clone(),
@@ -146,12 +150,41 @@ fn arrival_of(
     report: Option<&StoredReport>,
     now: DateTime<FixedOffset>,
 ) -> StoreResult<(DateTime<FixedOffset>, Option<FirstRead>)> {
-    match report {
-        Some(r) => {
+    match (report, req.walk_in_id) {
+        (Some(r), _) => {
             let read = record_first_read_in(tx, req.project_id, r.id, req.kiosk_id, req.desk_clerk_id, now)?;
             Ok((read.at, Some(read)))
         }
-        None => Ok((now, None)),
+        (None, Some(id)) => {
+            let walk_in = super::walk_ins::walk_in_in(tx, id)?;
+            if walk_in.project_id != req.project_id {
+                return Err(StoreError::NotFound(format!("walk-in {id}")));
+            }
+            Ok((walk_in.at, None))
+        }
+        (None, None) => Ok((now, None)),
+    }
+}
+
+/// A walk-in over a live report needs the desk's explicit choice of it; the
+/// chosen report's first read becomes the walk-in's instant, so its own
+/// check-in later is judged at the customer's real arrival.
+fn check_live_reports(
+    tx: &rusqlite::Connection,
+    req: &CheckInRequest<'_>,
+    case: &Case,
+    rules: &Rules,
+) -> StoreResult<()> {
+    let mut phones = vec![CustomerPhone::Full(req.customer_phone)];
+    phones.extend(case.arrival.group_phones.iter().copied());
+    let live = super::walk_ins::live_reports_in(tx, req.project_id, &phones, rules, case.arrival.at)?;
+    match req.over_report {
+        None if live.is_empty() => Ok(()),
+        Some(chosen) if live.iter().any(|r| r.id == chosen) => {
+            record_first_read_in(tx, req.project_id, chosen, req.kiosk_id, req.desk_clerk_id, case.arrival.at)?;
+            Ok(())
+        }
+        _ => Err(StoreError::Refused(Refusal::LiveReportFound)),
     }
 }
 
@@ -202,6 +235,8 @@ impl Store {
             kiosk_id: None,
             signatures: Vec::new(),
             demo: false,
+            walk_in_id: None,
+            over_report: None,
         };
         let case = gather_case(&self.conn, &req, report, arrival_at)?;
         Ok(Provisional {
@@ -245,11 +280,21 @@ impl Store {
                 }
                 Some(report)
             }
-            None => None,
+            None => match req.walk_in_id.map(|id| super::walk_ins::walk_in_in(&tx, id)).transpose()? {
+                Some(super::walk_ins::WalkIn { record_seq: Some(seq), .. }) => {
+                    // The same registration submitted again: one record.
+                    drop(tx);
+                    return self.outcome_of(seq, true);
+                }
+                _ => None,
+            },
         };
         let sales = req.sales_id.map(|id| sales_consultant_in(&tx, req.project_id, id)).transpose()?;
         let (arrival_at, first_read) = arrival_of(&tx, &req, report.as_ref(), now_local)?;
         let case = gather_case(&tx, &req, report.as_ref(), arrival_at)?;
+        if report.is_none() {
+            check_live_reports(&tx, &req, &case, rules)?;
+        }
         let provisional = provisional_judgement(&case, rules);
         let mut judgement = judge(&case, rules);
         if provisional.verdict == Verdict::Invalid {
@@ -270,6 +315,7 @@ impl Store {
             demo: req.demo,
             first_read: first_read.map(|f| FirstReadRef { at: f.at, kiosk_id: f.kiosk_id, staff_id: f.staff_id }),
             provisional: Some(RecordedVerdict::from(&provisional)),
+            over_report: req.over_report.map(|r| r.0),
         };
         let body = record::canonical(&record).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let visitor = Visitor {
@@ -277,7 +323,9 @@ impl Store {
             customer_name: &req.customer_name,
             customer_phone: req.customer_phone,
             sales_id: req.sales_id,
+            report_id: req.report_id.or(req.over_report),
         };
+        let walk_in_id = req.walk_in_id;
         let entry = NewEntry {
             kind: EntryKind::Visit,
             project_id: req.project_id,
@@ -290,6 +338,9 @@ impl Store {
         let protection =
             judgement.protected_until.zip(report.as_ref()).map(|(until, r)| (r.agency_name.as_str(), until));
         apply_side_effects(&tx, &visitor, report.as_ref(), &judgement, &row, (arrival_at, protection), now)?;
+        if let Some(id) = walk_in_id.filter(|_| report.is_none()) {
+            super::walk_ins::mark_walk_in_recorded(&tx, id, row.seq)?;
+        }
         tx.commit()?;
         self.appended(&row);
         Ok(CheckInOutcome { row, record, already_recorded: false })
@@ -303,6 +354,7 @@ struct Visitor<'a> {
     customer_name: &'a CustomerName,
     customer_phone: Phone,
     sales_id: Option<i64>,
+    report_id: Option<ReportId>,
 }
 
 /// After the record: the report's status, the sales rotation (轮排), and
@@ -325,14 +377,14 @@ fn apply_side_effects(
     if let Some(sales) = v.sales_id {
         Store::rotate_sales_in(tx, v.project_id, sales, now)?;
     }
-    super::history::insert_visit_in(
-        tx,
-        v.project_id,
-        arrival_at,
-        Some(v.customer_name.as_str()),
-        &CustomerPhone::Full(v.customer_phone),
-        &format!("kiosk:record {}", row.seq),
+    let visit = super::history::NewVisit {
+        at: arrival_at,
+        name: Some(v.customer_name.as_str()),
+        phone: &CustomerPhone::Full(v.customer_phone),
+        source: &format!("kiosk:record {}", row.seq),
         protection,
-    )?;
+        report_id: v.report_id,
+    };
+    super::history::insert_visit_in(tx, v.project_id, &visit)?;
     Ok(())
 }

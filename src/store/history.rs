@@ -5,6 +5,7 @@ use super::{Store, StoreResult};
 use crate::crypto::sha256_hex;
 use crate::domain::judge::HistoryVisit;
 use crate::domain::phone::{CustomerPhone, Phone};
+use crate::domain::token::ReportId;
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use rusqlite::{Connection, params};
@@ -72,34 +73,39 @@ fn dedup_key(project_id: &str, at: DateTime<FixedOffset>, phone: &CustomerPhone)
     sha256_hex(format!("{project_id}|{}|{}", at.timestamp(), phone.to_stored()).as_bytes())
 }
 
-pub(crate) fn insert_visit_in(
-    conn: &Connection,
-    project_id: &str,
-    at: DateTime<FixedOffset>,
-    name: Option<&str>,
-    phone: &CustomerPhone,
-    source: &str,
-    protection: Option<(&str, DateTime<FixedOffset>)>,
-) -> StoreResult<bool> {
-    let masked = phone.masked();
+/// A visit to add to the history.
+pub(crate) struct NewVisit<'a> {
+    pub at: DateTime<FixedOffset>,
+    pub name: Option<&'a str>,
+    pub phone: &'a CustomerPhone,
+    pub source: &'a str,
+    /// An agency's valid visit: the agency and the end of its protection.
+    pub protection: Option<(&'a str, DateTime<FixedOffset>)>,
+    /// The report the visit was recorded for, or registered over.
+    pub report_id: Option<ReportId>,
+}
+
+pub(crate) fn insert_visit_in(conn: &Connection, project_id: &str, v: &NewVisit<'_>) -> StoreResult<bool> {
+    let masked = v.phone.masked();
     let changed = conn
         .prepare_cached(
             "INSERT OR IGNORE INTO history
-             (project_id, at, at_unix, customer_name, phone, phone_head, phone_tail, source, dedup_key, agency, protected_until)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+             (project_id, at, at_unix, customer_name, phone, phone_head, phone_tail, source, dedup_key, agency, protected_until, report_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         )?
         .execute(params![
             project_id,
-            crate::time::format_instant(at),
-            at.timestamp(),
-            name,
-            phone.to_stored(),
+            crate::time::format_instant(v.at),
+            v.at.timestamp(),
+            v.name,
+            v.phone.to_stored(),
             masked.head(),
             masked.tail(),
-            source,
-            dedup_key(project_id, at, phone),
-            protection.map(|(agency, _)| agency),
-            protection.map(|(_, until)| crate::time::format_instant(until)),
+            v.source,
+            dedup_key(project_id, v.at, v.phone),
+            v.protection.map(|(agency, _)| agency),
+            v.protection.map(|(_, until)| crate::time::format_instant(until)),
+            v.report_id.map(|r| r.0),
         ])?;
     Ok(changed == 1)
 }
@@ -111,24 +117,31 @@ pub(crate) fn history_in(
     project_id: &str,
     phones: &[CustomerPhone],
     before: DateTime<FixedOffset>,
+    report: Option<ReportId>,
 ) -> StoreResult<Vec<HistoryVisit>> {
+    // The desk's own registration over this very report (a walk-in while
+    // the agent parked) is not a visit before it.
     let mut stmt = conn.prepare_cached(
         "SELECT id, at, phone, agency, protected_until FROM history
-         WHERE project_id = ?1 AND phone_head = ?2 AND phone_tail = ?3 AND at_unix <= ?4",
+         WHERE project_id = ?1 AND phone_head = ?2 AND phone_tail = ?3 AND at_unix <= ?4
+           AND (?5 IS NULL OR report_id IS NULL OR report_id != ?5)",
     )?;
     let mut seen = std::collections::BTreeSet::new();
     let mut visits = Vec::new();
     for wanted in phones {
         let masked = wanted.masked();
-        let rows = stmt.query_map(params![project_id, masked.head(), masked.tail(), before.timestamp()], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, Option<String>>(3)?,
-                r.get::<_, Option<String>>(4)?,
-            ))
-        })?;
+        let rows = stmt.query_map(
+            params![project_id, masked.head(), masked.tail(), before.timestamp(), report.map(|r| r.0)],
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                ))
+            },
+        )?;
         for row in rows {
             let (id, at, stored, agency, until) = row?;
             let (Some(at), Ok(phone)) = (crate::time::parse_instant(&at), CustomerPhone::parse(&stored, true)) else {
@@ -204,7 +217,15 @@ impl Store {
         let tx = super::WriteTx::begin(&mut self.conn).map_err(super::StoreError::from)?;
         let mut added = 0;
         for v in &visits {
-            if insert_visit_in(&tx, project_id, v.at, v.name.as_deref(), &v.phone, &v.source, None)? {
+            let visit = NewVisit {
+                at: v.at,
+                name: v.name.as_deref(),
+                phone: &v.phone,
+                source: &v.source,
+                protection: None,
+                report_id: None,
+            };
+            if insert_visit_in(&tx, project_id, &visit)? {
                 added += 1;
             }
         }
@@ -227,6 +248,6 @@ impl Store {
         phone: &Phone,
         before: DateTime<FixedOffset>,
     ) -> StoreResult<Vec<HistoryVisit>> {
-        history_in(&self.conn, project_id, &[CustomerPhone::Full(*phone)], before)
+        history_in(&self.conn, project_id, &[CustomerPhone::Full(*phone)], before, None)
     }
 }

@@ -15,6 +15,7 @@ pub mod people;
 pub mod pool;
 pub mod reports;
 pub mod sessions;
+pub mod walk_ins;
 
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
@@ -59,6 +60,9 @@ pub enum Refusal {
     /// The sales consultant named is not an active sales consultant of the
     /// project.
     SalesNotAllowed,
+    /// A walk-in whose phone has a live report: registering a natural visit
+    /// over it needs the desk's explicit choice of that report.
+    LiveReportFound,
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

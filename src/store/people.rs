@@ -264,6 +264,15 @@ impl Store {
         Ok(self.conn.last_insert_rowid())
     }
 
+    /// An active staff member by login.
+    pub fn staff_by_login(&self, login: &str) -> StoreResult<Option<Staff>> {
+        let id: Option<i64> = self
+            .conn
+            .query_row("SELECT id FROM staff WHERE login = ?1 AND active = 1", [login.trim()], |r| r.get(0))
+            .optional()?;
+        id.map(|id| self.staff(id)).transpose()
+    }
+
     pub fn staff(&self, id: i64) -> StoreResult<Staff> {
         self.conn
             .query_row(

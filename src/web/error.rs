@@ -75,6 +75,7 @@ impl From<StoreError> for WebError {
             StoreError::Invalid(m) => WebError::bad(ErrorCode::Invalid, m),
             StoreError::Refused(Refusal::ReportCancelled) => WebError::code(ErrorCode::Cancelled),
             StoreError::Refused(Refusal::SalesNotAllowed) => WebError::code(ErrorCode::SalesNotAllowed),
+            StoreError::Refused(Refusal::LiveReportFound) => WebError::code(ErrorCode::LiveReportFound),
             other => WebError::Internal(other.to_string()),
         }
     }

@@ -69,6 +69,8 @@ error_codes! {
     Cancelled = "CANCELLED", CONFLICT, "该报备已撤销", "this report was cancelled";
     KeyRetired = "KEY_RETIRED", CONFLICT, "该报备的二维码密钥已停用,请重新报备", "this code's key was retired; file the report again";
     Conflict = "CONFLICT", CONFLICT, "与已有记录冲突", "this conflicts with an existing record";
+    LiveReportFound = "LIVE_REPORT_FOUND", CONFLICT,
+        "该客户有有效报备:请确认是否按自然到访登记,并选择该报备", "the customer has a live report: choose it explicitly to register a natural visit over it";
     // Filing refusals (rules.md): the report is not taken.
     ReportBeforeStart = "REPORT_BEFORE_START", CONFLICT, "项目尚未开始接受报备", "the project does not take reports yet";
     ProtectedByOtherAgency = "PROTECTED_BY_OTHER_AGENCY", CONFLICT, "该客户在其他渠道的保护期内", "the customer is protected for another agency";

@@ -119,6 +119,9 @@ pub struct RecordBody {
     /// statement: the visit is a natural visit (自然到访) with these reasons.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provisional: Option<RecordedVerdict>,
+    /// A walk-in registered over this live report, by the desk's choice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub over_report: Option<i64>,
 }
 
 /// An amendment: a correction that points at a record, in the open.

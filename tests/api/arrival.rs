@@ -124,3 +124,41 @@ async fn the_same_agency_coming_back_is_a_return_visit_that_keeps_its_protection
     assert_eq!(v["verdict"], "valid", "{v}");
     assert_eq!(v["protected_until"], "2026-12-18 10:45");
 }
+
+#[tokio::test]
+async fn a_walk_in_with_a_live_report_needs_the_desks_choice_and_does_not_make_the_agents_customer_an_old_one() {
+    let app = TestApp::spawn().await;
+    let kiosk = Kiosk::ready(&app, "demo").await;
+    let (id, token) = token_of(&app, AGENT_PHONE, "demo", "138****5678").await;
+    // 10:40: the customer walks in alone; the agent is parking the car.
+    app.clock.set(t("2026-11-18T10:40:00+08:00"));
+    let (status, w) = kiosk.post("/kiosk/walk-ins", json!({})).await;
+    assert_eq!(status, 200, "{w}");
+    let walk_in = w["walk_in_id"].as_i64().unwrap();
+    app.clock.set(t("2026-11-18T10:42:00+08:00"));
+    let (_, p) =
+        kiosk.post("/kiosk/provisional", json!({ "walk_in_id": walk_in, "customer_phone": "13812345678" })).await;
+    assert_eq!(p["live_reports"][0]["id"], id, "{p}");
+    assert_eq!(p["live_reports"][0]["masked_phone"], "138****5678");
+    assert_eq!(p["arrival_at"], "2026-11-18 10:40");
+    // Registering a natural visit over it is an explicit choice.
+    let (status, v) = kiosk.check_in(None, "13812345678", json!({ "walk_in_id": walk_in })).await;
+    assert_eq!(status, 409, "{v}");
+    assert_eq!(v["error"]["code"], "LIVE_REPORT_FOUND");
+    let (status, v) = kiosk.check_in(None, "13812345678", json!({ "walk_in_id": walk_in, "over_report": id })).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["verdict"], "invalid");
+    let walk_in_record = app.store.ledger_row(v["record"].as_i64().unwrap()).unwrap().visit_body().unwrap();
+    assert_eq!(walk_in_record.over_report, Some(id));
+    assert_eq!(walk_in_record.arrival_at(), Some(t("2026-11-18T10:40:00+08:00").fixed_offset()));
+    // The same registration sent again is the same record.
+    let (_, again) = kiosk.check_in(None, "13812345678", json!({ "walk_in_id": walk_in, "over_report": id })).await;
+    assert_eq!(again["record"], v["record"]);
+    // 10:50 the agent arrives with the code: judged at the walk-in's
+    // instant, and the desk's own registration is no visit before.
+    app.clock.set(t("2026-11-18T10:50:00+08:00"));
+    let (_, scan) = kiosk.scan(&token).await;
+    assert_eq!(scan["report"]["first_read_at"], "11-18 10:40:00", "{scan}");
+    let (_, v) = kiosk.check_in(Some(&token), "13812345678", json!({})).await;
+    assert_eq!(v["verdict"], "valid", "{v}");
+}

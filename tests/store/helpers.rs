@@ -80,6 +80,21 @@ impl World {
         self.file_in("demo", agent, phone, at)
     }
 
+    /// A report as an agent would file it now (for the filing checks).
+    pub fn new_report(&self, agent: i64, phone: &str) -> NewReport {
+        NewReport {
+            project_id: "demo".into(),
+            agent_id: agent,
+            customer_name: CustomerName::parse("王先生").unwrap(),
+            customer_phone: CustomerPhone::parse(phone, true).unwrap(),
+            expected_arrival: None,
+            party_size: None,
+            note: None,
+            idempotency_key: None,
+            demo: false,
+        }
+    }
+
     pub fn file_in(&mut self, project: &str, agent: i64, phone: &str, at: &str) -> StoredReport {
         let filed = local(&self.rules, t(at));
         let mut n = filed.timestamp() as u64 ^ (agent as u64 * 7919);
@@ -127,6 +142,8 @@ impl World {
                 "演示项目",
             ),
             demo: false,
+            walk_in_id: None,
+            over_report: None,
         }
     }
 

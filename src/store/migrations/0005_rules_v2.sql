@@ -29,3 +29,19 @@ CREATE TABLE customer_group_members (
     PRIMARY KEY (project_id, phone)
 );
 CREATE INDEX customer_groups_by_group ON customer_group_members(project_id, group_id);
+
+-- A kiosk visit names the report it was recorded for, or the live report a
+-- walk-in was registered over: that report's own check-in later does not
+-- count the desk's registration as a visit before (老客户).
+ALTER TABLE history ADD COLUMN report_id INTEGER REFERENCES reports(id);
+
+-- A walk-in registration (未报备客户登记): its arrival instant is when the
+-- desk started it, recorded by the server.
+CREATE TABLE walk_ins (
+    id         INTEGER PRIMARY KEY,
+    project_id TEXT NOT NULL REFERENCES projects(id),
+    at         TEXT NOT NULL,
+    kiosk_id   INTEGER REFERENCES kiosks(id),
+    staff_id   INTEGER REFERENCES staff(id),
+    record_seq INTEGER REFERENCES ledger(seq)
+);

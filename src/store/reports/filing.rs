@@ -25,6 +25,26 @@ impl From<rusqlite::Error> for FilingError {
     }
 }
 
+/// The filing context of the customer and of their customer group
+/// (直系亲属 = one customer): what is known of a linked phone counts as
+/// known of this one.
+fn group_filing_context_in(
+    conn: &Connection,
+    project_id: &str,
+    agency_id: i64,
+    phone: &CustomerPhone,
+) -> StoreResult<FilingContext> {
+    let mut ctx = filing_context_in(conn, project_id, agency_id, phone)?;
+    let CustomerPhone::Full(full) = phone else { return Ok(ctx) };
+    for member in super::super::groups::group_phones_in(conn, project_id, full)? {
+        let theirs = filing_context_in(conn, project_id, agency_id, &member)?;
+        ctx.own_agency_reports.extend(theirs.own_agency_reports);
+        ctx.rival_reports.extend(theirs.rival_reports.into_iter().map(|r| RivalReport { phone: *phone, ..r }));
+        ctx.visits.extend(theirs.visits.into_iter().map(|v| KnownVisit { phone: *phone, ..v }));
+    }
+    Ok(ctx)
+}
+
 /// What the database knows about a customer an agency is about to report.
 pub(crate) fn filing_context_in(
     conn: &Connection,
@@ -156,7 +176,7 @@ impl Store {
             .optional()?
             .ok_or_else(|| StoreError::NotFound(format!("agent {}", new.agent_id)))?;
         if let Some(rules) = rules {
-            let ctx = filing_context_in(&tx, &new.project_id, agency_id, &new.customer_phone)?;
+            let ctx = group_filing_context_in(&tx, &new.project_id, agency_id, &new.customer_phone)?;
             check_filing(&new.customer_phone, &ctx, rules, filed_at).map_err(FilingError::Refused)?;
         }
         let (head, tail) = head_tail(&new.customer_phone);

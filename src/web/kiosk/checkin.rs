@@ -47,6 +47,10 @@ struct CheckInUpload {
     sales_id: Option<i64>,
     #[serde(default)]
     signatures: Vec<SignatureUpload>,
+    /// A walk-in: the registration started with `POST /kiosk/walk-ins`.
+    walk_in_id: Option<i64>,
+    /// A walk-in registered over this live report (the desk's choice).
+    over_report: Option<i64>,
 }
 
 /// The uploaded signatures, decoded and checked, with the statement each
@@ -128,6 +132,8 @@ pub async fn check_in(State(state): State<AppState>, op: KioskOperator, body: By
                 kiosk_id: Some(kiosk_id),
                 signatures,
                 demo,
+                walk_in_id: up.walk_in_id,
+                over_report: up.over_report.map(crate::domain::token::ReportId),
             };
             Ok(service::checkin::check_in(store, &operator, req, &rules, now)?)
         })

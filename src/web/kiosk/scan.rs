@@ -6,7 +6,7 @@ use super::super::AppState;
 use super::super::error::{ApiError, WebError};
 use super::super::error_code::ErrorCode;
 use super::KioskOperator;
-use super::views::{Named, OutcomeView, ProvisionalView, ReasonView, ReportCard, ScanView, Statements};
+use super::views::{LiveReportView, Named, OutcomeView, ProvisionalView, ReasonView, ReportCard, ScanView, Statements};
 use crate::domain::judge::{Signer, Verdict};
 use crate::domain::name::CustomerName;
 use crate::domain::phone::Phone;
@@ -157,6 +157,8 @@ pub struct ProvisionalRequest {
     code: Option<String>,
     customer_phone: String,
     customer_name: Option<String>,
+    /// A walk-in's registration (judged at its start).
+    walk_in_id: Option<i64>,
 }
 
 /// The verdict before anyone signs (rules.md): called once the customer's
@@ -179,10 +181,21 @@ pub async fn provisional(
     };
     let project = state.deployment.project(&op.kiosk.project_id).ok_or(WebError::NotFound)?;
     let (rules, pid, now) = (project.rules.clone(), project.id.clone(), state.clock.now());
-    let p = state
+    let walk_in_id = req.walk_in_id;
+    let (p, live) = state
         .db
         .run(move |store| -> Result<_, WebError> {
-            Ok(store.provisional(&pid, report.as_ref(), phone, name, &rules, now)?)
+            let started = match walk_in_id {
+                Some(id) => Some(store.walk_in(id)?).filter(|w| w.project_id == pid).ok_or(WebError::NotFound)?.at,
+                None => now.with_timezone(&rules.timezone).fixed_offset(),
+            };
+            let p = store.provisional(&pid, report.as_ref(), phone, name, &rules, started.to_utc())?;
+            // A walk-in: the live reports of this customer the desk must see.
+            let live = match report {
+                Some(_) => Vec::new(),
+                None => store.live_reports(&pid, &phone, &rules, started)?,
+            };
+            Ok((p, live))
         })
         .await?;
     let tz = project.rules.timezone;
@@ -194,6 +207,31 @@ pub async fn provisional(
         return_visit: p.return_visit_until.is_some(),
         arrival_at: local(p.arrival_at),
         sign: if p.judgement.verdict == Verdict::Valid { "confirmation" } else { "natural-visit" },
+        live_reports: live
+            .iter()
+            .map(|r| LiveReportView {
+                id: r.id.0,
+                agency: r.agency_name.clone(),
+                agent: r.agent_name.clone(),
+                masked_phone: r.customer_phone.masked().to_string(),
+                filed_at: local(r.filed_at),
+            })
+            .collect(),
     })
     .into_response())
+}
+
+/// The desk starts registering a walk-in (未报备客户登记): the server records
+/// the arrival instant now.
+pub async fn start_walk_in(State(state): State<AppState>, op: KioskOperator) -> Result<Response, ApiError> {
+    may_record(&state, &op)?;
+    let project = state.deployment.project(&op.kiosk.project_id).ok_or(WebError::NotFound)?;
+    let at = state.clock.now().with_timezone(&project.rules.timezone).fixed_offset();
+    let (pid, kiosk, clerk) = (project.id.clone(), op.kiosk.id, op.staff.id);
+    let walk_in = state
+        .db
+        .write(move |store| -> Result<_, WebError> { Ok(store.start_walk_in(&pid, Some(kiosk), Some(clerk), at)?) })
+        .await?;
+    Ok(Json(json!({ "walk_in_id": walk_in.id, "started_at": walk_in.at.format("%H:%M:%S").to_string() }))
+        .into_response())
 }

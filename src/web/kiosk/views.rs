@@ -152,4 +152,16 @@ pub struct ProvisionalView {
     /// 带看确认单) or `natural-visit` (the customer's registration; the agent
     /// may sign having seen the reasons).
     pub sign: &'static str,
+    /// A walk-in: live reports of this customer (and group) in the project;
+    /// registering a natural visit over one needs choosing it.
+    pub live_reports: Vec<LiveReportView>,
+}
+
+#[derive(Serialize)]
+pub struct LiveReportView {
+    pub id: i64,
+    pub agency: String,
+    pub agent: String,
+    pub masked_phone: String,
+    pub filed_at: String,
 }
