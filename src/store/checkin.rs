@@ -61,6 +61,16 @@ impl CheckInOutcome {
         self.record.verdict.reasons.iter().map(|r| r.code()).collect()
     }
 
+    /// A valid return visit (复访): its protection ends before a new visit's
+    /// would (arrival + the rules' protection days), so it was not extended.
+    pub fn is_return_visit(&self) -> bool {
+        let days = self.record.rules.protection_days.unwrap_or(0);
+        match (self.record.verdict.protected_until, self.record.arrival_at()) {
+            (Some(until), Some(at)) => until < at + chrono::Duration::days(days),
+            _ => false,
+        }
+    }
+
     pub fn protected_until_text(&self) -> Option<String> {
         self.record.verdict.protected_until.map(crate::time::format_instant)
     }

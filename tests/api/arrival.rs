@@ -123,6 +123,7 @@ async fn the_same_agency_coming_back_is_a_return_visit_that_keeps_its_protection
     let (_, v) = kiosk.check_in(Some(&again), "13812345678", json!({})).await;
     assert_eq!(v["verdict"], "valid", "{v}");
     assert_eq!(v["protected_until"], "2026-12-18 10:45");
+    assert_eq!(v["return_visit"], true);
 }
 
 #[tokio::test]
@@ -160,5 +161,26 @@ async fn a_walk_in_with_a_live_report_needs_the_desks_choice_and_does_not_make_t
     let (_, scan) = kiosk.scan(&token).await;
     assert_eq!(scan["report"]["first_read_at"], "11-18 10:40:00", "{scan}");
     let (_, v) = kiosk.check_in(Some(&token), "13812345678", json!({})).await;
+    assert_eq!(v["verdict"], "valid", "{v}");
+}
+
+#[tokio::test]
+async fn a_qian_si_hou_wu_report_is_accepted_matched_and_masked_again_everywhere() {
+    let app = TestApp::spawn().await;
+    let c = app.signed_in(AGENT_PHONE).await;
+    let id = app.filed_id(&c, "demo", "王先生", "1381**45678").await;
+    let (status, page) = app.get_text(&c, &format!("/agent/reports/{id}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("138****5678") && !page.contains("1381**45678"), "shown as 前三后四");
+    let kiosk = Kiosk::ready(&app, "demo").await;
+    let r = app.store.report(ReportId(id)).unwrap();
+    let token = app.key_ring.sign_with(r.key_id, r.id, r.filed_at.to_utc()).unwrap();
+    app.clock.set(t("2026-11-18T10:45:00+08:00"));
+    let (_, scan) = kiosk.scan(&token).await;
+    assert_eq!(scan["report"]["masked_phone"], "138****5678");
+    // The 4th digit is known: 1382… is another customer.
+    let (_, wrong) = kiosk.post("/kiosk/provisional", json!({ "code": token, "customer_phone": "13820045678" })).await;
+    assert_eq!(reasons(&wrong), ["IDENTITY_MISMATCH"]);
+    let (_, v) = kiosk.check_in(Some(&token), "13810045678", json!({})).await;
     assert_eq!(v["verdict"], "valid", "{v}");
 }

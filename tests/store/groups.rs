@@ -96,3 +96,46 @@ fn linking_is_audited_with_who_and_why_and_needs_a_reason() {
     assert!(audit[0].2.contains("户口本") && audit[0].2.contains("138****5678"));
     assert!(!audit.iter().any(|(_, _, d)| d.contains("13812345678")), "no full phone in the audit log");
 }
+
+#[test]
+fn only_a_manager_links_customers_on_the_command_line() {
+    let dep = super::helpers::TestDeployment::demo_and_other();
+    let now = t("2026-11-17T09:00:00+08:00");
+    let store = dep.context(now).open_store(now).unwrap();
+    let staff = |login, role| panke::store::people::NewStaff {
+        project_id: Some("demo"),
+        login,
+        name: login,
+        role,
+        password: Some("a long password"),
+        pin: Some("1234"),
+    };
+    store.create_staff(&staff("boss", panke::store::people::Role::Manager), now).unwrap();
+    store.create_staff(&staff("desk9", panke::store::people::Role::Desk), now).unwrap();
+    drop(store);
+    let run = |by: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_panke"))
+            .arg("--config")
+            .arg(dep.config_dir())
+            .args([
+                "group",
+                "link",
+                "--project",
+                "demo",
+                "--by",
+                by,
+                "--reason",
+                "户口本",
+                "13812345678",
+                "13900004321",
+            ])
+            .output()
+            .unwrap()
+    };
+    let refused = run("desk9");
+    assert_eq!(refused.status.code(), Some(2), "{}", String::from_utf8_lossy(&refused.stderr));
+    let linked = run("boss");
+    let out = String::from_utf8_lossy(&linked.stdout);
+    assert!(linked.status.success(), "{}", String::from_utf8_lossy(&linked.stderr));
+    assert!(out.contains("138****5678") && out.contains("139****4321") && !out.contains("13812345678"), "{out}");
+}

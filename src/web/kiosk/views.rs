@@ -81,6 +81,9 @@ pub struct OutcomeView {
     /// In the project's local time, `YYYY-MM-DD HH:MM`.
     pub protected_until: Option<String>,
     pub already_recorded: bool,
+    /// A return visit (复访): the protection shown is the first visit's, not
+    /// extended.
+    pub return_visit: bool,
     pub hash: String,
     pub sheet: String,
     pub near_miss: Option<NearMiss>,
@@ -96,6 +99,7 @@ impl OutcomeView {
             off_hours: v.off_hours,
             protected_until: v.protected_until.map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()),
             already_recorded: o.already_recorded,
+            return_visit: o.is_return_visit(),
             hash: o.row.sha256_hex(),
             sheet: format!("/records/{}/sheet", o.row.seq),
             near_miss: None,

@@ -27,14 +27,22 @@ export function render(flow) {
         h(
           "dd",
           {},
-          r.filed_at + T("(" + r.minutes_since_filing + " 分钟前)", " (" + r.minutes_since_filing + " min ago)")
-        )
+          r.filed_at +
+            T("(到访前 " + r.minutes_since_filing + " 分钟)", " (" + r.minutes_since_filing + " min before arrival)")
+        ),
+        // The arrival instant: the first read of this code, recorded by
+        // the server; scanning again later never moves it.
+        h("dt", {}, T("到访时间(首次扫码)", "Arrived (first scan)")),
+        h("dd", { id: "r-first-read" }, r.first_read_at || "")
       ),
       early
         ? h(
             "p",
             { class: "banner warn" },
-            T("报备距今不足 " + r.min_gap_minutes + " 分钟", "Filed less than " + r.min_gap_minutes + " minutes ago")
+            T(
+              "报备至首次扫码不足 " + r.min_gap_minutes + " 分钟",
+              "Filed less than " + r.min_gap_minutes + " minutes before the first scan"
+            )
           )
         : null,
       button(T("开始登记:请客户输入手机号", "Start: the customer types their phone"), () => flow.next(), "primary", "start")

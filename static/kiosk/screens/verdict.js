@@ -20,7 +20,15 @@ export function render(flow, { result: r, existing }) {
           )
         : null,
       h("h1", { id: "verdict-title" }, valid ? T("有效带看", "Valid visit") : T("自然到访", "Natural visit")),
-      valid ? h("p", { class: "big-msg" }, T("客户保护期至 ", "Protected until ") + r.protected_until) : reasons,
+      valid
+        ? h(
+            "p",
+            { class: "big-msg" },
+            (r.return_visit ? T("复访:保护期不延长,", "Return visit: protection not extended, ") : "") +
+              T("客户保护期至 ", "Protected until ") +
+              r.protected_until
+          )
+        : reasons,
       r.off_hours ? h("p", {}, T("非判客岗工作时间到访(已标注)", "Off-hours visit (flagged)")) : null,
       r.near_miss ? h("p", { class: "banner warn" }, r.near_miss.warning) : null,
       h("p", { class: "record-no" }, T("记录编号 ", "Record ") + r.record),
