@@ -220,3 +220,31 @@ fn pending_reports_past_their_validity_become_expired() {
     assert_eq!(w.store.report(old.id).unwrap().status, ReportStatus::Expired);
     assert_eq!(w.store.report(fresh.id).unwrap().status, ReportStatus::Pending);
 }
+
+#[test]
+fn completing_the_check_in_later_never_removes_report_too_late() {
+    for minutes_after_first_read in [0, 5, 10, 60, 600] {
+        let mut w = World::new();
+        let r = w.file(w.agent, "13812345678", "2026-11-18T10:00:00+08:00");
+        let first = super::helpers::local(&w.rules, t("2026-11-18T10:25:00+08:00"));
+        w.store.record_first_read("demo", r.id, None, Some(w.desk), first).unwrap();
+        let done = t("2026-11-18T10:25:00+08:00") + chrono::Duration::minutes(minutes_after_first_read);
+        let req = w.request("demo", Some(&r), "13812345678");
+        let out = w.store.record_checkin(req, &w.rules, done).unwrap();
+        assert_eq!(out.reason_codes(), vec!["REPORT_TOO_LATE"], "completed {minutes_after_first_read} min later");
+    }
+}
+
+#[test]
+fn the_first_read_survives_a_restart_and_cannot_be_moved() {
+    let mut w = World::new();
+    let r = w.file(w.agent, "13812345678", "2026-11-18T10:00:00+08:00");
+    let first = super::helpers::local(&w.rules, t("2026-11-18T10:25:00+08:00"));
+    w.store.record_first_read("demo", r.id, None, None, first).unwrap();
+    let later = super::helpers::local(&w.rules, t("2026-11-18T11:00:00+08:00"));
+    assert_eq!(w.store.record_first_read("demo", r.id, None, None, later).unwrap().at, first, "a second read");
+    let moved = w.raw().execute("UPDATE first_reads SET at_unix = 0", []);
+    assert!(moved.is_err(), "the trigger refuses to move it");
+    let reopened = panke::store::Store::open(&w.path, &super::helpers::LEDGER_KEY).unwrap();
+    assert_eq!(reopened.first_read(r.id).unwrap().unwrap().at, first);
+}
