@@ -115,6 +115,20 @@ pub fn statement(signer: Signer, agency: &str, agent: &str, project: &str) -> St
     }
 }
 
+/// What is signed when the verdict is already a natural visit (自然到访)
+/// before anyone signs: nobody confirms a 带看 the rules refuse. The customer
+/// registers the visit; the agent may sign having seen the reasons; the
+/// sales consultant witnesses.
+pub fn natural_visit_statement(signer: Signer, agency: &str, agent: &str, project: &str, reasons: &str) -> String {
+    match signer {
+        Signer::Customer => format!("本人确认到访 {project},按自然到访登记。(声明版本 v1)"),
+        Signer::Agent => {
+            format!("本人 {agent}({agency})已知悉本次到访按自然到访处理,原因:{reasons}(声明版本 v1)")
+        }
+        Signer::Sales => format!("本人作为 {project} 现场置业顾问,见证本次自然到访登记。(声明版本 v1)"),
+    }
+}
+
 #[cfg(test)]
 pub mod tests {
     use super::*;

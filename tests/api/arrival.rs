@@ -75,6 +75,10 @@ async fn an_expired_report_is_a_natural_visit_before_anyone_signs_and_no_agent_s
     assert_eq!(body.signatures.len(), 1);
     assert!(body.signatures.iter().all(|s| s.signer == panke::domain::judge::Signer::Customer));
     assert_eq!(body.provisional.unwrap().reasons, vec![panke::domain::reason::Reason::ReportExpired]);
+    // The customer signed the natural visit registration, not a 带看 confirmation.
+    assert!(p["statements"]["customer"].as_str().unwrap().contains("自然到访"), "{p}");
+    let signed = panke::crypto::sha256_hex(p["statements"]["customer"].as_str().unwrap().as_bytes());
+    assert_eq!(body.signatures[0].statement_sha256, signed);
 }
 
 #[tokio::test]

@@ -10,7 +10,7 @@ use super::views::{NearMiss, OutcomeView};
 use crate::domain::judge::Signer;
 use crate::domain::name::CustomerName;
 use crate::domain::phone::Phone;
-use crate::domain::signature::{statement, validate_png};
+use crate::domain::signature::{natural_visit_statement, statement, validate_png};
 use crate::service;
 use crate::store::checkin::CheckInRequest;
 use crate::store::ledger::SignatureInput;
@@ -58,9 +58,7 @@ struct CheckInUpload {
 /// kiosk can send that signer back to the pad.
 fn signature_inputs(
     uploads: Vec<SignatureUpload>,
-    agency: &str,
-    agent: &str,
-    project: &str,
+    statement_of: impl Fn(Signer) -> String,
 ) -> Result<Vec<SignatureInput>, ApiError> {
     let bad = |code: ErrorCode, message: String| ApiError(WebError::bad(code, message));
     let mut signatures: Vec<SignatureInput> = Vec::new();
@@ -75,14 +73,35 @@ fn signature_inputs(
         })?;
         let png = validate_png(png).map_err(|e| bad(ErrorCode::BadSignature, format!("{}: {e}", signer.code())))?;
         let strokes_json = serde_json::to_string(&s.strokes).unwrap_or_else(|_| "[]".into());
-        signatures.push(SignatureInput {
-            signer,
-            png,
-            strokes_json,
-            statement: statement(signer, agency, agent, project),
-        });
+        signatures.push(SignatureInput { signer, png, strokes_json, statement: statement_of(signer) });
     }
     Ok(signatures)
+}
+
+/// The reasons (in Chinese) when the verdict before signing is already a
+/// natural visit; `None` when the 带看确认单 is to be signed.
+async fn natural_visit_reasons(
+    state: &AppState,
+    op: &KioskOperator,
+    report: Option<crate::store::reports::StoredReport>,
+    phone: Phone,
+    walk_in_id: Option<i64>,
+) -> Result<Option<String>, ApiError> {
+    let project = state.deployment.project(&op.kiosk.project_id).ok_or(WebError::NotFound)?;
+    let (rules, pid, now) = (project.rules.clone(), project.id.clone(), state.clock.now());
+    let provisional = state
+        .db
+        .run(move |store| -> Result<_, WebError> {
+            let at = match walk_in_id {
+                Some(id) => store.walk_in(id)?.at.to_utc(),
+                None => now,
+            };
+            Ok(store.provisional(&pid, report.as_ref(), phone, None, &rules, at)?)
+        })
+        .await?;
+    let j = provisional.judgement;
+    Ok((j.verdict == crate::domain::judge::Verdict::Invalid)
+        .then(|| j.reasons.iter().map(|r| r.message(crate::domain::reason::Lang::Zh)).collect::<Vec<_>>().join("")))
 }
 
 pub async fn check_in(State(state): State<AppState>, op: KioskOperator, body: Bytes) -> Result<Response, ApiError> {
@@ -99,12 +118,19 @@ pub async fn check_in(State(state): State<AppState>, op: KioskOperator, body: By
     };
     let project = state.deployment.project(&op.kiosk.project_id).ok_or(WebError::NotFound)?;
     let (agency, agent) = report.as_ref().map(|r| (r.agency_name.clone(), r.agent_name.clone())).unwrap_or_default();
+    // What is signed depends on the verdict before signing: a natural visit
+    // is not confirmed as a 带看.
+    let natural_reasons = natural_visit_reasons(&state, &op, report.clone(), customer_phone, up.walk_in_id).await?;
     // Decoding three PNGs is CPU work: keep it off the async executor.
     let project_name = project.name.clone();
-    let signatures =
-        tokio::task::spawn_blocking(move || signature_inputs(up.signatures, &agency, &agent, &project_name))
-            .await
-            .map_err(|e| WebError::Internal(e.to_string()))??;
+    let signatures = tokio::task::spawn_blocking(move || {
+        signature_inputs(up.signatures, |signer| match &natural_reasons {
+            None => statement(signer, &agency, &agent, &project_name),
+            Some(reasons) => natural_visit_statement(signer, &agency, &agent, &project_name, reasons),
+        })
+    })
+    .await
+    .map_err(|e| WebError::Internal(e.to_string()))??;
     let near_miss =
         report.as_ref().is_some_and(|r| r.customer_name.surname_sounds_like(&customer_name)).then_some(NearMiss {
             warning: "姓氏读音相近但不一致(如 黄/王),请核实 / the surnames sound alike but differ",

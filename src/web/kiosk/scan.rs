@@ -10,7 +10,7 @@ use super::views::{LiveReportView, Named, OutcomeView, ProvisionalView, ReasonVi
 use crate::domain::judge::{Signer, Verdict};
 use crate::domain::name::CustomerName;
 use crate::domain::phone::Phone;
-use crate::domain::signature::statement;
+use crate::domain::signature::{natural_visit_statement, statement};
 use crate::service::{self, ServiceError};
 use crate::store::people::Role;
 use crate::store::reports::{ReportStatus, StoredReport};
@@ -182,6 +182,7 @@ pub async fn provisional(
     let project = state.deployment.project(&op.kiosk.project_id).ok_or(WebError::NotFound)?;
     let (rules, pid, now) = (project.rules.clone(), project.id.clone(), state.clock.now());
     let walk_in_id = req.walk_in_id;
+    let (agency, agent) = report.as_ref().map(|r| (r.agency_name.clone(), r.agent_name.clone())).unwrap_or_default();
     let (p, live) = state
         .db
         .run(move |store| -> Result<_, WebError> {
@@ -207,6 +208,15 @@ pub async fn provisional(
         return_visit: p.return_visit_until.is_some(),
         arrival_at: local(p.arrival_at),
         sign: if p.judgement.verdict == Verdict::Valid { "confirmation" } else { "natural-visit" },
+        statements: {
+            let reasons: String =
+                p.judgement.reasons.iter().map(|r| r.message(crate::domain::reason::Lang::Zh)).collect();
+            let of = |signer| match p.judgement.verdict {
+                Verdict::Valid => statement(signer, &agency, &agent, &project.name),
+                Verdict::Invalid => natural_visit_statement(signer, &agency, &agent, &project.name, &reasons),
+            };
+            Statements { customer: of(Signer::Customer), agent: of(Signer::Agent), sales: of(Signer::Sales) }
+        },
         live_reports: live
             .iter()
             .map(|r| LiveReportView {

@@ -156,6 +156,8 @@ pub struct ProvisionalView {
     /// 带看确认单) or `natural-visit` (the customer's registration; the agent
     /// may sign having seen the reasons).
     pub sign: &'static str,
+    /// The statements each signer signs for that kind.
+    pub statements: Statements,
     /// A walk-in: live reports of this customer (and group) in the project;
     /// registering a natural visit over one needs choosing it.
     pub live_reports: Vec<LiveReportView>,
