@@ -18,6 +18,10 @@ pub enum SignatureError {
     BadDimensions,
     #[error("签名为空或过于简单,请重新签名 / the signature is empty or too small; please sign again")]
     Blank,
+    #[error(
+        "签名区域几乎被涂满,这不是签名,请重新签名 / the pad is nearly all ink: that is no signature; please sign again"
+    )]
+    Filled,
 }
 
 /// A PNG that decoded and passed the checks.
@@ -69,6 +73,11 @@ pub fn validate_png(bytes: Vec<u8>) -> Result<ValidPng, SignatureError> {
     let area = u64::from(width) * u64::from(height);
     if ink * 1000 < area || spread_x < width / 8 || spread_y < height / 20 {
         return Err(SignatureError::Blank);
+    }
+    // A pad painted over (or a filled square pasted in) is not a signature:
+    // real signatures ink well under a third of the pad.
+    if ink * 2 > area {
+        return Err(SignatureError::Filled);
     }
     let sha256_hex = sha256_hex(&bytes);
     Ok(ValidPng { bytes, width, height, sha256_hex })
@@ -133,6 +142,14 @@ pub fn natural_visit_statement(signer: Signer, agency: &str, agent: &str, projec
 pub mod tests {
     use super::*;
     use image::{ImageBuffer, Rgba};
+
+    #[test]
+    fn an_all_ink_square_is_no_signature() {
+        let img = ImageBuffer::from_pixel(300, 120, Rgba([0u8, 0, 0, 255]));
+        let mut png = Vec::new();
+        img.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
+        assert_eq!(validate_png(png), Err(SignatureError::Filled));
+    }
 
     /// A PNG with a diagonal zig-zag "signature" drawn in it.
     pub fn signature_png(width: u32, height: u32) -> Vec<u8> {

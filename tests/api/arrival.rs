@@ -188,3 +188,24 @@ async fn a_qian_si_hou_wu_report_is_accepted_matched_and_masked_again_everywhere
     let (_, v) = kiosk.check_in(Some(&token), "13810045678", json!({})).await;
     assert_eq!(v["verdict"], "valid", "{v}");
 }
+
+#[tokio::test]
+async fn a_cancelled_visit_keeps_its_first_read_and_is_audited() {
+    let app = TestApp::spawn().await;
+    let kiosk = Kiosk::ready(&app, "demo").await;
+    let (id, token) = token_of(&app, AGENT_PHONE, "demo", "138****5678").await;
+    app.clock.set(t("2026-11-18T10:20:00+08:00"));
+    kiosk.scan(&token).await;
+    let (status, v) = kiosk.post("/kiosk/visits/cancel", json!({ "code": token, "step": "questions" })).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["first_read_kept"], true);
+    app.clock.set(t("2026-11-18T10:40:00+08:00"));
+    let (_, again) = kiosk.scan(&token).await;
+    assert_eq!(again["report"]["first_read_at"], "11-18 10:20:00", "cancelling does not reset the arrival");
+    assert_eq!(app.store.first_read(ReportId(id)).unwrap().unwrap().at, t("2026-11-18T10:20:00+08:00"));
+    let audited: String = rusqlite::Connection::open(app.store.path())
+        .unwrap()
+        .query_row("SELECT detail FROM audit_log WHERE action = 'kiosk.visit_cancelled'", [], |r| r.get(0))
+        .unwrap();
+    assert!(audited.contains(&format!("report {id}")) && audited.contains("questions"), "{audited}");
+}

@@ -443,3 +443,35 @@ async fn a_sales_consultant_operates_the_kiosk_only_off_hours() {
     let (status, v) = kiosk.scan(&token).await;
     assert_eq!(status, 200, "{v}");
 }
+
+#[tokio::test]
+async fn one_png_for_two_signers_or_a_painted_pad_is_refused_naming_the_signer() {
+    let app = TestApp::spawn().await;
+    let kiosk = Kiosk::ready(&app, "demo").await;
+    let (_, token) = filed(&app, "138****5678").await;
+    app.clock.set(t("2026-11-18T10:45:00+08:00"));
+    let same = signature(3);
+    let twins = json!([
+        { "signer": "customer", "png": same, "strokes": [] },
+        { "signer": "agent", "png": same, "strokes": [] },
+        { "signer": "sales", "png": signature(5), "strokes": [] },
+    ]);
+    let (status, v) = kiosk.check_in(Some(&token), "13812345678", json!({ "signatures": twins })).await;
+    assert_eq!(status, 422, "{v}");
+    assert_eq!(v["error"]["code"], "BAD_SIGNATURE");
+    assert!(v["error"]["message"].as_str().unwrap().starts_with("agent:"), "{v}");
+    let mut painted = Vec::new();
+    image::ImageBuffer::from_pixel(600, 240, image::Rgba([0u8, 0, 0, 255]))
+        .write_to(&mut std::io::Cursor::new(&mut painted), image::ImageFormat::Png)
+        .unwrap();
+    let painted = json!(format!("data:image/png;base64,{}", BASE64.encode(&painted)));
+    let filled = json!([
+        { "signer": "customer", "png": painted, "strokes": [] },
+        { "signer": "agent", "png": signature(4), "strokes": [] },
+        { "signer": "sales", "png": signature(5), "strokes": [] },
+    ]);
+    let (status, v) = kiosk.check_in(Some(&token), "13812345678", json!({ "signatures": filled })).await;
+    assert_eq!(status, 422, "{v}");
+    assert!(v["error"]["message"].as_str().unwrap().starts_with("customer:"), "{v}");
+    assert_eq!(app.store.ledger_len().unwrap(), 0);
+}

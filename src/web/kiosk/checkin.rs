@@ -72,6 +72,17 @@ fn signature_inputs(
             bad(ErrorCode::BadSignature, format!("{}: 签名不是有效的 PNG 图片 / not a valid PNG image", signer.code()))
         })?;
         let png = validate_png(png).map_err(|e| bad(ErrorCode::BadSignature, format!("{}: {e}", signer.code())))?;
+        if let Some(twin) = signatures.iter().find(|x| x.png.sha256_hex == png.sha256_hex) {
+            return Err(bad(
+                ErrorCode::BadSignature,
+                format!(
+                    "{}: 与{}的签名完全相同,每人须亲自签名 / identical to the {} signature; everyone signs themselves",
+                    signer.code(),
+                    twin.signer.code(),
+                    twin.signer.code()
+                ),
+            ));
+        }
         let strokes_json = serde_json::to_string(&s.strokes).unwrap_or_else(|_| "[]".into());
         signatures.push(SignatureInput { signer, png, strokes_json, statement: statement_of(signer) });
     }

@@ -37,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         .route("/kiosk/name-check", post(scan::name_check))
         .route("/kiosk/provisional", post(scan::provisional))
         .route("/kiosk/walk-ins", post(scan::start_walk_in))
+        .route("/kiosk/visits/cancel", post(scan::cancel_visit))
         .route("/kiosk/decode", post(scan::decode).layer(DefaultBodyLimit::max(FRAME_BODY_LIMIT)))
         .route("/kiosk/checkins", post(checkin::check_in).layer(DefaultBodyLimit::max(CHECKIN_BODY_LIMIT)))
 }

@@ -245,3 +245,51 @@ pub async fn start_walk_in(State(state): State<AppState>, op: KioskOperator) -> 
     Ok(Json(json!({ "walk_in_id": walk_in.id, "started_at": walk_in.at.format("%H:%M:%S").to_string() }))
         .into_response())
 }
+
+#[derive(Deserialize)]
+pub struct CancelRequest {
+    code: Option<String>,
+    walk_in_id: Option<i64>,
+    /// The step the clerk cancelled at (for the audit log).
+    #[serde(default)]
+    step: String,
+}
+
+/// The clerk cancels the visit in progress. Nothing is recorded in the
+/// ledger; the first read stays (a cancelled and restarted visit is still
+/// judged at the first read), and the cancellation is audited.
+pub async fn cancel_visit(
+    State(state): State<AppState>,
+    op: KioskOperator,
+    Json(req): Json<CancelRequest>,
+) -> Result<Response, ApiError> {
+    let report = match req.code.as_deref().filter(|c| !c.trim().is_empty()) {
+        Some(code) => Some(resolve(&state, &op, code).await?),
+        None => None,
+    };
+    let step: String =
+        req.step.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == ':').take(40).collect();
+    let what = match (&report, req.walk_in_id) {
+        (Some(r), _) => format!("report {}", r.id),
+        (None, Some(id)) => format!("walk-in {id}"),
+        (None, None) => "visit".to_owned(),
+    };
+    let (now, actor, project) = (state.clock.now(), op.actor(), op.kiosk.project_id.clone());
+    let report_id = report.map(|r| r.id);
+    let first_read = state
+        .db
+        .write(move |store| -> Result<_, WebError> {
+            let read = report_id.map(|id| store.first_read(id)).transpose()?.flatten();
+            let kept = read.as_ref().map(|r| format!(", first read {} kept", crate::time::format_instant(r.at)));
+            store.audit(
+                now,
+                &actor,
+                "kiosk.visit_cancelled",
+                Some(&project),
+                &format!("{what} at step {step}{}", kept.unwrap_or_default()),
+            )?;
+            Ok(read)
+        })
+        .await?;
+    Ok(Json(json!({ "cancelled": true, "first_read_kept": first_read.is_some() })).into_response())
+}
