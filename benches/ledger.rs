@@ -87,6 +87,7 @@ fn main() {
             demo: false,
             walk_in_id: None,
             over_report: None,
+            sales_requested: false,
         };
         store.record_checkin(req, &rules, now + Duration::minutes(45)).expect("check-in");
     };

@@ -220,6 +220,7 @@ pub fn soak_checkins(config: &Path, project: &str, count: u64) -> ExitCode {
             demo: true,
             walk_in_id: None,
             over_report: None,
+            sales_requested: false,
         };
         match store.record_checkin(req, &project_config.rules, now) {
             Ok(outcome) => {

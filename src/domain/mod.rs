@@ -7,6 +7,7 @@ pub mod manual_code;
 pub mod name;
 pub mod phone;
 pub mod reason;
+pub mod rotation;
 pub mod rules;
 pub mod signature;
 pub mod token;

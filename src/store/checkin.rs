@@ -38,6 +38,8 @@ pub struct CheckInRequest<'a> {
     pub walk_in_id: Option<i64>,
     /// The live report a walk-in is registered over, chosen by the desk.
     pub over_report: Option<ReportId>,
+    /// The customer asked for this consultant by name (指定): no turn used.
+    pub sales_requested: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -247,6 +249,7 @@ impl Store {
             demo: false,
             walk_in_id: None,
             over_report: None,
+            sales_requested: false,
         };
         let case = gather_case(&self.conn, &req, report, arrival_at)?;
         Ok(Provisional {
@@ -333,6 +336,7 @@ impl Store {
             customer_name: &req.customer_name,
             customer_phone: req.customer_phone,
             sales_id: req.sales_id,
+            sales_requested: req.sales_requested,
             report_id: req.report_id.or(req.over_report),
         };
         let walk_in_id = req.walk_in_id;
@@ -364,6 +368,7 @@ struct Visitor<'a> {
     customer_name: &'a CustomerName,
     customer_phone: Phone,
     sales_id: Option<i64>,
+    sales_requested: bool,
     report_id: Option<ReportId>,
 }
 
@@ -385,7 +390,7 @@ fn apply_side_effects(
             .execute(rusqlite::params![status.code(), r.id.0])?;
     }
     if let Some(sales) = v.sales_id {
-        Store::rotate_sales_in(tx, v.project_id, sales, now)?;
+        Store::rotate_sales_in(tx, v.project_id, sales, v.sales_requested, arrival_at.date_naive(), now)?;
     }
     let visit = super::history::NewVisit {
         at: arrival_at,

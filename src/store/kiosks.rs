@@ -4,7 +4,8 @@ use super::people::{Role, Staff};
 use super::{Store, StoreError, StoreResult};
 use crate::crypto::random_secret;
 use crate::crypto::sha256_hex;
-use chrono::{DateTime, Utc};
+use crate::domain::rotation::{self, Presence, Seat};
+use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{OptionalExtension, params};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,33 +75,58 @@ impl Store {
         Ok(())
     }
 
-    /// The sales consultant whose turn it is (轮排): the one who received a
-    /// customer longest ago (never before counts as longest).
-    pub fn next_sales(&self, project_id: &str) -> StoreResult<Option<Staff>> {
-        let id: Option<i64> = self
-            .conn
-            .query_row(
-                "SELECT s.id FROM staff s LEFT JOIN sales_rotation r ON r.staff_id = s.id AND r.project_id = s.project_id
-                 WHERE s.project_id = ?1 AND s.role = 'sales' AND s.active = 1
-                 ORDER BY coalesce(r.last_unix, 0), s.id LIMIT 1",
-                [project_id],
-                |r| r.get(0),
-            )
-            .optional()?;
-        id.map(|id| self.staff(id)).transpose()
+    /// The sales consultant whose turn it is (轮排) on local day `day`.
+    pub fn next_sales(&self, project_id: &str, day: NaiveDate) -> StoreResult<Option<Staff>> {
+        let board = board_in(&self.conn, project_id, day)?;
+        rotation::propose(&board).map(|id| self.staff(id)).transpose()
     }
 
+    /// The board of a local day: every active consultant with presence and
+    /// last turn.
+    pub fn rotation_board(&self, project_id: &str, day: NaiveDate) -> StoreResult<Vec<(Staff, Seat)>> {
+        board_in(&self.conn, project_id, day)?.into_iter().map(|seat| Ok((self.staff(seat.staff_id)?, seat))).collect()
+    }
+
+    /// A consultant marks themselves present, away or busy for the day.
+    pub fn set_presence(
+        &self,
+        project_id: &str,
+        staff_id: i64,
+        day: NaiveDate,
+        presence: Presence,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let staff = self.staff(staff_id)?;
+        if staff.role != Role::Sales || staff.project_id.as_deref() != Some(project_id) {
+            return Err(super::StoreError::Refused(super::Refusal::SalesNotAllowed));
+        }
+        self.conn.execute(
+            "INSERT INTO sales_presence (project_id, staff_id, day, presence) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(project_id, staff_id, day) DO UPDATE SET presence = excluded.presence",
+            params![project_id, staff_id, day.to_string(), presence.code()],
+        )?;
+        self.audit(now, actor, "rotation.presence", Some(project_id), &format!("staff {staff_id}: {}", presence.code()))
+    }
+
+    /// After a visit: who goes to the back of the queue (rotation rules in
+    /// `domain::rotation`).
     pub(crate) fn rotate_sales_in(
         conn: &rusqlite::Connection,
         project_id: &str,
-        staff_id: i64,
+        served: i64,
+        requested_by_name: bool,
+        day: NaiveDate,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        conn.prepare_cached(
+        let board = board_in(conn, project_id, day)?;
+        let mut stmt = conn.prepare_cached(
             "INSERT INTO sales_rotation (project_id, staff_id, last_unix) VALUES (?1, ?2, ?3)
              ON CONFLICT(project_id, staff_id) DO UPDATE SET last_unix = excluded.last_unix",
-        )?
-        .execute(params![project_id, staff_id, now.timestamp()])?;
+        )?;
+        for id in rotation::after_visit(&board, served, requested_by_name) {
+            stmt.execute(params![project_id, id, now.timestamp()])?;
+        }
         Ok(())
     }
 
@@ -110,4 +136,23 @@ impl Store {
         all.extend(self.project_staff(project_id, Role::Sales)?);
         Ok(all)
     }
+}
+
+fn board_in(conn: &rusqlite::Connection, project_id: &str, day: NaiveDate) -> StoreResult<Vec<Seat>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT s.id, coalesce(p.presence, 'present'), coalesce(r.last_unix, 0) FROM staff s
+         LEFT JOIN sales_rotation r ON r.staff_id = s.id AND r.project_id = s.project_id
+         LEFT JOIN sales_presence p ON p.staff_id = s.id AND p.project_id = s.project_id AND p.day = ?2
+         WHERE s.project_id = ?1 AND s.role = 'sales' AND s.active = 1 ORDER BY s.id",
+    )?;
+    let rows = stmt.query_map(params![project_id, day.to_string()], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?))
+    })?;
+    let mut board = Vec::new();
+    for row in rows {
+        let (staff_id, presence, last_turn) = row?;
+        let presence = Presence::parse(&presence).unwrap_or(Presence::Present);
+        board.push(Seat { staff_id, presence, last_turn });
+    }
+    Ok(board)
 }

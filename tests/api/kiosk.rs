@@ -475,3 +475,45 @@ async fn one_png_for_two_signers_or_a_painted_pad_is_refused_naming_the_signer()
     assert!(v["error"]["message"].as_str().unwrap().starts_with("customer:"), "{v}");
     assert_eq!(app.store.ledger_len().unwrap(), 0);
 }
+
+#[tokio::test]
+async fn the_rotation_board_skips_the_away_keeps_the_busy_and_a_named_request_uses_no_turn() {
+    let app = TestApp::spawn().await;
+    let kiosk = Kiosk::ready(&app, "demo").await;
+    let a = app.store.project_staff("demo", Role::Sales).unwrap()[0].id;
+    let b = staff(&app, "demo", "sales-b", Role::Sales, "1111");
+    let c = staff(&app, "demo", "sales-c", Role::Sales, "2222");
+    app.clock.set(t("2026-11-18T10:45:00+08:00"));
+    // a is away today (轮空), b is busy with a customer (累计).
+    let (status, board) = kiosk.post("/kiosk/rotation", json!({ "staff_id": a, "presence": "away" })).await;
+    assert_eq!(status, 200, "{board}");
+    kiosk.post("/kiosk/rotation", json!({ "staff_id": b, "presence": "busy" })).await;
+    let (_, token) = filed(&app, "13812345678").await;
+    app.clock.set(t("2026-11-18T11:20:00+08:00"));
+    let (_, scan) = kiosk.scan(&token).await;
+    assert_eq!(scan["next_sales"]["id"].as_i64(), Some(c), "{scan}");
+    kiosk.check_in(Some(&token), "13812345678", json!({ "sales_id": c })).await;
+    // b is free again: b kept the place; a lost the turn with c's customer.
+    let (_, board) = kiosk.post("/kiosk/rotation", json!({ "staff_id": b, "presence": "present" })).await;
+    let next: Vec<i64> = board["board"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["next"] == true)
+        .map(|s| s["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(next, vec![b]);
+    kiosk.post("/kiosk/rotation", json!({ "staff_id": a, "presence": "present" })).await;
+    // The next customer asks for c by name (指定): b's turn is not used.
+    let (_, token) = filed(&app, "13912345678").await;
+    app.clock.set(t("2026-11-18T12:00:00+08:00"));
+    kiosk.scan(&token).await;
+    kiosk.check_in(Some(&token), "13912345678", json!({ "sales_id": c, "sales_requested": true })).await;
+    let (_, token) = filed(&app, "13712345678").await;
+    app.clock.set(t("2026-11-18T12:40:00+08:00"));
+    assert_eq!(kiosk.scan(&token).await.1["next_sales"]["id"].as_i64(), Some(b));
+    // Only this project's consultants are on the board.
+    let other = staff(&app, "strict", "sales-x", Role::Sales, "3333");
+    let (status, v) = kiosk.post("/kiosk/rotation", json!({ "staff_id": other, "presence": "away" })).await;
+    assert_eq!(status, 422, "{v}");
+}

@@ -144,6 +144,7 @@ impl World {
             demo: false,
             walk_in_id: None,
             over_report: None,
+            sales_requested: false,
         }
     }
 

@@ -51,6 +51,9 @@ struct CheckInUpload {
     walk_in_id: Option<i64>,
     /// A walk-in registered over this live report (the desk's choice).
     over_report: Option<i64>,
+    /// The customer asked for the consultant by name (指定): no turn used.
+    #[serde(default)]
+    sales_requested: bool,
 }
 
 /// The uploaded signatures, decoded and checked, with the statement each
@@ -171,6 +174,7 @@ pub async fn check_in(State(state): State<AppState>, op: KioskOperator, body: By
                 demo,
                 walk_in_id: up.walk_in_id,
                 over_report: up.over_report.map(crate::domain::token::ReportId),
+                sales_requested: up.sales_requested,
             };
             Ok(service::checkin::check_in(store, &operator, req, &rules, now)?)
         })

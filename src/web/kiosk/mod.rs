@@ -38,6 +38,7 @@ pub fn routes() -> Router<AppState> {
         .route("/kiosk/provisional", post(scan::provisional))
         .route("/kiosk/walk-ins", post(scan::start_walk_in))
         .route("/kiosk/visits/cancel", post(scan::cancel_visit))
+        .route("/kiosk/rotation", get(scan::rotation).post(scan::set_presence))
         .route("/kiosk/decode", post(scan::decode).layer(DefaultBodyLimit::max(FRAME_BODY_LIMIT)))
         .route("/kiosk/checkins", post(checkin::check_in).layer(DefaultBodyLimit::max(CHECKIN_BODY_LIMIT)))
 }

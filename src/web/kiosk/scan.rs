@@ -64,12 +64,13 @@ pub async fn scan(
     let report = resolve(&state, &op, &req.code).await?;
     let project = state.deployment.project(&report.project_id).ok_or(WebError::NotFound)?;
     let (id, project_id) = (report.id, report.project_id.clone());
+    let today = state.clock.now().with_timezone(&project.rules.timezone).date_naive();
     let (existing, next_sales, sales) = state
         .db
         .run(move |store| -> Result<_, WebError> {
             Ok((
                 store.visit_of_report(id)?,
-                store.next_sales(&project_id)?,
+                store.next_sales(&project_id, today)?,
                 store.project_staff(&project_id, Role::Sales)?,
             ))
         })
@@ -238,12 +239,21 @@ pub async fn start_walk_in(State(state): State<AppState>, op: KioskOperator) -> 
     let project = state.deployment.project(&op.kiosk.project_id).ok_or(WebError::NotFound)?;
     let at = state.clock.now().with_timezone(&project.rules.timezone).fixed_offset();
     let (pid, kiosk, clerk) = (project.id.clone(), op.kiosk.id, op.staff.id);
-    let walk_in = state
+    let (walk_in, next_sales, sales) = state
         .db
-        .write(move |store| -> Result<_, WebError> { Ok(store.start_walk_in(&pid, Some(kiosk), Some(clerk), at)?) })
+        .write(move |store| -> Result<_, WebError> {
+            let walk_in = store.start_walk_in(&pid, Some(kiosk), Some(clerk), at)?;
+            Ok((walk_in, store.next_sales(&pid, at.date_naive())?, store.project_staff(&pid, Role::Sales)?))
+        })
         .await?;
-    Ok(Json(json!({ "walk_in_id": walk_in.id, "started_at": walk_in.at.format("%H:%M:%S").to_string() }))
-        .into_response())
+    // Walk-ins get the rotation's proposal too.
+    Ok(Json(json!({
+        "walk_in_id": walk_in.id,
+        "started_at": walk_in.at.format("%H:%M:%S").to_string(),
+        "next_sales": next_sales.map(|s| Named { id: s.id, name: s.name }),
+        "sales": sales.into_iter().map(|s| Named { id: s.id, name: s.name }).collect::<Vec<_>>(),
+    }))
+    .into_response())
 }
 
 #[derive(Deserialize)]
@@ -292,4 +302,52 @@ pub async fn cancel_visit(
         })
         .await?;
     Ok(Json(json!({ "cancelled": true, "first_read_kept": first_read.is_some() })).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct PresenceRequest {
+    staff_id: i64,
+    presence: String,
+}
+
+/// The rotation board (轮排) of today: who is present, away or busy, and
+/// whose turn it is.
+pub async fn rotation(State(state): State<AppState>, op: KioskOperator) -> Result<Response, ApiError> {
+    let project = state.deployment.project(&op.kiosk.project_id).ok_or(WebError::NotFound)?;
+    let today = state.clock.now().with_timezone(&project.rules.timezone).date_naive();
+    let pid = project.id.clone();
+    let (board, next) = state
+        .db
+        .run(move |store| -> Result<_, WebError> {
+            Ok((store.rotation_board(&pid, today)?, store.next_sales(&pid, today)?.map(|s| s.id)))
+        })
+        .await?;
+    let seats: Vec<_> = board
+        .into_iter()
+        .map(|(staff, seat)| {
+            json!({ "id": staff.id, "name": staff.name, "presence": seat.presence.code(), "next": Some(staff.id) == next })
+        })
+        .collect();
+    Ok(Json(json!({ "day": today.to_string(), "board": seats })).into_response())
+}
+
+/// A consultant marks themselves present, away (轮空) or busy (累计) for today.
+pub async fn set_presence(
+    State(state): State<AppState>,
+    op: KioskOperator,
+    Json(req): Json<PresenceRequest>,
+) -> Result<Response, ApiError> {
+    let presence = crate::domain::rotation::Presence::parse(&req.presence)
+        .ok_or_else(|| ApiError(WebError::bad(ErrorCode::Invalid, "presence: present, away or busy")))?;
+    let project = state.deployment.project(&op.kiosk.project_id).ok_or(WebError::NotFound)?;
+    let now = state.clock.now();
+    let today = now.with_timezone(&project.rules.timezone).date_naive();
+    let (pid, actor, staff_id) = (project.id.clone(), op.actor(), req.staff_id);
+    state
+        .db
+        .write(move |store| -> Result<_, WebError> {
+            Ok(store.set_presence(&pid, staff_id, today, presence, &actor, now)?)
+        })
+        .await?;
+    rotation(State(state), op).await
 }
