@@ -16,6 +16,7 @@
 
 import { setCsrf, watchNetwork } from "./api.js";
 import * as errorScreen from "./screens/error.js";
+import * as liveReport from "./screens/live-report.js";
 import * as name from "./screens/name.js";
 import * as pair from "./screens/pair.js";
 import * as phone from "./screens/phone.js";
@@ -32,8 +33,16 @@ import * as verdict from "./screens/verdict.js";
 /**
  * The flow of a visit, step by step. A step is a screen name, or
  * "sign:<signer>" for the sign screen of one signer. A reported visit
- * (scanned code) asks the three questions and collects three signatures;
- * a walk-in (no report) collects none and is recorded as a natural visit.
+ * (scanned code) asks the three questions and collects three signatures.
+ * A walk-in (no report) collects none and is recorded as a natural visit:
+ * the walk-in button first starts it on the server (POST /kiosk/walk-ins,
+ * the arrival instant; visit.walk_in_id), and once the phone is typed the
+ * server is asked for the customer's live reports (POST /kiosk/provisional,
+ * visit.live_reports). "live-report" shows them: wait for the agent (back
+ * to scan, the walk-in abandoned) or register over one (visit.over_report).
+ * It is skipped when there is none, and entered again from "submit" when
+ * the check-in is refused with 409 LIVE_REPORT_FOUND (a report filed
+ * meanwhile).
  */
 export const STEPS = Object.freeze({
   reported: Object.freeze([
@@ -49,7 +58,7 @@ export const STEPS = Object.freeze({
     "submit",
     "verdict",
   ]),
-  walkIn: Object.freeze(["scan", "phone", "name", "sales", "submit", "verdict"]),
+  walkIn: Object.freeze(["scan", "phone", "live-report", "name", "sales", "submit", "verdict"]),
 });
 
 /**
@@ -67,6 +76,7 @@ const SCREENS = {
   refused: refused.render,
   error: errorScreen.render,
   report: report.render,
+  "live-report": liveReport.render,
   phone: phone.render,
   name: name.render,
   questions: questions.render,
@@ -80,8 +90,12 @@ const IDLE_MS = 60000;
 
 const boot = JSON.parse(document.getElementById("boot").textContent);
 
-/** A step still to do: a signature kept from an earlier try is not redone. */
+/**
+ * A step still to do: a signature kept from an earlier try is not redone;
+ * "live-report" only while there are live reports and none was chosen.
+ */
 function pending(step, visit) {
+  if (step === "live-report") return !!(visit.live_reports && visit.live_reports.length) && visit.over_report == null;
   const m = /^sign:(.+)$/.exec(step);
   return !(m && visit.signatures[m[1]]);
 }
@@ -89,7 +103,11 @@ function pending(step, visit) {
 /** The driver: the only thing that moves between screens. */
 const flow = {
   boot,
-  /** The visit in progress: { kind, code, scan, phone, name, answers, sales_id, signatures }. */
+  /**
+   * The visit in progress: { kind, code, scan, phone, name, answers,
+   * sales_id, signatures }, and for a walk-in { walk_in_id, live_reports,
+   * over_report }.
+   */
   visit: null,
   /** The step (or off-table screen) now shown. */
   step: null,

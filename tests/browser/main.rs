@@ -121,7 +121,7 @@ async fn finish_visit(d: &Driver, s: &Setup, shots: &str) {
     d.click("#sales-next").await;
     for i in 0..3 {
         d.find("#pad").await;
-        d.draw("#pad").await;
+        d.draw("#pad", i).await;
         if i == 0 {
             d.screenshot(&format!("{shots}-signature")).await;
         }

@@ -435,7 +435,10 @@ impl Driver {
     }
 
     /// Draws a signature-like zig-zag across the element with a pen.
-    pub async fn draw(&self, css: &str) {
+    /// Draws a zig-zag stroke on the element; `variant` changes its height,
+    /// so each signer's signature differs (the server refuses one image
+    /// used for two signers).
+    pub async fn draw(&self, css: &str, variant: i64) {
         let id = self.find(css).await;
         let origin = json!({ ELEMENT: id });
         let mut actions = vec![
@@ -444,7 +447,8 @@ impl Driver {
         ];
         for i in 0..=22 {
             let x = -220 + i * 20;
-            let y = if i % 2 == 0 { -40 } else { 40 };
+            let amplitude = 40 - 8 * variant;
+            let y = if i % 2 == 0 { -amplitude } else { amplitude };
             actions.push(
                 json!({ "type": "pointerMove", "origin": origin, "x": x, "y": y, "duration": 20, "pressure": 0.6 }),
             );

@@ -1,6 +1,8 @@
 // Step "scan": the camera, the scanner/manual-code field, the walk-in
 // button. A code the server accepts starts a "reported" visit (or shows the
-// existing record); a refused one goes to the red "refused" screen.
+// existing record); a refused one goes to the red "refused" screen. The
+// walk-in button first has the server record the walk-in's arrival instant
+// (POST /kiosk/walk-ins), then starts a "walkIn" visit with its id.
 
 import { post } from "../api.js";
 import { startCamera } from "../camera.js";
@@ -35,9 +37,10 @@ export function render(flow) {
   });
   let done = false;
   let left = false;
+  let walking = false; // a walk-in is being started: no code is read meanwhile
   const read = (raw) => {
     const code = (raw || "").trim();
-    if (!code || done || left) return;
+    if (!code || done || left || walking) return;
     done = true;
     beep();
     status.textContent = T("正在核验…", "Checking…");
@@ -55,6 +58,22 @@ export function render(flow) {
           return;
         }
         flow.go("refused", e.message);
+      }
+    );
+  };
+  const walkIn = () => {
+    if (walking || left) return;
+    walking = true;
+    status.textContent = T("正在开始登记…", "Starting…");
+    post("/kiosk/walk-ins", {}).then(
+      (r) => {
+        if (left) return;
+        flow.begin("walkIn", { walk_in_id: r.walk_in_id, walk_in_started_at: r.started_at });
+      },
+      (e) => {
+        if (left) return;
+        walking = false;
+        status.textContent = e.message;
       }
     );
   };
@@ -76,7 +95,7 @@ export function render(flow) {
         status,
         field,
         button(T("确认手动码", "Use this code"), () => read(field.value), "primary", "scan-go"),
-        button(T("未报备客户登记", "Unreported walk-in"), () => flow.begin("walkIn", {}), "secondary", "walk-in"),
+        button(T("未报备客户登记", "Unreported walk-in"), walkIn, "secondary", "walk-in"),
         button(
           T("退出登录", "Sign out"),
           () => {

@@ -1,9 +1,12 @@
 // Step "submit": the visit goes to the server, which alone decides the
-// time and the verdict. Nothing is recorded unless this succeeds.
+// time and the verdict. Nothing is recorded unless this succeeds. A walk-in
+// refused because its customer has a live report the desk did not choose
+// (409 LIVE_REPORT_FOUND: one filed meanwhile) goes to "live-report".
 
 import { post } from "../api.js";
 import { h, show } from "../dom.js";
 import { T } from "../i18n.js";
+import { lookUp } from "./live-report.js";
 import { SIGNERS } from "./sign.js";
 
 export function body(visit) {
@@ -21,7 +24,13 @@ export function body(visit) {
     customer_confirms_agent: !!a.customer_confirms_agent,
     sales_id: visit.sales_id || null,
     signatures,
+    walk_in_id: visit.walk_in_id == null ? null : visit.walk_in_id,
+    over_report: visit.over_report == null ? null : visit.over_report,
   };
+}
+
+function liveReportFound(e, flow) {
+  return !!e && e.status === 409 && e.code === "LIVE_REPORT_FOUND" && flow.steps().includes("live-report");
 }
 
 export function render(flow) {
@@ -29,6 +38,24 @@ export function render(flow) {
   post("/kiosk/checkins", body(flow.visit)).then(
     (r) => flow.next({ result: r, existing: false }),
     // Nothing was recorded; the visit is kept so the desk can retry.
-    (e) => flow.go("error", e)
+    (e) => {
+      const visit = flow.visit;
+      if (!liveReportFound(e, flow)) {
+        flow.go("error", e);
+        return;
+      }
+      // The reports as they are now; the earlier choice (if any) is void.
+      delete visit.over_report;
+      lookUp(visit).then(
+        (live) => {
+          if (flow.visit !== visit) return; // the desk moved on meanwhile
+          if (live.length) flow.go("live-report", { resume: "submit" });
+          else flow.go("error", e);
+        },
+        () => {
+          if (flow.visit === visit) flow.go("error", e);
+        }
+      );
+    }
   );
 }
