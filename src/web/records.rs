@@ -58,6 +58,8 @@ fn masked(phone: &str) -> String {
 struct SignatureView {
     signer: &'static str,
     label: &'static str,
+    /// The words signed, as stored beside the signature (sealed by hash).
+    statement: String,
     statement_sha256: String,
 }
 
@@ -66,6 +68,7 @@ struct SignatureView {
 struct SheetPage {
     seq: i64,
     size: &'static str,
+    copy: &'static str,
     copy_label: &'static str,
     project: String,
     agency: String,
@@ -110,11 +113,12 @@ async fn sheet(
         t.map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()
     };
     let phone = body.customer_phone();
-    let (copy_label, full_phone) = match q.copy.as_deref() {
-        Some("agency") => ("代理公司联 / agency copy", false),
-        Some("channel") => ("渠道联 / channel copy", project.is_some_and(|p| p.channel_copy_full_phone)),
-        _ => ("开发商联 / developer copy", false),
+    let (copy, copy_label, full_phone) = match q.copy.as_deref() {
+        Some("agency") => ("agency", "代理公司联 / agency copy", false),
+        Some("channel") => ("channel", "渠道联 / channel copy", project.is_some_and(|p| p.channel_copy_full_phone)),
+        _ => ("developer", "开发商联 / developer copy", false),
     };
+    let statements = state.db.run(move |store| store.signature_statements(seq)).await.map_err(WebError::from)?;
     let url = format!("{}/records/{seq}", state.deployment.server.public_url.trim_end_matches('/'));
     let signatures = Signer::ALL
         .into_iter()
@@ -127,6 +131,11 @@ async fn sheet(
                     Signer::Agent => "经纪人签字 / agent",
                     Signer::Sales => "置业顾问签字 / sales consultant",
                 },
+                statement: statements
+                    .iter()
+                    .find(|(who, _)| *who == s)
+                    .map(|(_, text)| text.clone())
+                    .unwrap_or_default(),
                 statement_sha256: signed.map(|x| x.statement_sha256.clone()).unwrap_or_default(),
             }
         })
@@ -134,6 +143,7 @@ async fn sheet(
     let page = SheetPage {
         seq,
         size: if q.size.as_deref() == Some("a5") { "A5" } else { "A4" },
+        copy,
         copy_label,
         project: project.map(|p| p.name.clone()).unwrap_or_else(|| row.project_id.clone()),
         agency: body.agency().to_owned(),

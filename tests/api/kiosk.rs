@@ -136,6 +136,11 @@ async fn a_valid_visit_end_to_end_over_http() {
     assert!(sheet.contains("<svg") && sheet.contains(&v["hash"].as_str().unwrap()[..16]));
     let (_, channel) = app.get_text(&kiosk.http, &format!("/records/{seq}/sheet?copy=channel&size=a5")).await;
     assert!(channel.contains("13812345678") && channel.contains("sheet-A5"));
+    // Printed in place: the statements as signed, a print button, size links
+    // that keep the copy, and the way back to the kiosk.
+    assert!(sheet.contains("本人确认由 链家-天河店 张三 带看"), "the customer's statement is printed");
+    assert!(channel.contains("?copy=channel&amp;size=a4") && channel.contains("id=\"print\""));
+    assert!(channel.contains("href=\"/kiosk\"") && channel.contains("name=\"viewport\""));
     let png = kiosk.http.get(app.url(&format!("/records/{seq}/signatures/customer"))).send().await.unwrap();
     assert_eq!(png.headers()["content-type"], "image/png");
     let (_, page) = app.get_text(&kiosk.http, &format!("/records/{seq}")).await;

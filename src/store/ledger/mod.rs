@@ -261,6 +261,20 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The statements signed for a record, by signer.
+    pub fn signature_statements(&self, seq: i64) -> StoreResult<Vec<(Signer, String)>> {
+        let mut stmt = self.conn.prepare("SELECT signer, statement FROM signatures WHERE ledger_seq = ?1")?;
+        let rows = stmt.query_map([seq], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (signer, text) = row?;
+            if let Some(signer) = Signer::from_code(&signer) {
+                out.push((signer, text));
+            }
+        }
+        Ok(out)
+    }
+
     /// A stored signature image.
     pub fn signature_png(&self, seq: i64, signer: Signer) -> StoreResult<Vec<u8>> {
         self.conn

@@ -37,7 +37,7 @@ export function render(flow, { result: r, existing }) {
         { class: "row" },
         h(
           "a",
-          { class: "button secondary", href: r.sheet, target: "_blank", id: "print-sheet" },
+          { class: "button secondary", href: r.sheet, id: "print-sheet" },
           T("打印带看确认单", "Print the confirmation sheet")
         ),
         button(T("完成", "Done"), () => flow.go("scan"), "primary", "verdict-done")
