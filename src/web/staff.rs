@@ -74,8 +74,12 @@ async fn login(
     let Some(staff) = found else {
         state.limiter.failed(&key);
         let t = lang.texts();
-        let page =
-            LoginPage { t, csrf: expected, next: safe_next(Some(&form.next)), error: Some(t.bad_login.to_owned()) };
+        let page = LoginPage {
+            t,
+            csrf: expected,
+            next: safe_next(Some(&form.next)),
+            error: Some(t.bad_staff_login.to_owned()),
+        };
         return Ok((StatusCode::UNAUTHORIZED, Html(page.render()?)).into_response());
     };
     state.limiter.reset(&key);

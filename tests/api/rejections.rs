@@ -83,3 +83,24 @@ fn the_openapi_document_lists_exactly_the_error_codes() {
     let ours: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
     assert_eq!(listed, ours);
 }
+
+#[tokio::test]
+async fn a_wrong_staff_password_names_the_login_field() {
+    let app = TestApp::spawn().await;
+    let c = app.browser();
+    let (_, page) = app.get_text(&c, "/staff/login").await;
+    let r = c
+        .post(app.url("/staff/login"))
+        .form(&[
+            ("csrf", super::helpers::csrf(&page).as_str()),
+            ("login", "nobody"),
+            ("password", "wrong password"),
+            ("next", "/records/1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    let text = r.text().await.unwrap();
+    assert!(text.contains("登录名或密码不正确") && !text.contains("手机号"), "staff sign in by login name");
+}
