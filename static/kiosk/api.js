@@ -1,18 +1,82 @@
 // The server: JSON POSTs with the CSRF token. A refused request becomes an
-// Error with .status and .code (from {"error":{"code","message"}}); a
-// request that never reached the server has .offline = true.
+// Error with .status, .code and .raw (from {"error":{"code","message"}};
+// .message is the page's language only, see local()); a request that never
+// reached the server has .offline = true.
+//
+// Reachability is learnt from the requests themselves, not only from the
+// browser's online/offline events (a tablet on a working Wi-Fi whose
+// server is down still says "online"): a request that fails to reach the
+// server marks it unreachable — the header says so and GET /health is
+// tried every few seconds — and any answer from it marks it reachable.
 
-import { T } from "./i18n.js";
+import { T, local } from "./i18n.js";
+
+const PING_MS = 5000;
 
 let csrf = "";
+let reachable = true;
+let browserOnline = true;
+let pingTimer = null;
+const watchers = new Set();
 
 export function setCsrf(token) {
   csrf = token || "";
 }
 
+/** True unless the last request (or ping) could not reach the server. */
+export function serverReachable() {
+  return reachable;
+}
+
+/** Calls `fn(reachable)` whenever reachability changes; returns the undo. */
+export function onReachability(fn) {
+  watchers.add(fn);
+  return () => watchers.delete(fn);
+}
+
+function paintNet() {
+  const n = document.getElementById("net");
+  if (!n) return;
+  const down = !reachable || !browserOnline;
+  n.textContent = !browserOnline
+    ? T("网络已断开", "Offline")
+    : !reachable
+      ? T("无法连接服务器", "Server unreachable")
+      : "";
+  n.className = down ? "net down" : "net";
+}
+
+function ping() {
+  clearTimeout(pingTimer);
+  pingTimer = null;
+  if (reachable) return;
+  fetch("/health", { cache: "no-store", credentials: "same-origin" }).then(
+    () => mark(true),
+    () => {
+      pingTimer = setTimeout(ping, PING_MS);
+    }
+  );
+}
+
+function mark(ok) {
+  if (ok === reachable) return;
+  reachable = ok;
+  paintNet();
+  if (!ok && !pingTimer) pingTimer = setTimeout(ping, PING_MS);
+  for (const fn of watchers) {
+    try {
+      fn(ok);
+    } catch (e) {
+      console.error(e);
+    }
+  }
+}
+
 function refusal(response, data) {
   const err = data && data.error;
-  const e = new Error((err && err.message) || response.statusText);
+  const raw = (err && err.message) || response.statusText || String(response.status);
+  const e = new Error(local(raw));
+  e.raw = raw;
   e.code = err && err.code;
   e.status = response.status;
   e.offline = false;
@@ -22,10 +86,11 @@ function refusal(response, data) {
 function unreachable() {
   const e = new Error(
     T(
-      "无法连接判客服务器:本次操作未记录任何内容。请检查网络后重试。",
-      "Cannot reach the panke server: nothing was recorded. Check the network and try again."
+      "无法连接判客服务器，这一步没有提交成功。请检查网络后点「重试」。",
+      "Cannot reach the panke server; this step was not sent. Check the network and press Try again."
     )
   );
+  e.raw = e.message;
   e.code = null;
   e.status = 0;
   e.offline = true;
@@ -42,30 +107,34 @@ export function post(path, body, raw) {
     credentials: "same-origin",
     body: raw ? body : JSON.stringify(body),
   }).then(
-    (r) =>
-      r
+    (r) => {
+      mark(true);
+      return r
         .json()
         .catch(() => ({}))
         .then((data) => {
           if (!r.ok) throw refusal(r, data);
           return data;
-        }),
+        });
+    },
     () => {
+      mark(false);
       throw unreachable();
     }
   );
 }
 
-function setNet(ok) {
-  const n = document.getElementById("net");
-  if (!n) return;
-  n.textContent = ok ? "" : T("网络已断开", "Offline");
-  n.className = ok ? "net" : "net down";
-}
-
-/** The online/offline indicator in the header bar. */
+/** The network indicator in the header bar (browser events + requests). */
 export function watchNetwork() {
-  window.addEventListener("online", () => setNet(true));
-  window.addEventListener("offline", () => setNet(false));
-  if (navigator.onLine === false) setNet(false);
+  window.addEventListener("online", () => {
+    browserOnline = true;
+    paintNet();
+    if (!reachable) ping();
+  });
+  window.addEventListener("offline", () => {
+    browserOnline = false;
+    paintNet();
+  });
+  if (navigator.onLine === false) browserOnline = false;
+  paintNet();
 }

@@ -30,7 +30,7 @@ export function stopCamera() {
 export function startCamera(video, onCode, status) {
   stopCamera();
   if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-    status.textContent = T("此设备没有可用的摄像头,请使用扫码枪或手动码。", "No camera: use the scanner or the manual code.");
+    status.textContent = T("此设备没有可用的摄像头，请使用扫码枪或手动码。", "No camera: use the scanner or the manual code.");
     return;
   }
   const session = { stream: null, timer: null, stopped: false };
@@ -110,7 +110,7 @@ export function startCamera(video, onCode, status) {
     },
     () => {
       if (session.stopped) return;
-      status.textContent = T("无法打开摄像头,请使用扫码枪或手动码。", "The camera is unavailable: use the scanner or the manual code.");
+      status.textContent = T("无法打开摄像头，请使用扫码枪或手动码。", "The camera is unavailable: use the scanner or the manual code.");
     }
   );
 }

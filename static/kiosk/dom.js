@@ -2,6 +2,8 @@
 // a screen registers what must be undone when it is replaced (camera,
 // listeners, timers) with onLeave(), AFTER its own show() call.
 
+import { T } from "./i18n.js";
+
 let leaving = [];
 
 /** h("p", { class: "msg", id: "x", on: { click: fn } }, "text", child, …) */
@@ -47,4 +49,27 @@ export function show(...els) {
   const screen = document.getElementById("screen");
   screen.innerHTML = "";
   for (const el of els) if (el) screen.appendChild(el);
+}
+
+/**
+ * Says in `msg` (a <p>) why a request failed. When the server could not be
+ * reached (e.offline) a 重试 button (#net-retry) is added that calls
+ * `retry`; what is on screen stays as it is.
+ */
+export function trouble(msg, e, retry) {
+  msg.textContent = "";
+  msg.appendChild(document.createTextNode((e && e.message) || String(e)));
+  if (e && e.offline && retry) {
+    msg.appendChild(
+      button(
+        T("重试", "Try again"),
+        () => {
+          msg.textContent = "";
+          retry();
+        },
+        "retry",
+        "net-retry"
+      )
+    );
+  }
 }

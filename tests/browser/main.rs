@@ -1,10 +1,14 @@
 //! The kiosk in a real browser (Debian's Chromium, headless, through
 //! chromedriver): pairing, the QR shown to the tablet's camera (Chromium's
-//! fake camera playing a video of the code), the keypad, the questions,
-//! three signatures drawn with pen pointer events, the verdict — then the
-//! ledger row and its verification. A second run uses the scanner field, a
-//! third a forged code. CI installs chromium and chromium-driver; elsewhere
-//! the test says so and skips when they are missing.
+//! fake camera playing a video of the code), the keypad, the verdict before
+//! signing, the questions, three signatures drawn with pen pointer events,
+//! the verdict — then the ledger row and its verification. A second run
+//! uses the scanner field, a third a forged code. Then the desk flow: a
+//! report filed too late (a natural visit before anyone signs: only the
+//! customer signs), back and cancel at three steps, the idle countdown, and
+//! a scanner burst typed while the focus is elsewhere. CI installs chromium
+//! and chromium-driver; elsewhere the test says so and skips when they are
+//! missing.
 
 // Tests may unwrap: a panic is the failure report.
 #![allow(clippy::unwrap_used)]
@@ -19,7 +23,12 @@ mod webdriver;
 use helpers::{AGENT_PHONE, TestApp, t};
 use panke::domain::token::ReportId;
 use panke::store::people::{NewStaff, Role};
+use serde_json::json;
+use std::time::{Duration, Instant};
 use webdriver::Driver;
+
+/// Enter, as WebDriver key actions name it.
+const ENTER: char = '\u{E007}';
 
 fn browser_or_skip() -> Option<(String, String)> {
     match webdriver::chromium() {
@@ -34,12 +43,28 @@ fn browser_or_skip() -> Option<(String, String)> {
     }
 }
 
-/// A Y4M video (what Chromium's fake camera plays) showing the QR code of
-/// `text` on white, 640×480.
+/// The fake camera's frame size.
+const VIDEO: (u32, u32) = (640, 480);
+
+/// A Y4M video (what Chromium's fake camera plays) of 20 frames with this
+/// luma plane (grey chroma), written to `path`.
+fn y4m(y_plane: &[u8], path: std::path::PathBuf) -> std::path::PathBuf {
+    let (w, h) = VIDEO;
+    let mut video = format!("YUV4MPEG2 W{w} H{h} F10:1 Ip A1:1 C420jpeg\n").into_bytes();
+    for _ in 0..20 {
+        video.extend_from_slice(b"FRAME\n");
+        video.extend_from_slice(y_plane);
+        video.extend(std::iter::repeat_n(128u8, (w * h / 2) as usize));
+    }
+    std::fs::write(&path, video).unwrap();
+    path
+}
+
+/// A video showing the QR code of `text` on white, 640×480.
 fn qr_video(text: &str, dir: &std::path::Path) -> std::path::PathBuf {
     let png = panke::qr::png(text).unwrap();
     let qr = image::load_from_memory(&png).unwrap().to_luma8();
-    let (w, h) = (640u32, 480u32);
+    let (w, h) = VIDEO;
     let (ox, oy) = ((w - qr.width().min(w)) / 2, (h - qr.height().min(h)) / 2);
     let mut y_plane = vec![255u8; (w * h) as usize];
     for (x, y, p) in qr.enumerate_pixels() {
@@ -47,15 +72,15 @@ fn qr_video(text: &str, dir: &std::path::Path) -> std::path::PathBuf {
             y_plane[((y + oy) * w + x + ox) as usize] = p[0];
         }
     }
-    let mut video = format!("YUV4MPEG2 W{w} H{h} F10:1 Ip A1:1 C420jpeg\n").into_bytes();
-    for _ in 0..20 {
-        video.extend_from_slice(b"FRAME\n");
-        video.extend_from_slice(&y_plane);
-        video.extend(std::iter::repeat_n(128u8, (w * h / 2) as usize));
-    }
-    let path = dir.join("qr.y4m");
-    std::fs::write(&path, video).unwrap();
-    path
+    y4m(&y_plane, dir.join("qr.y4m"))
+}
+
+/// A camera that sees no code at all (a white wall): codes come from the
+/// scanner field or the scanner's key bursts only.
+fn blank_video(dir: &std::path::Path) -> std::path::PathBuf {
+    let (w, h) = VIDEO;
+    let white: Vec<u8> = std::iter::repeat_n(255u8, (w * h) as usize).collect();
+    y4m(&white, dir.join("blank.y4m"))
 }
 
 struct Setup {
@@ -100,15 +125,73 @@ async fn pair_and_sign_in(d: &Driver, s: &Setup) {
     d.find("#scan-field").await;
 }
 
+/// The customer types their phone on the keypad and presses 下一步.
+async fn type_phone(d: &Driver, phone: &str) {
+    d.find("#phone-shown").await;
+    for digit in phone.chars() {
+        d.click(&format!("#key-{digit}")).await;
+    }
+    d.click("#keypad-ok").await;
+}
+
+/// Scans the setup's report through the scanner field (focus there, Enter
+/// at the end) and waits for the report card.
+async fn scan_report(d: &Driver, s: &Setup) {
+    d.type_into("#scan-field", &format!("{}\n", s.token)).await;
+    d.find("#start").await;
+}
+
+/// The text of the step bar's current item.
+async fn step_now(d: &Driver) -> String {
+    d.text("#stepbar li.now").await
+}
+
+/// Whether an element matching `css` is in the page right now (no waiting).
+async fn present(d: &Driver, css: &str) -> bool {
+    d.script("return document.querySelector(arguments[0]) !== null", json!([css])).await == json!(true)
+}
+
+/// The steps at which visits were cancelled, from the audit log
+/// ("report 1 at step questions, first read … kept").
+fn cancelled_steps(s: &Setup) -> Vec<String> {
+    s.app
+        .store
+        .audit_entries(200)
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.action == "kiosk.visit_cancelled")
+        .filter_map(|a| {
+            let (_, rest) = a.detail.split_once("at step ")?;
+            Some(rest.split(',').next().unwrap_or_default().trim().to_owned())
+        })
+        .collect()
+}
+
+/// Waits (the kiosk does not wait for the answer) until a visit cancelled
+/// at `step` is in the audit log.
+async fn wait_cancelled_at(s: &Setup, step: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let steps = cancelled_steps(s);
+        if steps.iter().any(|x| x == step) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "no visit cancelled at step {step}; cancelled at: {steps:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 async fn finish_visit(d: &Driver, s: &Setup, shots: &str) {
     d.find("#start").await;
     d.screenshot(&format!("{shots}-report")).await;
     assert!(d.text("#r-agency").await.contains("链家-天河店"));
     d.click("#start").await;
-    for digit in "13812345678".chars() {
-        d.click(&format!("#key-{digit}")).await;
-    }
-    d.click("#keypad-ok").await;
+    type_phone(d, "13812345678").await;
+    // The verdict before anyone signs: the 带看确认单 may be signed.
+    d.find("#provisional[data-verdict='valid']").await;
+    assert_eq!(d.text("#provisional-title").await, "可以签署带看确认单");
+    d.screenshot(&format!("{shots}-provisional")).await;
+    d.click("#provisional-next").await;
     d.type_into("#customer-name", "王小明").await;
     d.click("#name-next").await;
     for id in
@@ -127,17 +210,12 @@ async fn finish_visit(d: &Driver, s: &Setup, shots: &str) {
         }
         d.click("#sign-next").await;
         // Wait until the next screen replaced this pad.
-        let title = if i < 2 { format!("({}/3)", i + 2) } else { String::new() };
+        let title = if i < 2 { format!("（{}/3）", i + 2) } else { String::new() };
         if !title.is_empty() {
-            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            let deadline = Instant::now() + Duration::from_secs(10);
             while !d.text("h1").await.contains(&title) {
-                assert!(
-                    std::time::Instant::now() < deadline,
-                    "signature {} was not accepted: {}",
-                    i + 1,
-                    d.text(".msg").await
-                );
-                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                assert!(Instant::now() < deadline, "signature {} was not accepted: {}", i + 1, d.text(".msg").await);
+                tokio::time::sleep(Duration::from_millis(100)).await;
             }
         }
     }
@@ -194,4 +272,233 @@ async fn a_forged_code_gets_the_red_screen() {
     assert!(d.text("#refused").await.contains("拒绝登记"));
     assert_eq!(s.app.store.ledger_len().unwrap(), 0);
     assert!(s.app.store.audit_entries(10).unwrap().iter().any(|a| a.action == "kiosk.code_refused"));
+}
+
+#[tokio::test]
+async fn a_report_filed_too_late_is_a_natural_visit_before_anyone_signs() {
+    let Some((browser, driver)) = browser_or_skip() else { return };
+    let s = setup().await;
+    // Filed at 10:00 and first read at 10:10: less than the 30 minutes the
+    // rules ask for, whatever is answered or signed.
+    s.app.clock.set(t("2026-11-18T10:10:00+08:00"));
+    let dir = tempfile::tempdir().unwrap();
+    let d = Driver::start(&browser, &driver, &blank_video(dir.path()), (1024, 768)).await;
+    pair_and_sign_in(&d, &s).await;
+    scan_report(&d, &s).await;
+    d.find("#r-early").await;
+    d.click("#start").await;
+    type_phone(&d, "13812345678").await;
+    // Amber, with every reason, in Chinese only.
+    d.find("#provisional[data-verdict='invalid']").await;
+    assert_eq!(d.text("#provisional-title").await, "自然到访");
+    let reasons = d.text("#provisional-reasons").await;
+    assert!(reasons.contains("报备过晚"), "{reasons}");
+    assert!(!reasons.contains("Reported too late"), "Chinese only: {reasons}");
+    d.screenshot("kiosk-provisional-natural").await;
+    d.click("#provisional-next").await;
+    d.type_into("#customer-name", "王小明").await;
+    d.click("#name-next").await;
+    for id in
+        ["#first_visit-yes", "#contacted_before-no", "#customer_confirms_agent-yes", "#agent_present", "#badge_seen"]
+    {
+        d.click(id).await;
+    }
+    d.click("#questions-next").await;
+    assert_eq!(d.text("#sales-next").await, "下一步：签字");
+    d.click("#sales-next").await;
+    // Only the customer signs, the natural visit's statement; the step bar
+    // and the counter know of two signers, never the sales consultant.
+    d.find("#sign-customer").await;
+    assert!(d.text("h1").await.contains("客户签字（1/2）"), "{}", d.text("h1").await);
+    assert!(d.text("#statement").await.contains("按自然到访登记"), "{}", d.text("#statement").await);
+    d.draw("#pad", 0).await;
+    d.click("#sign-next").await;
+    // The agent may acknowledge; here the agent does not sign.
+    d.find("#sign-agent").await;
+    assert!(d.text("h1").await.contains("经纪人确认已知悉（2/2）"), "{}", d.text("h1").await);
+    assert!(d.text("#statement").await.contains("已知悉"));
+    d.screenshot("kiosk-natural-agent").await;
+    d.click("#sign-skip").await;
+    assert_eq!(d.text("#verdict-title").await, "自然到访");
+    assert!(d.text("#verdict-reasons").await.contains("报备过晚"));
+    assert!(!present(&d, "#sign-sales").await);
+    d.screenshot("kiosk-natural-verdict").await;
+    // The record: a natural visit for that reason alone (no "signatures
+    // missing"), with the customer's signature only.
+    let visit = s.app.store.visit_of_report(ReportId(s.report)).unwrap().expect("a ledger row");
+    assert_eq!(visit.verdict_code(), "invalid");
+    assert_eq!(visit.reason_codes(), ["REPORT_TOO_LATE"]);
+    let body = visit.row.body_json().unwrap();
+    let signers: Vec<&str> =
+        body["signatures"].as_array().unwrap().iter().map(|x| x["signer"].as_str().unwrap()).collect();
+    assert_eq!(signers, ["customer"]);
+    assert_eq!(s.app.store.verify_ledger().unwrap(), Ok(1));
+}
+
+#[tokio::test]
+async fn back_and_cancel_at_three_steps() {
+    let Some((browser, driver)) = browser_or_skip() else { return };
+    let s = setup().await;
+    let dir = tempfile::tempdir().unwrap();
+    let d = Driver::start(&browser, &driver, &blank_video(dir.path()), (1280, 800)).await;
+    pair_and_sign_in(&d, &s).await;
+    assert!(!present(&d, "#visit-bar:not([hidden])").await, "no visit bar on the scan screen");
+
+    // 1. The report card: on to the phone, back, then cancel the visit.
+    scan_report(&d, &s).await;
+    let first_read = d.text("#r-first-read").await;
+    assert_eq!(step_now(&d).await, "报备信息");
+    d.click("#start").await;
+    d.find("#phone-shown").await;
+    assert_eq!(step_now(&d).await, "手机号");
+    d.click("#visit-back").await;
+    d.find("#start").await;
+    assert_eq!(step_now(&d).await, "报备信息");
+    d.click("#visit-cancel").await;
+    d.find("#scan-field").await;
+    wait_cancelled_at(&s, "report").await;
+
+    // 2. The questions: the warnings come at once; back to the name (kept),
+    // forward again (answers kept), then cancel.
+    s.app.clock.set(t("2026-11-18T10:50:00+08:00"));
+    scan_report(&d, &s).await;
+    assert_eq!(d.text("#r-first-read").await, first_read, "cancelling keeps the first read");
+    d.click("#start").await;
+    type_phone(&d, "13812345678").await;
+    d.click("#provisional-next").await;
+    d.type_into("#customer-name", "王小明").await;
+    d.click("#name-next").await;
+    d.click("#first_visit-yes").await;
+    assert_eq!(step_now(&d).await, "问询");
+    // 经纪人在场 is not ticked yet: what that means is said before anyone signs.
+    assert!(d.text("#warn-agent-absent").await.contains("自然到访"));
+    d.click("#customer_confirms_agent-no").await;
+    assert!(d.text("#warn-denies-agent").await.contains("自然到访"));
+    d.click("#agent_present").await;
+    assert!(!present(&d, "#warn-agent-absent").await);
+    d.screenshot("kiosk-questions-warnings").await;
+    d.click("#visit-back").await;
+    d.find("#customer-name").await;
+    assert_eq!(step_now(&d).await, "姓名");
+    let name = d.script("return document.getElementById('customer-name').value", json!([])).await;
+    assert_eq!(name, json!("王小明"));
+    d.click("#name-next").await;
+    d.find("#questions-next").await;
+    let kept =
+        d.script("return document.getElementById('first_visit-yes').classList.contains('chosen')", json!([])).await;
+    assert_eq!(kept, json!(true), "the answers are kept");
+    assert!(present(&d, "#warn-denies-agent").await);
+    d.click("#visit-cancel").await;
+    d.find("#scan-field").await;
+    wait_cancelled_at(&s, "questions").await;
+
+    // 3. The signatures: the customer signs, back from the agent's pad to
+    // the customer's (signed again), back to the sales consultant, on, and
+    // cancel at the customer's pad.
+    scan_report(&d, &s).await;
+    d.click("#start").await;
+    type_phone(&d, "13812345678").await;
+    d.click("#provisional-next").await;
+    d.type_into("#customer-name", "王小明").await;
+    d.click("#name-next").await;
+    for id in
+        ["#first_visit-yes", "#contacted_before-no", "#customer_confirms_agent-yes", "#agent_present", "#badge_seen"]
+    {
+        d.click(id).await;
+    }
+    d.click("#questions-next").await;
+    d.click("#sales-next").await;
+    d.find("#sign-customer").await;
+    assert_eq!(step_now(&d).await, "签字");
+    d.draw("#pad", 0).await;
+    d.click("#sign-next").await;
+    d.find("#sign-agent").await;
+    d.click("#visit-back").await;
+    d.find("#sign-customer").await;
+    assert!(d.text("h1").await.contains("（1/3）"));
+    d.click("#visit-back").await;
+    d.find("#sales-next").await;
+    assert_eq!(step_now(&d).await, "置业顾问");
+    d.click("#sales-next").await;
+    d.find("#sign-customer").await;
+    d.click("#visit-cancel").await;
+    d.find("#scan-field").await;
+    wait_cancelled_at(&s, "sign:customer").await;
+    assert_eq!(s.app.store.ledger_len().unwrap(), 0, "a cancelled visit records nothing");
+
+    // And the next visit of the same report goes through, judged at the
+    // first read.
+    scan_report(&d, &s).await;
+    finish_visit(&d, &s, "kiosk-after-cancel").await;
+}
+
+#[tokio::test]
+async fn an_idle_visit_counts_down_and_continue_keeps_it() {
+    let Some((browser, driver)) = browser_or_skip() else { return };
+    let s = setup().await;
+    let dir = tempfile::tempdir().unwrap();
+    let d = Driver::start(&browser, &driver, &blank_video(dir.path()), (1024, 768)).await;
+    pair_and_sign_in(&d, &s).await;
+    // Short timings (read at boot): 2 s quiet, then a 6 s countdown.
+    d.script(
+        "localStorage.setItem('pankeIdleMs', '2000'); localStorage.setItem('pankeCountdownMs', '6000');",
+        json!([]),
+    )
+    .await;
+    d.goto(&s.app.url("/kiosk")).await;
+    scan_report(&d, &s).await;
+    // Nobody touches the screen: the countdown covers it.
+    d.find("#idle-countdown").await;
+    assert_eq!(d.text("#idle-continue").await, "继续");
+    d.screenshot("kiosk-idle-countdown").await;
+    d.click("#idle-continue").await;
+    assert!(!present(&d, "#idle-countdown").await, "继续 ends the countdown");
+    assert!(d.text("#r-agency").await.contains("链家-天河店"), "the visit is still on screen");
+    // Again nobody: this time the countdown runs out.
+    d.find("#idle-countdown").await;
+    let notice = d.text("#idle-notice").await;
+    assert!(notice.contains("放弃"), "{notice}");
+    assert!(present(&d, "#scan-field").await);
+    assert!(!present(&d, "#idle-countdown").await);
+    d.screenshot("kiosk-idle-given-up").await;
+    wait_cancelled_at(&s, "idle-report").await;
+    assert_eq!(s.app.store.ledger_len().unwrap(), 0);
+}
+
+#[tokio::test]
+async fn a_scanner_burst_is_read_wherever_the_focus_is() {
+    let Some((browser, driver)) = browser_or_skip() else { return };
+    let s = setup().await;
+    let dir = tempfile::tempdir().unwrap();
+    let d = Driver::start(&browser, &driver, &blank_video(dir.path()), (1280, 800)).await;
+    pair_and_sign_in(&d, &s).await;
+    // A real scanner leaves ~50 ms at most between keys; a busy headless
+    // browser on a loaded CI machine may take longer to take each key, so
+    // the test allows 250 ms (read at boot, like the idle timings).
+    d.script("localStorage.setItem('pankeScanGapMs', '250');", json!([])).await;
+    d.goto(&s.app.url("/kiosk")).await;
+    d.find("#scan-field").await;
+    let mode = d.script("return document.getElementById('scan-field').getAttribute('inputmode')", json!([])).await;
+    assert_eq!(mode, json!("none"), "no soft keyboard over the camera");
+    // The focus is on a button, not in the field.
+    let focused =
+        d.script("document.getElementById('walk-in').focus(); return document.activeElement.id", json!([])).await;
+    assert_eq!(focused, json!("walk-in"));
+    d.keys(&format!("{}{ENTER}", s.token)).await;
+    // The burst is read as a code (its Enter did not press the focused
+    // 未报备客户登记 button).
+    d.find("#start").await;
+    assert!(d.text("#r-agency").await.contains("链家-天河店"));
+    // In the middle of a visit a burst in the name field is taken back out
+    // of it, and the desk is told to finish or cancel first.
+    d.click("#start").await;
+    type_phone(&d, "13812345678").await;
+    d.click("#provisional-next").await;
+    d.type_into("#customer-name", "王小明").await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    d.keys(&format!("{}{ENTER}", s.token)).await;
+    assert!(d.text("#scanner-busy").await.contains("扫码枪"));
+    let name = d.script("return document.getElementById('customer-name').value", json!([])).await;
+    assert_eq!(name, json!("王小明"));
+    assert!(present(&d, "#customer-name").await, "still on the name step");
 }

@@ -429,7 +429,8 @@ impl Driver {
         }
     }
 
-    #[allow(dead_code)] // for tests that need it; the kiosk tests do not
+    /// Runs `script` in the page (its `arguments` are `args`) and returns
+    /// what it returns.
     pub async fn script(&self, script: &str, args: Value) -> Value {
         self.call(reqwest::Method::POST, "/execute/sync", Some(json!({ "script": script, "args": args }))).await
     }
@@ -455,6 +456,20 @@ impl Driver {
         }
         actions.push(json!({ "type": "pointerUp", "button": 0 }));
         let body = json!({ "actions": [{ "type": "pointer", "id": "pen", "parameters": { "pointerType": "pen" }, "actions": actions }] });
+        self.call(reqwest::Method::POST, "/actions", Some(body)).await;
+        self.call(reqwest::Method::DELETE, "/actions", None).await;
+    }
+
+    /// Types `text` as key actions sent to whatever has the focus (not into
+    /// one element): each character a key down and up, without pauses —
+    /// what a handheld scanner does. `"\u{E007}"` is Enter.
+    pub async fn keys(&self, text: &str) {
+        let mut actions = Vec::new();
+        for c in text.chars() {
+            actions.push(json!({ "type": "keyDown", "value": c.to_string() }));
+            actions.push(json!({ "type": "keyUp", "value": c.to_string() }));
+        }
+        let body = json!({ "actions": [{ "type": "key", "id": "scanner", "actions": actions }] });
         self.call(reqwest::Method::POST, "/actions", Some(body)).await;
         self.call(reqwest::Method::DELETE, "/actions", None).await;
     }

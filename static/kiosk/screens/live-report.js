@@ -53,7 +53,7 @@ export function render(flow, arg) {
         h("dd", {}, r.filed_at)
       ),
       button(
-        T("按自然到访登记(客户不认此报备)", "Register as a natural visit over this report"),
+        T("按自然到访登记（客户不认此报备）", "Register as a natural visit over this report"),
         () => {
           visit.over_report = r.id;
           if (resume) flow.go(resume);
@@ -73,14 +73,15 @@ export function render(flow, arg) {
         "p",
         { class: "banner warn" },
         T(
-          "经纪人可能正在停车或在路上。请先询问客户是否由该经纪人带来;如是,请等经纪人到场后扫描报备二维码。",
+          "经纪人可能正在停车或在路上。请先询问客户是否由该经纪人带来；如是，请等经纪人到场后扫描报备二维码。",
           "The agent may be parking or on the way. Ask the customer whether this agent brought them; if so, wait for the agent and scan the report's code."
         )
       ),
       ...cards,
       button(
         T("等经纪人到场再扫码", "Wait for the agent and scan the code"),
-        () => flow.go("scan"),
+        // The walk-in is given up (audited); the agent's code starts the visit.
+        () => flow.cancel(),
         "primary",
         "live-wait"
       )

@@ -2,7 +2,7 @@
 // "pair"). Success sets the kiosk cookie; the page reloads to sign-in.
 
 import { post } from "../api.js";
-import { button, h, show } from "../dom.js";
+import { button, h, show, trouble } from "../dom.js";
 import { T } from "../i18n.js";
 
 export function render() {
@@ -21,9 +21,7 @@ export function render() {
         () => {
           post("/kiosk/pair", { code: input.value }).then(
             () => location.reload(),
-            (e) => {
-              msg.textContent = e.message;
-            }
+            (e) => trouble(msg, e)
           );
         },
         "primary",

@@ -11,13 +11,13 @@ export function render(flow, message) {
     h(
       "section",
       { class: "panel refused", id: "refused" },
-      h("h1", {}, T("二维码无效,拒绝登记", "Code refused")),
+      h("h1", {}, T("二维码无效，拒绝登记", "Code refused")),
       h("p", { class: "big-msg" }, message),
       h(
         "p",
         {},
         T(
-          "该情况已记录。请让经纪人重新出示报备二维码,或联系案场经理。",
+          "该情况已记录。请让经纪人重新出示报备二维码，或联系案场经理。",
           "This was logged. Ask the agent for the report's code, or call the manager."
         )
       ),

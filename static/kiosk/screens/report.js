@@ -28,24 +28,25 @@ export function render(flow) {
           "dd",
           {},
           r.filed_at +
-            T("(到访前 " + r.minutes_since_filing + " 分钟)", " (" + r.minutes_since_filing + " min before arrival)")
+            T("（到访前 " + r.minutes_since_filing + " 分钟）", " (" + r.minutes_since_filing + " min before arrival)")
         ),
         // The arrival instant: the first read of this code, recorded by
         // the server; scanning again later never moves it.
-        h("dt", {}, T("到访时间(首次扫码)", "Arrived (first scan)")),
+        h("dt", {}, T("到访时间（首次扫码）", "Arrived (first scan)")),
         h("dd", { id: "r-first-read" }, r.first_read_at || "")
       ),
       early
         ? h(
             "p",
-            { class: "banner warn" },
+            { class: "banner warn", id: "r-early" },
             T(
-              "报备至首次扫码不足 " + r.min_gap_minutes + " 分钟",
-              "Filed less than " + r.min_gap_minutes + " minutes before the first scan"
+              "报备至首次扫码不足 " + r.min_gap_minutes + " 分钟。",
+              "Filed less than " + r.min_gap_minutes + " minutes before the first scan."
             )
           )
         : null,
-      button(T("开始登记:请客户输入手机号", "Start: the customer types their phone"), () => flow.next(), "primary", "start")
+      h("p", {}, T("下一步请客户本人输入完整手机号。", "Next, the customer types their full mobile number.")),
+      button(T("开始登记", "Start"), () => flow.next(), "primary", "start")
     )
   );
 }

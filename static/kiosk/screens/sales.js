@@ -1,22 +1,25 @@
 // Step "sales": the sales consultant who receives the customer, proposed
-// by rotation (轮排) for a reported visit. Next: the signatures, or for a
-// walk-in straight to recording it as a natural visit.
+// by rotation (轮排): from the scan reply for a reported visit, from the
+// walk-in's start for a walk-in. A choice made earlier is kept when the
+// clerk comes back. Next: the signatures, or for a walk-in straight to
+// recording it as a natural visit.
 
 import { button, h, show } from "../dom.js";
 import { T } from "../i18n.js";
 
 export function render(flow) {
   const visit = flow.visit;
-  const list = (visit.scan && visit.scan.sales) || (flow.boot.operators || []).filter((o) => o.role === "sales");
-  const next = visit.scan && visit.scan.next_sales;
-  visit.sales_id = next ? next.id : null;
+  const source = visit.scan || visit.rotation || {};
+  const list = source.sales && source.sales.length ? source.sales : (flow.boot.operators || []).filter((o) => o.role === "sales");
+  const next = source.next_sales || null;
+  if (visit.sales_id === undefined) visit.sales_id = next ? next.id : null;
   const box = h("div", { class: "grid" });
   const paint = () => {
     box.innerHTML = "";
     for (const s of list) {
       box.appendChild(
         button(
-          s.name + (next && s.id === next.id ? T("(轮到)", " (next)") : ""),
+          s.name + (next && s.id === next.id ? T("（轮到）", " (next)") : ""),
           () => {
             visit.sales_id = s.id;
             paint();
@@ -28,14 +31,15 @@ export function render(flow) {
     }
   };
   paint();
+  const signing = flow.signers().length > 0;
   show(
     h(
       "section",
       { class: "panel" },
-      h("h1", {}, T("接待置业顾问(按轮排)", "Sales consultant (by rotation)")),
-      list.length ? box : h("p", {}, T("本项目没有置业顾问名单", "No sales consultants are set up")),
+      h("h1", {}, T("接待置业顾问（按轮排）", "Sales consultant (by rotation)")),
+      list.length ? box : h("p", {}, T("本项目没有置业顾问名单。", "No sales consultants are set up.")),
       button(
-        visit.scan ? T("下一步:签字", "Next: signatures") : T("登记为自然到访", "Record as a natural visit"),
+        signing ? T("下一步：签字", "Next: signatures") : T("登记为自然到访", "Record as a natural visit"),
         () => flow.next(),
         "primary",
         "sales-next"

@@ -3,11 +3,24 @@
 // existing record); a refused one goes to the red "refused" screen. The
 // walk-in button first has the server record the walk-in's arrival instant
 // (POST /kiosk/walk-ins), then starts a "walkIn" visit with its id.
+//
+// Codes come from the camera, from the field (#scan-field: the handheld
+// scanner types into it and ends with Enter, or a manual code is typed),
+// and from a scanner burst anywhere on the page (flow.onCode, see
+// scanner.js). The field has inputmode="none": focusing it does not pull
+// the soft keyboard up over the camera; 键盘输入 (#manual-keyboard) brings
+// the keyboard for a manual code. The field is emptied after every read.
+//
+// `arg.notice`: one line about the visit before (#idle-notice: given up
+// when nobody touched the screen).
 
 import { post } from "../api.js";
 import { startCamera } from "../camera.js";
-import { button, h, onLeave, show } from "../dom.js";
+import { button, h, onLeave, show, trouble } from "../dom.js";
 import { T } from "../i18n.js";
+
+/** How long the server's word on off hours is shown without a new one. */
+const OFF_HOURS_FRESH_MS = 30 * 60 * 1000;
 
 function beep() {
   try {
@@ -25,7 +38,24 @@ function beep() {
   }
 }
 
-export function render(flow) {
+/** The off-hours line, when the server's last answer said so (or boot does). */
+function offHoursLine(flow) {
+  const known = flow.offHours;
+  const fromBoot = typeof flow.boot.off_hours === "boolean" ? flow.boot.off_hours : null;
+  const fresh = known && Date.now() - known.at < OFF_HOURS_FRESH_MS ? known.value : null;
+  const off = fresh != null ? fresh : fromBoot;
+  if (!off) return null;
+  return h(
+    "p",
+    { class: "banner off-hours", id: "off-hours" },
+    T(
+      "当前为非判客岗工作时间：由置业顾问操作，记录将标注。",
+      "Outside desk hours: the sales consultant operates the kiosk; records are flagged."
+    )
+  );
+}
+
+export function render(flow, arg) {
   const video = h("video", { id: "camera", playsinline: "", muted: "", autoplay: "" });
   const status = h("p", { class: "msg", id: "scan-status" });
   const field = h("input", {
@@ -33,28 +63,37 @@ export function render(flow) {
     autocomplete: "off",
     autocapitalize: "characters",
     spellcheck: "false",
-    placeholder: T("扫码枪 / 手动码(8 位)", "Scanner / manual code (8)"),
+    inputmode: "none",
+    enterkeyhint: "go",
+    "data-scanner-field": "",
+    placeholder: T("扫码枪或手动码（8 位）", "Scanner or manual code (8)"),
   });
   let done = false;
   let left = false;
   let walking = false; // a walk-in is being started: no code is read meanwhile
   const read = (raw) => {
     const code = (raw || "").trim();
+    field.value = "";
     if (!code || done || left || walking) return;
     done = true;
     beep();
-    status.textContent = T("正在核验…", "Checking…");
+    status.textContent = T("正在核验……", "Checking…");
     post("/kiosk/scan", { code }).then(
       (r) => {
         if (left) return; // the desk moved on (walk-in, idle) meanwhile
-        if (r.status === "recorded") flow.go("verdict", { result: r.outcome, existing: true });
-        else flow.begin("reported", { code, scan: r });
+        if (r.status === "recorded") {
+          flow.noteOffHours(r.outcome && r.outcome.off_hours);
+          flow.go("verdict", { result: r.outcome, existing: true });
+        } else {
+          flow.noteOffHours(r.off_hours);
+          flow.begin("reported", { code, scan: r });
+        }
       },
       (e) => {
         if (left) return;
         if (e.offline) {
           done = false;
-          status.textContent = e.message;
+          trouble(status, e, () => read(code));
           return;
         }
         flow.go("refused", e.message);
@@ -62,18 +101,22 @@ export function render(flow) {
     );
   };
   const walkIn = () => {
-    if (walking || left) return;
+    if (walking || left || done) return;
     walking = true;
-    status.textContent = T("正在开始登记…", "Starting…");
+    status.textContent = T("正在开始登记……", "Starting…");
     post("/kiosk/walk-ins", {}).then(
       (r) => {
         if (left) return;
-        flow.begin("walkIn", { walk_in_id: r.walk_in_id, walk_in_started_at: r.started_at });
+        flow.begin("walkIn", {
+          walk_in_id: r.walk_in_id,
+          walk_in_started_at: r.started_at,
+          rotation: { next_sales: r.next_sales || null, sales: r.sales || [] },
+        });
       },
       (e) => {
         if (left) return;
         walking = false;
-        status.textContent = e.message;
+        trouble(status, e, walkIn);
       }
     );
   };
@@ -83,6 +126,7 @@ export function render(flow) {
       read(field.value);
     }
   });
+  const notice = arg && arg.notice ? h("p", { class: "banner warn notice", id: "idle-notice" }, arg.notice) : null;
   show(
     h(
       "section",
@@ -91,28 +135,45 @@ export function render(flow) {
       h(
         "div",
         { class: "side" },
+        notice,
+        offHoursLine(flow),
         h("h1", {}, T("扫描报备二维码", "Scan the report code")),
         status,
         field,
-        button(T("确认手动码", "Use this code"), () => read(field.value), "primary", "scan-go"),
+        h(
+          "div",
+          { class: "row" },
+          button(T("确认手动码", "Use this code"), () => read(field.value), "primary", "scan-go"),
+          button(
+            T("键盘输入", "Keyboard"),
+            () => {
+              field.setAttribute("inputmode", "text");
+              field.blur();
+              field.focus();
+            },
+            "secondary",
+            "manual-keyboard"
+          )
+        ),
         button(T("未报备客户登记", "Unreported walk-in"), walkIn, "secondary", "walk-in"),
         button(
           T("退出登录", "Sign out"),
           () => {
             post("/kiosk/signout", {}).then(
               () => location.reload(),
-              (e) => {
-                status.textContent = e.message;
-              }
+              (e) => trouble(status, e)
             );
           },
-          "link"
+          "link",
+          "sign-out"
         )
       )
     )
   );
+  flow.onCode = read;
   onLeave(() => {
     left = true;
+    if (flow.onCode === read) flow.onCode = null;
   });
   field.focus();
   startCamera(video, read, status);

@@ -1,5 +1,9 @@
 // Steps "sign:customer", "sign:agent", "sign:sales": one signer at a time
-// signs their statement (text from the server's /kiosk/scan reply).
+// signs their statement — the text the provisional answer returned
+// (visit.provisional.statements), which is what the server records with
+// the signature. Which signers apply is the driver's business (main.js,
+// SIGNERS_FOR): for a natural visit only the customer signs, and the agent
+// may acknowledge the reasons (经纪人确认已知悉) or skip (#sign-skip).
 
 import { button, h, onLeave, show } from "../dom.js";
 import { T } from "../i18n.js";
@@ -21,20 +25,36 @@ export function render(flow, code) {
   const visit = flow.visit;
   const who = signer(code);
   if (!who) throw new Error("unknown signer " + code);
-  // "(n/3)": this signer's place among the sign steps of the visit's flow.
-  const signSteps = flow.steps().filter((s) => s.startsWith("sign:"));
-  const place = signSteps.indexOf("sign:" + code) + 1;
+  const natural = visit.provisional && visit.provisional.sign === "natural-visit";
+  const optional = flow.optionalSigner(code);
+  // "（n/N）": this signer's place among the signers of this visit.
+  const signers = flow.signers();
+  const place = signers.indexOf(code) + 1;
   const more = (flow.peek() || "").startsWith("sign:");
-  const statement = (visit.scan.statements || {})[code] || "";
+  const statements = (visit.provisional && visit.provisional.statements) || visit.scan.statements || {};
+  const statement = statements[code] || "";
+  const title = natural && code === "agent" ? T("经纪人确认已知悉", "Agent: acknowledge") : who.title;
   const pad = new SignaturePad();
   const msg = h("p", { class: "msg" });
   show(
     h(
       "section",
-      { class: "panel sign" },
+      { class: "panel sign", id: "sign-" + code },
       offHoursBanner(visit),
-      h("h1", {}, who.title + "(" + place + "/" + signSteps.length + ")"),
-      h("p", { class: "statement" }, statement),
+      h("h1", {}, title + T("（" + place + "/" + signers.length + "）", " (" + place + "/" + signers.length + ")")),
+      natural
+        ? h(
+            "p",
+            { class: "banner warn" },
+            code === "agent"
+              ? T(
+                  "本次为自然到访。经纪人可签字确认已知悉上述原因，也可不签。",
+                  "This is a natural visit. The agent may sign to acknowledge the reasons, or skip."
+                )
+              : T("本次为自然到访，此签字为客户到访登记。", "This is a natural visit: the customer signs the registration.")
+          )
+        : null,
+      h("p", { class: "statement", id: "statement" }, statement),
       pad.el,
       msg,
       h(
@@ -49,12 +69,24 @@ export function render(flow, code) {
           "secondary",
           "sign-clear"
         ),
+        optional
+          ? button(
+              T("经纪人不签，跳过", "Agent does not sign"),
+              () => {
+                visit.skipped[code] = true;
+                delete visit.signatures[code];
+                flow.next();
+              },
+              "secondary",
+              "sign-skip"
+            )
+          : null,
         button(
-          more ? T("确认签字,下一位", "Done, next signer") : T("确认签字并提交", "Done, submit"),
+          more ? T("确认签字，下一位", "Done, next signer") : T("确认签字并提交", "Done, submit"),
           () => {
             const sig = pad.signature();
             if (!sig.ok) {
-              msg.textContent = T("签名过于简单或为空,请重新签名", "The signature is empty or too small; please sign again");
+              msg.textContent = T("签名过于简单或为空，请重新签名。", "The signature is empty or too small; please sign again.");
               return;
             }
             visit.signatures[code] = { signer: code, png: sig.png, strokes: pad.strokes() };

@@ -9,10 +9,13 @@ import { T } from "../i18n.js";
 import { lookUp } from "./live-report.js";
 import { SIGNERS } from "./sign.js";
 
-export function body(visit) {
+export function body(visit, signers) {
   const a = visit.answers;
-  // Signing order, whatever order they were (re)collected in.
-  const signatures = SIGNERS.map((s) => visit.signatures[s.code]).filter(Boolean);
+  // Signing order, whatever order they were (re)collected in; only the
+  // signers this visit asks for (`signers`, see flow.signers()).
+  const signatures = SIGNERS.filter((s) => !signers || signers.includes(s.code))
+    .map((s) => visit.signatures[s.code])
+    .filter(Boolean);
   return {
     code: visit.code,
     customer_name: visit.name,
@@ -34,12 +37,17 @@ function liveReportFound(e, flow) {
 }
 
 export function render(flow) {
-  show(h("section", { class: "panel" }, h("p", { class: "big-msg" }, T("正在登记,请稍候…", "Recording…"))));
-  post("/kiosk/checkins", body(flow.visit)).then(
-    (r) => flow.next({ result: r, existing: false }),
+  const visit = flow.visit;
+  show(h("section", { class: "panel", id: "submitting" }, h("p", { class: "big-msg" }, T("正在登记，请稍候……", "Recording…"))));
+  post("/kiosk/checkins", body(visit, flow.signers())).then(
+    (r) => {
+      if (flow.visit !== visit) return; // cancelled meanwhile
+      flow.noteOffHours(r.off_hours);
+      flow.next({ result: r, existing: false });
+    },
     // Nothing was recorded; the visit is kept so the desk can retry.
     (e) => {
-      const visit = flow.visit;
+      if (flow.visit !== visit) return;
       if (!liveReportFound(e, flow)) {
         flow.go("error", e);
         return;

@@ -2,12 +2,12 @@
 // to print. Also shown straight from "scan" for an already recorded report.
 
 import { button, h, show } from "../dom.js";
-import { T, zh } from "../i18n.js";
+import { T, fullWidth, local, zh } from "../i18n.js";
 
 export function render(flow, { result: r, existing }) {
   const valid = r.verdict === "valid";
-  const reasons = h("ul", { class: "reasons" });
-  for (const x of r.reasons || []) reasons.appendChild(h("li", {}, zh ? x.zh : x.en));
+  const reasons = h("ul", { class: "reasons", id: "verdict-reasons" });
+  for (const x of r.reasons || []) reasons.appendChild(h("li", { "data-code": x.code }, zh ? fullWidth(x.zh) : x.en));
   show(
     h(
       "section",
@@ -16,7 +16,7 @@ export function render(flow, { result: r, existing }) {
         ? h(
             "p",
             { class: "banner" },
-            T("该报备已登记过,以下为原记录,不会重复登记。", "This report was already checked in; this is the existing record.")
+            T("该报备已登记过，以下为原记录，不会重复登记。", "This report was already checked in; this is the existing record.")
           )
         : null,
       h("h1", { id: "verdict-title" }, valid ? T("有效带看", "Valid visit") : T("自然到访", "Natural visit")),
@@ -24,22 +24,18 @@ export function render(flow, { result: r, existing }) {
         ? h(
             "p",
             { class: "big-msg" },
-            (r.return_visit ? T("复访:保护期不延长,", "Return visit: protection not extended, ") : "") +
-              T("客户保护期至 ", "Protected until ") +
+            (r.return_visit ? T("复访：保护期不延长，", "Return visit: protection not extended, ") : "") +
+              T("客户保护期至 ", "protected until ") +
               r.protected_until
           )
         : reasons,
-      r.off_hours ? h("p", {}, T("非判客岗工作时间到访(已标注)", "Off-hours visit (flagged)")) : null,
-      r.near_miss ? h("p", { class: "banner warn" }, r.near_miss.warning) : null,
+      r.off_hours ? h("p", {}, T("非判客岗工作时间到访（已标注）", "Off-hours visit (flagged)")) : null,
+      r.near_miss ? h("p", { class: "banner warn" }, local(r.near_miss.warning)) : null,
       h("p", { class: "record-no" }, T("记录编号 ", "Record ") + r.record),
       h(
         "div",
         { class: "row" },
-        h(
-          "a",
-          { class: "button secondary", href: r.sheet, id: "print-sheet" },
-          T("打印带看确认单", "Print the confirmation sheet")
-        ),
+        h("a", { class: "button secondary", href: r.sheet, id: "print-sheet" }, T("打印确认单", "Print the sheet")),
         button(T("完成", "Done"), () => flow.go("scan"), "primary", "verdict-done")
       )
     )
