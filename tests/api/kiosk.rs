@@ -352,6 +352,15 @@ async fn an_unpaired_tablet_or_a_signed_out_desk_can_do_nothing() {
 
 #[tokio::test]
 async fn off_hours_visits_are_flagged_and_judged_alike() {
+    // The scan screen knows off hours from the start (boot).
+    {
+        let app = TestApp::spawn().await;
+        app.clock.set(t("2026-11-18T08:00:00+08:00"));
+        let kiosk = Kiosk::ready(&app, "demo").await;
+        assert_eq!(kiosk.boot().await["off_hours"], true);
+        app.clock.set(t("2026-11-18T10:00:00+08:00"));
+        assert_eq!(kiosk.boot().await["off_hours"], false);
+    }
     let app = TestApp::spawn().await;
     let kiosk = Kiosk::ready(&app, "demo").await;
     app.clock.set(t("2026-11-18T18:00:00+08:00"));

@@ -35,6 +35,7 @@ pub async fn app(State(state): State<AppState>, lang: Lang, headers: HeaderMap) 
     let staff_secret = cookie(&headers, STAFF_COOKIE);
     let (pre_token, fresh) = pre_csrf(&headers);
     let pre = pre_token.clone();
+    let deployment = state.deployment.clone();
     let boot = state
         .db
         .run(move |store| -> Result<Boot, WebError> {
@@ -50,6 +51,7 @@ pub async fn app(State(state): State<AppState>, lang: Lang, headers: HeaderMap) 
                     project: None,
                     operators: Vec::new(),
                     operator: None,
+                    off_hours: None,
                 });
             };
             let operators = store.kiosk_operators(&kiosk.project_id)?.iter().map(OperatorView::from).collect();
@@ -62,6 +64,7 @@ pub async fn app(State(state): State<AppState>, lang: Lang, headers: HeaderMap) 
             }
             .filter(|s| s.project_id.as_deref() == Some(kiosk.project_id.as_str()));
             let project = store.project(&kiosk.project_id)?;
+            let rules = deployment.project(&kiosk.project_id).map(|p| &p.rules);
             Ok(Boot {
                 screen: if operator.is_some() { "scan" } else { "signin" },
                 csrf: session.csrf,
@@ -69,6 +72,7 @@ pub async fn app(State(state): State<AppState>, lang: Lang, headers: HeaderMap) 
                 project: Some(ProjectView { id: project.id, name: project.name }),
                 operators,
                 operator: operator.as_ref().map(OperatorView::from),
+                off_hours: rules.map(|r| r.is_off_hours(now.with_timezone(&r.timezone).fixed_offset())),
             })
         })
         .await?;

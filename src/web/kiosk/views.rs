@@ -38,6 +38,10 @@ pub struct Boot {
     pub operators: Vec<OperatorView>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<OperatorView>,
+    /// Outside the desk's hours now (the server's clock and the project's
+    /// rules): the scan screen says so from the start.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub off_hours: Option<bool>,
 }
 
 #[derive(Serialize)]
