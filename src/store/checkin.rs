@@ -189,7 +189,7 @@ fn check_live_reports(
 ) -> StoreResult<()> {
     let mut phones = vec![CustomerPhone::Full(req.customer_phone)];
     phones.extend(case.arrival.group_phones.iter().copied());
-    let live = super::walk_ins::live_reports_in(tx, req.project_id, &phones, rules, case.arrival.at)?;
+    let live = super::reports::live_reports_in(tx, req.project_id, &phones, rules, case.arrival.at)?;
     match req.over_report {
         None if live.is_empty() => Ok(()),
         Some(chosen) if live.iter().any(|r| r.id == chosen) => {

@@ -3,7 +3,7 @@
 //! customer the desk must see before registering a natural visit over one
 //! (the agent may be parking the car).
 
-use super::reports::{ReportStatus, StoredReport};
+use super::reports::{StoredReport, live_reports_in};
 use super::{Store, StoreError, StoreResult};
 use crate::domain::phone::{CustomerPhone, Phone};
 use crate::domain::rules::Rules;
@@ -32,39 +32,6 @@ pub(crate) fn walk_in_in(conn: &Connection, id: i64) -> StoreResult<WalkIn> {
 pub(crate) fn mark_walk_in_recorded(conn: &Connection, id: i64, seq: i64) -> StoreResult<()> {
     conn.prepare_cached("UPDATE walk_ins SET record_seq = ?1 WHERE id = ?2")?.execute(params![seq, id])?;
     Ok(())
-}
-
-/// Pending reports of the customer (and group) that are valid at `at`.
-pub(crate) fn live_reports_in(
-    conn: &Connection,
-    project_id: &str,
-    phones: &[CustomerPhone],
-    rules: &Rules,
-    at: DateTime<FixedOffset>,
-) -> StoreResult<Vec<StoredReport>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id FROM reports WHERE project_id = ?1 AND phone_head = ?2 AND phone_tail = ?3 AND status = ?4",
-    )?;
-    let mut found: Vec<StoredReport> = Vec::new();
-    for wanted in phones {
-        let masked = wanted.masked();
-        let ids = stmt
-            .query_map(params![project_id, masked.head(), masked.tail(), ReportStatus::Pending.code()], |r| {
-                r.get::<_, i64>(0)
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        for id in ids {
-            let report = super::reports::report_in(conn, crate::domain::token::ReportId(id))?;
-            let live = report.customer_phone.matches(wanted)
-                && report.filed_at <= at
-                && rules.report_valid_at(report.filed_at, at);
-            if live && !found.iter().any(|r| r.id == report.id) {
-                found.push(report);
-            }
-        }
-    }
-    found.sort_by_key(|r| r.filed_at);
-    Ok(found)
 }
 
 impl Store {

@@ -136,6 +136,36 @@ fn head_tail(phone: &CustomerPhone) -> (String, String) {
     (masked.head().to_owned(), masked.tail().to_owned())
 }
 
+/// Pending reports of the customer (any of `phones`) that are valid at
+/// `at`, oldest first — one index read per phone.
+pub(crate) fn live_reports_in(
+    conn: &Connection,
+    project_id: &str,
+    phones: &[CustomerPhone],
+    rules: &crate::domain::rules::Rules,
+    at: DateTime<FixedOffset>,
+) -> StoreResult<Vec<StoredReport>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {REPORT_COLUMNS} FROM {REPORT_FROM}
+         WHERE r.project_id = ?1 AND r.phone_head = ?2 AND r.phone_tail = ?3 AND r.status = ?4"
+    ))?;
+    let mut found: Vec<StoredReport> = Vec::new();
+    for wanted in phones {
+        let (head, tail) = head_tail(wanted);
+        for report in stmt.query_map(params![project_id, head, tail, ReportStatus::Pending.code()], read_report)? {
+            let report = report?;
+            let live = report.customer_phone.matches(wanted)
+                && report.filed_at <= at
+                && rules.report_valid_at(report.filed_at, at);
+            if live && !found.iter().any(|r| r.id == report.id) {
+                found.push(report);
+            }
+        }
+    }
+    found.sort_by_key(|r| r.filed_at);
+    Ok(found)
+}
+
 pub(crate) fn report_in(conn: &Connection, id: ReportId) -> StoreResult<StoredReport> {
     conn.prepare_cached(&format!("SELECT {REPORT_COLUMNS} FROM {REPORT_FROM} WHERE r.id = ?1"))?
         .query_row([id.0], read_report)
