@@ -16,11 +16,21 @@ use panke::domain::judge::Signer;
 use panke::domain::name::CustomerName;
 use panke::domain::phone::{CustomerPhone, Phone};
 use panke::domain::rules::Rules;
-use panke::domain::signature::{ValidPng, validate_png};
+use panke::domain::signature::{StatementFacts, ValidPng, validate_png};
 use panke::domain::token::KeyId;
 use panke::store::Store;
 use panke::store::checkin::CheckInRequest;
 use panke::store::reports::NewReport;
+
+/// What the benchmark's signers confirm.
+const BENCH_FACTS: StatementFacts<'static> = StatementFacts {
+    project: "bench",
+    agency: "bench",
+    agent: "a",
+    reported_name: "王先生",
+    arrived_name: "王先生",
+    arrival: "2026-11-18 10:45",
+};
 use panke::wire::record::DeskAnswers;
 use std::time::Instant;
 
@@ -83,7 +93,7 @@ fn main() {
             desk_clerk_id: None,
             sales_id: None,
             kiosk_id: None,
-            signatures: panke::demo::signatures(&pngs, &strokes, "bench", "a", "bench"),
+            signatures: panke::demo::signatures(&pngs, &strokes, &BENCH_FACTS),
             demo: false,
             walk_in_id: None,
             over_report: None,

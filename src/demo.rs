@@ -55,9 +55,7 @@ pub const DEMO_PASSWORD: &str = "demo1234";
 pub fn signatures(
     pngs: &[ValidPng],
     strokes_json: &str,
-    agency: &str,
-    agent: &str,
-    project: &str,
+    facts: &crate::domain::signature::StatementFacts<'_>,
 ) -> Vec<SignatureInput> {
     crate::domain::judge::Signer::ALL
         .into_iter()
@@ -66,7 +64,7 @@ pub fn signatures(
             signer,
             png: png.clone(),
             strokes_json: strokes_json.to_owned(),
-            statement: crate::domain::signature::statement(signer, agency, agent, project),
+            statement: crate::domain::signature::statement(signer, facts),
         })
         .collect()
 }

@@ -198,13 +198,16 @@ pub fn soak_checkins(config: &Path, project: &str, count: u64) -> ExitCode {
             Ok(r) => r,
             Err(e) => return fail(1, e),
         };
-        let signatures = crate::demo::signatures(
-            std::slice::from_ref(&png),
-            &strokes,
-            &report.agency_name,
-            &report.agent_name,
+        let (customer, arrival) = (report.customer_name.to_string(), now.format("%Y-%m-%d %H:%M").to_string());
+        let facts = crate::domain::signature::StatementFacts {
             project,
-        );
+            agency: &report.agency_name,
+            agent: &report.agent_name,
+            reported_name: &customer,
+            arrived_name: &customer,
+            arrival: &arrival,
+        };
+        let signatures = crate::demo::signatures(std::slice::from_ref(&png), &strokes, &facts);
         let req = CheckInRequest {
             project_id: project,
             report_id: Some(report.id),

@@ -153,6 +153,24 @@ pub fn provisional_judgement(case: &Case, rules: &Rules) -> Judgement {
     judge(&hoped, rules)
 }
 
+/// The verdict before signing, once the desk has the name and its answers:
+/// the case as it is with every signature present. When it is already a
+/// natural visit, the signers sign the natural visit's statements (the
+/// kiosk asks for them after the questions) and no missing signature is a
+/// reason: nobody was asked to confirm a 带看 the answers refuse.
+pub fn before_signing_judgement(case: &Case, rules: &Rules) -> Judgement {
+    let mut signed = case.clone();
+    signed.arrival.signatures = Signatures::all();
+    judge(&signed, rules)
+}
+
+/// The desk's two answers that decide a verdict, once they are given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecisiveAnswers {
+    pub agent_present: bool,
+    pub customer_confirms_agent: bool,
+}
+
 /// The arrival instant of a reported visit: the recorded first read of its
 /// code, recorded now if the code was never read at a kiosk (a check-in
 /// from the CLI or a test).
@@ -212,13 +230,17 @@ pub struct Provisional {
 impl Store {
     /// The provisional verdict (rules.md, "Before anyone signs"), judged at
     /// the recorded first read of the report's code (now for a walk-in,
-    /// or for a code never read). Reads only.
+    /// or for a code never read). With the desk's `answers` (and the name
+    /// typed), the verdict before signing instead: see
+    /// [`before_signing_judgement`]. Reads only.
+    #[allow(clippy::too_many_arguments)]
     pub fn provisional(
         &self,
         project_id: &str,
         report: Option<&StoredReport>,
         customer_phone: Phone,
         customer_name: Option<CustomerName>,
+        answers: Option<DecisiveAnswers>,
         rules: &Rules,
         now: DateTime<Utc>,
     ) -> StoreResult<Provisional> {
@@ -239,8 +261,8 @@ impl Store {
             report_id: report.map(|r| r.id),
             customer_name,
             customer_phone,
-            agent_present: true,
-            customer_confirms_agent: true,
+            agent_present: answers.is_none_or(|a| a.agent_present),
+            customer_confirms_agent: answers.is_none_or(|a| a.customer_confirms_agent),
             answers: DeskAnswers::default(),
             desk_clerk_id: None,
             sales_id: None,
@@ -253,7 +275,10 @@ impl Store {
         };
         let case = gather_case(&self.conn, &req, report, arrival_at)?;
         Ok(Provisional {
-            judgement: provisional_judgement(&case, rules),
+            judgement: match answers {
+                None => provisional_judgement(&case, rules),
+                Some(_) => before_signing_judgement(&case, rules),
+            },
             arrival_at,
             return_visit_until: crate::domain::judge::return_visit_until(&case),
         })
@@ -310,7 +335,7 @@ impl Store {
         }
         let provisional = provisional_judgement(&case, rules);
         let mut judgement = judge(&case, rules);
-        if provisional.verdict == Verdict::Invalid {
+        if before_signing_judgement(&case, rules).verdict == Verdict::Invalid {
             // A natural visit already: nobody was asked to sign a statement
             // that contradicts it, so missing signatures are no reason.
             judgement.reasons.remove(Reason::SignaturesMissing);

@@ -114,9 +114,9 @@ async fn sheet(
     };
     let phone = body.customer_phone();
     let (copy, copy_label, full_phone) = match q.copy.as_deref() {
-        Some("agency") => ("agency", "代理公司联 / agency copy", false),
-        Some("channel") => ("channel", "渠道联 / channel copy", project.is_some_and(|p| p.channel_copy_full_phone)),
-        _ => ("developer", "开发商联 / developer copy", false),
+        Some("agency") => ("agency", "代理公司联", false),
+        Some("channel") => ("channel", "渠道联", project.is_some_and(|p| p.channel_copy_full_phone)),
+        _ => ("developer", "开发商联", false),
     };
     let statements = state.db.run(move |store| store.signature_statements(seq)).await.map_err(WebError::from)?;
     let url = format!("{}/records/{seq}", state.deployment.server.public_url.trim_end_matches('/'));
@@ -127,9 +127,9 @@ async fn sheet(
             SignatureView {
                 signer: if signed.is_some() { s.code() } else { "" },
                 label: match s {
-                    Signer::Customer => "客户签字 / customer",
-                    Signer::Agent => "经纪人签字 / agent",
-                    Signer::Sales => "置业顾问签字 / sales consultant",
+                    Signer::Customer => "客户签字",
+                    Signer::Agent => "经纪人签字",
+                    Signer::Sales => "置业顾问签字",
                 },
                 statement: statements
                     .iter()
@@ -148,7 +148,10 @@ async fn sheet(
         project: project.map(|p| p.name.clone()).unwrap_or_else(|| row.project_id.clone()),
         agency: body.agency().to_owned(),
         agent: body.agent().to_owned(),
-        customer_name: body.customer_name().to_owned(),
+        customer_name: match body.reported_customer_name() {
+            reported if reported.is_empty() || reported == body.customer_name() => body.customer_name().to_owned(),
+            reported => format!("{}（报备姓名 {reported}）", body.customer_name()),
+        },
         customer_phone: if full_phone { phone.to_owned() } else { masked(phone) },
         filed_at: local(body.filed_at()),
         arrived_at: local(body.arrival_at()),

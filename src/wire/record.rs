@@ -163,6 +163,11 @@ impl RecordBody {
         self.case.arrival.as_ref().and_then(|a| a.customer_name.as_deref()).unwrap_or_default()
     }
 
+    /// The customer's name as the agency reported it ("" for a walk-in).
+    pub fn reported_customer_name(&self) -> &str {
+        self.case.report.as_ref().and_then(|r| r.customer_name.as_deref()).unwrap_or_default()
+    }
+
     /// The arrival's full phone as recorded.
     pub fn customer_phone(&self) -> &str {
         self.case.arrival.as_ref().and_then(|a| a.customer_phone.as_deref()).unwrap_or_default()

@@ -1,5 +1,5 @@
-// The server: JSON POSTs with the CSRF token. A refused request becomes an
-// Error with .status, .code and .raw (from {"error":{"code","message"}};
+// The server: JSON POSTs (and GETs) with the CSRF token. A refused request
+// becomes an Error with .status, .code and .raw (from {"error":{"code","message"}};
 // .message is the page's language only, see local()); a request that never
 // reached the server has .offline = true.
 //
@@ -101,12 +101,30 @@ function unreachable() {
 export function post(path, body, raw) {
   const headers = { "X-CSRF-Token": csrf };
   if (!raw) headers["Content-Type"] = "application/json";
-  return fetch(path, {
+  return send(path, {
     method: "POST",
     headers,
     credentials: "same-origin",
     body: raw ? body : JSON.stringify(body),
-  }).then(
+  });
+}
+
+/**
+ * GETs `path` (JSON). The kiosk's routes check the CSRF token on every
+ * request, reads included, so it is sent here too.
+ */
+export function get(path) {
+  return send(path, {
+    method: "GET",
+    headers: { "X-CSRF-Token": csrf, Accept: "application/json" },
+    credentials: "same-origin",
+    cache: "no-store",
+  });
+}
+
+/** One request; its answer or refusal as post() and get() describe. */
+function send(path, init) {
+  return fetch(path, init).then(
     (r) => {
       mark(true);
       return r

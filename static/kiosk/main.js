@@ -32,6 +32,7 @@ import * as provisional from "./screens/provisional.js";
 import * as questions from "./screens/questions.js";
 import * as refused from "./screens/refused.js";
 import * as report from "./screens/report.js";
+import * as rotation from "./screens/rotation.js";
 import * as sales from "./screens/sales.js";
 import * as scan from "./screens/scan.js";
 import * as sign from "./screens/sign.js";
@@ -50,8 +51,11 @@ import { createVisitBar } from "./visit-bar.js";
  * decides which sign steps apply (see SIGNERS_FOR): "confirmation" — the
  * 带看确认单, customer, agent and sales consultant; "natural-visit" — the
  * customer only, and the agent may acknowledge (经纪人确认已知悉) or be
- * skipped; never the sales consultant. The statements signed are the ones
- * that answer returned.
+ * skipped; never the sales consultant. Leaving "questions", the server is
+ * asked again with the name and the answers (visit.signing): the verdict
+ * before signing, whose `sign` and statements the signers get — an
+ * unticked 经纪人在场, a "no" to question 3 or another name makes it a
+ * natural visit before anyone signs.
  *
  * A walk-in (no report) collects no signature and is recorded as a natural
  * visit: the walk-in button first starts it on the server (POST
@@ -98,7 +102,8 @@ const OPTIONAL_SIGNERS = Object.freeze({ confirmation: [], "natural-visit": ["ag
  * each), and the two detours — "refused" (from scan, back to scan) and
  * "error" (from submit: retry, re-sign one signer, or cancel).
  * "verdict" is also entered straight from "scan" for a report already
- * recorded (no visit then).
+ * recorded (no visit then). "rotation" (轮排, the consultants' presence
+ * for today) is reached from "scan" outside any visit and goes back to it.
  */
 const SCREENS = {
   pair: pair.render,
@@ -106,6 +111,7 @@ const SCREENS = {
   pin: signin.renderPin,
   scan: scan.render,
   refused: refused.render,
+  rotation: rotation.render,
   error: errorScreen.render,
   report: report.render,
   provisional: provisional.render,
@@ -121,9 +127,19 @@ const SCREENS = {
 
 const boot = JSON.parse(document.getElementById("boot").textContent);
 
+/**
+ * The verdict the signers sign under: the one asked for after the questions
+ * (visit.signing: the name and the answers judged too), else the
+ * provisional one.
+ */
+function signingVerdict(visit) {
+  return (visit && (visit.signing || visit.provisional)) || null;
+}
+
 /** The signature kind of a visit: "confirmation" unless the server said otherwise. */
 function signKind(visit) {
-  return visit && visit.provisional && visit.provisional.sign === "natural-visit" ? "natural-visit" : "confirmation";
+  const v = signingVerdict(visit);
+  return v && v.sign === "natural-visit" ? "natural-visit" : "confirmation";
 }
 
 /** Whether `step` is part of this visit at all (whatever was done already). */
@@ -151,8 +167,8 @@ const flow = {
   boot,
   /**
    * The visit in progress: { kind, code, scan, phone, provisional, name,
-   * name_matches, answers, sales_id, signatures, skipped }, and for a
-   * walk-in { walk_in_id, rotation, live_reports, over_report }.
+   * name_matches, answers, sales_id, sales_requested, signatures, skipped },
+   * and for a walk-in { walk_in_id, rotation, live_reports, over_report }.
    */
   visit: null,
   /** The step (or off-table screen) now shown. */
@@ -173,6 +189,11 @@ const flow = {
   /** The signers of the visit in progress, in signing order. */
   signers() {
     return flow.visit ? SIGNERS_FOR[signKind(flow.visit)].filter((c) => flow.steps().includes("sign:" + c)) : [];
+  },
+
+  /** The verdict (and statements) the signers of this visit sign under. */
+  signingVerdict() {
+    return signingVerdict(flow.visit);
   },
 
   /** Whether signer `code` may skip their pad in the visit in progress. */
@@ -295,8 +316,9 @@ flow.onCode = null;
 
 function scannerBurst(code) {
   if (boot.screen !== "scan") return;
-  // A finished visit (or the red screen) does not hold the next one up.
-  if (flow.step === "verdict" || flow.step === "refused") flow.go("scan");
+  // A finished visit (or the red screen, or the rotation board, which is
+  // no visit) does not hold the next one up.
+  if (flow.step === "verdict" || flow.step === "refused" || flow.step === "rotation") flow.go("scan");
   if (flow.step === "scan" && flow.onCode) {
     flow.onCode(code);
     return;

@@ -16,6 +16,15 @@
 const MIN_LENGTH = 8;
 export const SCAN_GAP_MS = 50;
 
+/**
+ * Whether a keydown ends a scan: Enter as browsers name it, and as some
+ * scanners send it — a bare line feed for `key`, or only keyCode 13 (an
+ * older WebView that leaves `key` out or says "Unidentified").
+ */
+export function isEnter(e) {
+  return !!e && (e.key === "Enter" || e.key === "\n" || e.keyCode === 13);
+}
+
 function isTextField(el) {
   if (!el) return false;
   if (el.tagName === "TEXTAREA") return true;
@@ -52,7 +61,7 @@ export function listenForScanner(onCode, gapMs) {
       }
       // The time the key was pressed, not when the page got round to it.
       const now = e.timeStamp || performance.now();
-      if (e.key === "Enter") {
+      if (isEnter(e)) {
         const burst = buffer.length >= MIN_LENGTH && now - last <= gap;
         const code = buffer;
         const from = origin;

@@ -1,6 +1,9 @@
-// The signature pad. It keeps its strokes (CSS pixels, pressure, time) so a
-// rotation or resize redraws them sharply instead of losing them, and
-// exports a fixed-size PNG (600×240) for the record.
+// The signature pad. The pad keeps the PNG's aspect (5:2, kiosk.css) at any
+// size, and its strokes are kept in the PNG's own 600×240 space
+// ([x, y, pressure, t_ms]), so a rotation or resize only rescales them:
+// the screen redraws them at the pad's new size, and the PNG for the record
+// is always rendered from the strokes at 600×240 — never clipped, never
+// stretched, alike for every signature. The strokes are sent with the PNG.
 //
 // "Enough ink" is THE SERVER'S RULE (src/domain/signature.rs,
 // validate_png + ink_extent), applied to the very pixels that are exported,
@@ -67,19 +70,26 @@ function pngBytes(dataUrl) {
   return Math.floor((b64.length * 3) / 4) - pad;
 }
 
-function drawStroke(c, s, sx, sy) {
+function drawStroke(c, s) {
   for (let k = 1; k < s.length; k++) {
     c.lineWidth = 1.5 + 2.5 * (s[k][2] || 0.5);
     c.beginPath();
-    c.moveTo(s[k - 1][0] * sx, s[k - 1][1] * sy);
-    c.lineTo(s[k][0] * sx, s[k][1] * sy);
+    c.moveTo(s[k - 1][0], s[k - 1][1]);
+    c.lineTo(s[k][0], s[k][1]);
     c.stroke();
   }
   if (s.length === 1) {
     c.beginPath();
-    c.arc(s[0][0] * sx, s[0][1] * sy, 1.5, 0, 6.3);
+    c.arc(s[0][0], s[0][1], 1.5, 0, 6.3);
     c.fill();
   }
+}
+
+function pen(c) {
+  c.lineCap = "round";
+  c.lineJoin = "round";
+  c.strokeStyle = INK;
+  c.fillStyle = INK;
 }
 
 export class SignaturePad {
@@ -149,23 +159,41 @@ export class SignaturePad {
       { passive: false }
     );
     on(window, "resize", this.fit);
+    on(window, "orientationchange", this.fit);
+    // The pad's box can change without a window resize (a banner above it
+    // appears): watch the box itself where the browser can.
+    if (typeof ResizeObserver === "function") {
+      this._observer = new ResizeObserver(() => this.fit());
+      this._observer.observe(canvas);
+    }
   }
 
   /** Removes every listener, the window's `resize` one included. */
   destroy() {
     for (const [target, ev, fn, opts] of this._listeners) target.removeEventListener(ev, fn, opts);
     this._listeners = [];
+    if (this._observer) this._observer.disconnect();
+    this._observer = null;
     this._current = null;
   }
 
-  /** Sizes the canvas to its box (call once it is in the page) and redraws. */
+  /**
+   * Sizes the canvas to its box (call once it is in the page) and redraws
+   * the strokes scaled to it: one stroke unit is width / 600 CSS pixels.
+   */
   fit() {
     const canvas = this.el;
-    const r = canvas.getBoundingClientRect();
+    const r = this._box();
+    if (!r.width || !r.height) return;
     const dpr = window.devicePixelRatio || 1;
-    canvas.width = Math.max(1, Math.round(r.width * dpr));
-    canvas.height = Math.max(1, Math.round(r.height * dpr));
-    canvas.getContext("2d").setTransform(dpr, 0, 0, dpr, 0, 0);
+    const width = Math.max(1, Math.round(r.width * dpr));
+    const height = Math.max(1, Math.round(r.height * dpr));
+    if (canvas.width !== width || canvas.height !== height) {
+      canvas.width = width;
+      canvas.height = height;
+    }
+    const k = r.width / PNG_WIDTH;
+    canvas.getContext("2d").setTransform(dpr * k, 0, 0, dpr * k, 0, 0);
     this._redraw();
   }
 
@@ -184,19 +212,13 @@ export class SignaturePad {
    * `ok` is false when the server would refuse the PNG (blank, too small).
    */
   signature() {
-    const r = this.el.getBoundingClientRect();
-    if (!this._strokes.length || !r.width || !r.height) return { png: null, ok: false };
+    if (!this._strokes.length) return { png: null, ok: false };
     const out = document.createElement("canvas");
     out.width = PNG_WIDTH;
     out.height = PNG_HEIGHT;
     const c = out.getContext("2d");
-    c.lineCap = "round";
-    c.lineJoin = "round";
-    c.strokeStyle = INK;
-    c.fillStyle = INK;
-    const sx = PNG_WIDTH / r.width;
-    const sy = PNG_HEIGHT / r.height;
-    this._strokes.forEach((s) => drawStroke(c, s, sx, sy));
+    pen(c);
+    this._strokes.forEach((s) => drawStroke(c, s));
     const png = out.toDataURL("image/png");
     const img = c.getImageData(0, 0, out.width, out.height);
     const sized = [out.width, out.height].every((n) => n >= MIN_SIDE && n <= MAX_SIDE);
@@ -218,19 +240,28 @@ export class SignaturePad {
   }
 
   _redraw() {
-    const canvas = this.el;
     const c = this._ctx();
-    c.clearRect(0, 0, canvas.width, canvas.height);
-    c.lineCap = "round";
-    c.lineJoin = "round";
-    c.strokeStyle = INK;
-    c.fillStyle = INK;
-    this._strokes.forEach((s) => drawStroke(c, s, 1, 1));
+    c.save();
+    c.setTransform(1, 0, 0, 1, 0, 0);
+    c.clearRect(0, 0, this.el.width, this.el.height);
+    c.restore();
+    pen(c);
+    this._strokes.forEach((s) => drawStroke(c, s));
   }
 
+  /** The drawing surface in CSS pixels: the content box, inside the border. */
+  _box() {
+    const canvas = this.el;
+    const r = canvas.getBoundingClientRect();
+    return { left: r.left + canvas.clientLeft, top: r.top + canvas.clientTop, width: canvas.clientWidth, height: canvas.clientHeight };
+  }
+
+  /** A pointer position as a point in the PNG's 600×240 space. */
   _point(x, y, p) {
-    const r = this.el.getBoundingClientRect();
-    return [Math.round((x - r.left) * 10) / 10, Math.round((y - r.top) * 10) / 10, p || 0.5, Date.now() - this._t0];
+    const r = this._box();
+    const k = r.width ? PNG_WIDTH / r.width : 1;
+    const clamp = (v, max) => Math.min(max, Math.max(0, Math.round(v * 10) / 10));
+    return [clamp((x - r.left) * k, PNG_WIDTH), clamp((y - r.top) * k, PNG_HEIGHT), p || 0.5, Date.now() - this._t0];
   }
 
   _begin(p) {
@@ -242,9 +273,8 @@ export class SignaturePad {
     if (!this._current) return;
     this._current.push(p);
     const c = this._ctx();
-    c.lineCap = "round";
-    c.strokeStyle = INK;
-    drawStroke(c, this._current.slice(-2), 1, 1);
+    pen(c);
+    drawStroke(c, this._current.slice(-2));
   }
 
   _end() {

@@ -75,7 +75,16 @@ async fn an_expired_report_is_a_natural_visit_before_anyone_signs_and_no_agent_s
     assert_eq!(body.signatures.len(), 1);
     assert!(body.signatures.iter().all(|s| s.signer == panke::domain::judge::Signer::Customer));
     assert_eq!(body.provisional.unwrap().reasons, vec![panke::domain::reason::Reason::ReportExpired]);
-    // The customer signed the natural visit registration, not a 带看 confirmation.
+    // The customer signed the natural visit registration, not a 带看
+    // confirmation: the statement the kiosk showed after the questions
+    // (asked with the name and the answers).
+    let (_, p) = kiosk
+        .post(
+            "/kiosk/provisional",
+            json!({ "code": token, "customer_phone": "13812345678", "customer_name": "王小明",
+                    "agent_present": true, "customer_confirms_agent": true }),
+        )
+        .await;
     assert!(p["statements"]["customer"].as_str().unwrap().contains("自然到访"), "{p}");
     let signed = panke::crypto::sha256_hex(p["statements"]["customer"].as_str().unwrap().as_bytes());
     assert_eq!(body.signatures[0].statement_sha256, signed);
@@ -208,4 +217,54 @@ async fn a_cancelled_visit_keeps_its_first_read_and_is_audited() {
         .query_row("SELECT detail FROM audit_log WHERE action = 'kiosk.visit_cancelled'", [], |r| r.get(0))
         .unwrap();
     assert!(audited.contains(&format!("report {id}")) && audited.contains("questions"), "{audited}");
+}
+
+/// The answers decide before anyone signs: once the desk says the agent is
+/// not here (or another name is given), the verdict before signing is a
+/// natural visit, the statements are the natural visit's, and the record
+/// has that reason alone — not "signatures missing" for signatures nobody
+/// was asked for.
+#[tokio::test]
+async fn answers_that_make_a_natural_visit_change_what_is_signed_before_anyone_signs() {
+    let app = TestApp::spawn().await;
+    let kiosk = Kiosk::ready(&app, "demo").await;
+    let cases = [
+        ("13812345678", "王小明", false, true, "AGENT_ABSENT"),
+        ("13912345678", "王小明", true, false, "CUSTOMER_DENIES_AGENT"),
+        ("13712345678", "李四", true, true, "IDENTITY_MISMATCH"),
+    ];
+    let mut tokens = Vec::new();
+    for (phone, ..) in cases {
+        tokens.push(token_of(&app, AGENT_PHONE, "demo", phone).await.1);
+    }
+    app.clock.set(t("2026-11-18T10:45:00+08:00"));
+    for ((phone, name, present, confirms, reason), token) in cases.into_iter().zip(tokens) {
+        kiosk.scan(&token).await;
+        // The provisional verdict (answers hoped for) is green ...
+        let (_, p) = kiosk.post("/kiosk/provisional", json!({ "code": token, "customer_phone": phone })).await;
+        assert_eq!(p["verdict"], "valid", "{p}");
+        // ... the verdict before signing, with the name and the answers, is not.
+        let (status, s) = kiosk
+            .post(
+                "/kiosk/provisional",
+                json!({ "code": token, "customer_phone": phone, "customer_name": name,
+                        "agent_present": present, "customer_confirms_agent": confirms }),
+            )
+            .await;
+        assert_eq!(status, 200, "{s}");
+        assert_eq!(s["verdict"], "invalid", "{reason}: {s}");
+        assert_eq!(reasons(&s), [reason]);
+        assert_eq!(s["sign"], "natural-visit");
+        let statement = s["statements"]["customer"].as_str().unwrap();
+        assert!(statement.contains("按自然到访登记") && statement.contains(name), "{statement}");
+        // The customer signs that statement alone.
+        let only_customer = json!([{ "signer": "customer", "png": signature(9), "strokes": [] }]);
+        let extra = json!({ "customer_name": name, "agent_present": present,
+                            "customer_confirms_agent": confirms, "signatures": only_customer });
+        let (status, v) = kiosk.check_in(Some(&token), phone, extra).await;
+        assert_eq!(status, 200, "{v}");
+        assert_eq!(reasons(&v), [reason], "no SIGNATURES_MISSING: nobody else was asked to sign");
+        let body = app.store.ledger_row(v["record"].as_i64().unwrap()).unwrap().visit_body().unwrap();
+        assert_eq!(body.signatures[0].statement_sha256, panke::crypto::sha256_hex(statement.as_bytes()));
+    }
 }

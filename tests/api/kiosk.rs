@@ -118,7 +118,21 @@ async fn a_valid_visit_end_to_end_over_http() {
     assert_eq!(scan["report"]["agency"], "链家-天河店");
     assert_eq!(scan["report"]["masked_phone"], "138****5678");
     assert_eq!(scan["report"]["minutes_since_filing"], 45);
-    assert!(scan["statements"]["customer"].as_str().unwrap().contains("链家-天河店"));
+    // What each signer will sign names the facts: agency, agent, the
+    // customer as reported and as arrived, the arrival instant.
+    let (status, p) = kiosk
+        .post(
+            "/kiosk/provisional",
+            json!({ "code": token, "customer_phone": "13812345678", "customer_name": "王小明",
+                    "agent_present": true, "customer_confirms_agent": true }),
+        )
+        .await;
+    assert_eq!(status, 200, "{p}");
+    let customer = p["statements"]["customer"].as_str().unwrap();
+    for fact in ["链家-天河店", "张三", "王小明", "2026-11-18 10:45", "声明版本 v2"] {
+        assert!(customer.contains(fact), "{fact} missing from {customer}");
+    }
+    assert!(p["statements"]["agent"].as_str().unwrap().contains("王小明"));
     assert_eq!(scan["next_sales"]["name"], "sales-demo");
     let sales = scan["next_sales"]["id"].clone();
     let (status, v) = kiosk.check_in(Some(&token), "13812345678", json!({ "sales_id": sales })).await;
@@ -138,7 +152,10 @@ async fn a_valid_visit_end_to_end_over_http() {
     assert!(channel.contains("13812345678") && channel.contains("sheet-A5"));
     // Printed in place: the statements as signed, a print button, size links
     // that keep the copy, and the way back to the kiosk.
-    assert!(sheet.contains("本人确认由 链家-天河店 张三 带看"), "the customer's statement is printed");
+    assert!(sheet.contains(customer), "the customer's statement is printed as shown before signing");
+    // And it is the text whose hash was sealed with the signature.
+    let body = app.store.ledger_row(seq).unwrap().visit_body().unwrap();
+    assert_eq!(body.signatures[0].statement_sha256, panke::crypto::sha256_hex(customer.as_bytes()));
     assert!(channel.contains("?copy=channel&amp;size=a4") && channel.contains("id=\"print\""));
     assert!(channel.contains("href=\"/kiosk\"") && channel.contains("name=\"viewport\""));
     let png = kiosk.http.get(app.url(&format!("/records/{seq}/signatures/customer"))).send().await.unwrap();

@@ -6,7 +6,8 @@
 //! uses the scanner field, a third a forged code. Then the desk flow: a
 //! report filed too late (a natural visit before anyone signs: only the
 //! customer signs), back and cancel at three steps, the idle countdown, and
-//! a scanner burst typed while the focus is elsewhere. CI installs chromium
+//! a scanner burst typed while the focus is elsewhere, and the rotation
+//! board (轮排) with a consultant marked away. CI installs chromium
 //! and chromium-driver; elsewhere the test says so and skips when they are
 //! missing.
 
@@ -21,6 +22,7 @@ mod support;
 mod webdriver;
 
 use helpers::{AGENT_PHONE, TestApp, t};
+use panke::domain::rotation::Presence;
 use panke::domain::token::ReportId;
 use panke::store::people::{NewStaff, Role};
 use serde_json::json;
@@ -115,9 +117,17 @@ async fn setup() -> Setup {
 
 async fn pair_and_sign_in(d: &Driver, s: &Setup) {
     d.goto(&s.app.url("/kiosk")).await;
+    let size = d.script("return window.innerWidth + 'x' + window.innerHeight", json!([])).await;
+    let size = size.as_str().unwrap_or("window").to_owned();
+    d.find("#pair-code").await;
+    step_shot(d, &format!("{size}-pair")).await;
     d.type_into("#pair-code", &s.pairing).await;
     d.click("#pair-go").await;
+    d.find(&format!("#op-{}", s.desk)).await;
+    step_shot(d, &format!("{size}-signin")).await;
     d.click(&format!("#op-{}", s.desk)).await;
+    d.find("#key-1").await;
+    step_shot(d, &format!("{size}-pin")).await;
     for k in ["1", "2", "3", "4"] {
         d.click(&format!("#key-{k}")).await;
     }
@@ -181,33 +191,58 @@ async fn wait_cancelled_at(s: &Setup, step: &str) {
     }
 }
 
+/// A screenshot of this step, which must fit the screen: no scrolling, up
+/// or sideways (the clerk never hunts for a button below the fold).
+async fn step_shot(d: &Driver, name: &str) {
+    d.screenshot(name).await;
+    let size = d
+        .script(
+            "const e = document.scrollingElement; \
+             return [e.scrollWidth, e.scrollHeight, window.innerWidth, window.innerHeight];",
+            json!([]),
+        )
+        .await;
+    let n = |i: usize| size[i].as_i64().unwrap();
+    assert!(
+        n(0) <= n(2) && n(1) <= n(3),
+        "step {name} scrolls: the page is {}×{} in a {}×{} window",
+        n(0),
+        n(1),
+        n(2),
+        n(3)
+    );
+}
+
 async fn finish_visit(d: &Driver, s: &Setup, shots: &str) {
     d.find("#start").await;
-    d.screenshot(&format!("{shots}-report")).await;
+    step_shot(d, &format!("{shots}-report")).await;
     assert!(d.text("#r-agency").await.contains("链家-天河店"));
     d.click("#start").await;
+    d.find("#phone-shown").await;
+    step_shot(d, &format!("{shots}-phone")).await;
     type_phone(d, "13812345678").await;
     // The verdict before anyone signs: the 带看确认单 may be signed.
     d.find("#provisional[data-verdict='valid']").await;
     assert_eq!(d.text("#provisional-title").await, "可以签署带看确认单");
-    d.screenshot(&format!("{shots}-provisional")).await;
+    step_shot(d, &format!("{shots}-provisional")).await;
     d.click("#provisional-next").await;
     d.type_into("#customer-name", "王小明").await;
+    step_shot(d, &format!("{shots}-name")).await;
     d.click("#name-next").await;
     for id in
         ["#first_visit-yes", "#contacted_before-no", "#customer_confirms_agent-yes", "#agent_present", "#badge_seen"]
     {
         d.click(id).await;
     }
-    d.screenshot(&format!("{shots}-questions")).await;
+    step_shot(d, &format!("{shots}-questions")).await;
     d.click("#questions-next").await;
+    d.find("#sales-next").await;
+    step_shot(d, &format!("{shots}-sales")).await;
     d.click("#sales-next").await;
     for i in 0..3 {
         d.find("#pad").await;
         d.draw("#pad", i).await;
-        if i == 0 {
-            d.screenshot(&format!("{shots}-signature")).await;
-        }
+        step_shot(d, &format!("{shots}-signature-{}", i + 1)).await;
         d.click("#sign-next").await;
         // Wait until the next screen replaced this pad.
         let title = if i < 2 { format!("（{}/3）", i + 2) } else { String::new() };
@@ -220,7 +255,7 @@ async fn finish_visit(d: &Driver, s: &Setup, shots: &str) {
         }
     }
     assert_eq!(d.text("#verdict-title").await, "有效带看");
-    d.screenshot(&format!("{shots}-verdict")).await;
+    step_shot(d, &format!("{shots}-verdict")).await;
     // The ledger holds the visit, with three signatures, and verifies.
     let visit = s.app.store.visit_of_report(ReportId(s.report)).unwrap().expect("a ledger row");
     assert_eq!(visit.verdict_code(), "valid");
@@ -242,8 +277,8 @@ async fn a_visit_through_the_camera_in_a_real_browser() {
     // A 1280×800 tablet in landscape.
     let d = Driver::start(&browser, &driver, &qr_video(&s.token, dir.path()), (1280, 800)).await;
     pair_and_sign_in(&d, &s).await;
-    d.screenshot("kiosk-scan").await;
-    finish_visit(&d, &s, "kiosk").await;
+    step_shot(&d, "1280x800-scan").await;
+    finish_visit(&d, &s, "1280x800").await;
 }
 
 #[tokio::test]
@@ -254,8 +289,136 @@ async fn a_visit_through_the_handheld_scanner_field() {
     // The camera shows something that is not a code; a 768×1024 tablet in portrait.
     let d = Driver::start(&browser, &driver, &qr_video("not a panke code", dir.path()), (768, 1024)).await;
     pair_and_sign_in(&d, &s).await;
+    step_shot(&d, "768x1024-scan").await;
     d.type_into("#scan-field", &format!("{}\n", s.token)).await;
-    finish_visit(&d, &s, "portrait").await;
+    finish_visit(&d, &s, "768x1024").await;
+}
+
+/// The third size, 1024×768 landscape, through every step — then the
+/// channel copy of the sheet, chosen in place and printed on A5.
+#[tokio::test]
+async fn a_visit_on_a_1024x768_tablet_and_the_channel_copy_on_a5() {
+    let Some((browser, driver)) = browser_or_skip() else { return };
+    let s = setup().await;
+    let dir = tempfile::tempdir().unwrap();
+    let d = Driver::start(&browser, &driver, &blank_video(dir.path()), (1024, 768)).await;
+    pair_and_sign_in(&d, &s).await;
+    step_shot(&d, "1024x768-scan").await;
+    scan_report(&d, &s).await;
+    finish_visit(&d, &s, "1024x768").await;
+    // The sheet opened in place (the kiosk's own tab): the channel copy, then A5.
+    d.click("a[href*='copy=channel']").await;
+    d.find("a[href*='copy=channel'][aria-current='page']").await;
+    d.click("a[href*='size=a5']").await;
+    d.find("a[href*='size=a5'][aria-current='page']").await;
+    let url = d.script("return location.search", json!([])).await;
+    assert_eq!(url, json!("?copy=channel&size=a5"), "the size link keeps the copy");
+    assert!(present(&d, "body.sheet-A5").await);
+    assert!(d.text(".copy").await.contains("渠道联"));
+    d.screenshot("1024x768-sheet-channel-a5").await;
+    // 打印 opens the browser's print dialog (stubbed here: headless has none).
+    d.script("window.printed = 0; window.print = function () { window.printed += 1; };", json!([])).await;
+    d.click("#print").await;
+    assert_eq!(d.script("return window.printed", json!([])).await, json!(1));
+    // On A5 paper the sheet is one page.
+    let pdf = d.print_pdf(14.8, 21.0).await;
+    assert!(pdf.starts_with(b"%PDF"), "not a PDF");
+    let _ = std::fs::write(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots/sheet-channel-a5.pdf"),
+        &pdf,
+    );
+    assert_eq!(pdf_pages(&pdf), 1, "the A5 channel copy prints on one page");
+    // And back to the scan screen.
+    d.click("#back-to-kiosk").await;
+    d.find("#scan-field").await;
+}
+
+/// The number of pages of a PDF: its `/Type /Page` objects (not `/Pages`).
+fn pdf_pages(pdf: &[u8]) -> usize {
+    let text = String::from_utf8_lossy(pdf);
+    text.matches("/Type /Page").count() - text.matches("/Type /Pages").count() + text.matches("/Type/Page").count()
+        - text.matches("/Type/Pages").count()
+}
+
+/// The signature pad's drawing surface in CSS pixels.
+async fn pad_size(d: &Driver) -> (f64, f64) {
+    let v =
+        d.script("const p = document.getElementById('pad'); return [p.clientWidth, p.clientHeight];", json!([])).await;
+    (v[0].as_f64().unwrap(), v[1].as_f64().unwrap())
+}
+
+/// The ink of a stored signature PNG, by the server's rule (alpha > 64 and
+/// r + g + b < 480): its bounding box (min x, min y, max x, max y).
+fn ink_box(png: &[u8]) -> (u32, u32, u32, u32) {
+    let img = image::load_from_memory(png).unwrap().to_rgba8();
+    let mut b = (u32::MAX, u32::MAX, 0, 0);
+    for (x, y, p) in img.enumerate_pixels() {
+        if p[3] > 64 && u32::from(p[0]) + u32::from(p[1]) + u32::from(p[2]) < 480 {
+            b = (b.0.min(x), b.1.min(y), b.2.max(x), b.3.max(y));
+        }
+    }
+    b
+}
+
+/// A signature drawn on a landscape tablet, which is then turned to
+/// portrait before the signer taps 确认签字: the pad keeps the PNG's aspect,
+/// the strokes are rescaled to it, and the stored 600×240 PNG holds the
+/// whole signature — centred, not clipped, not stretched.
+#[tokio::test]
+async fn a_signature_drawn_in_landscape_and_finished_in_portrait_keeps_its_full_ink() {
+    let Some((browser, driver)) = browser_or_skip() else { return };
+    let s = setup().await;
+    let dir = tempfile::tempdir().unwrap();
+    let d = Driver::start(&browser, &driver, &blank_video(dir.path()), (1280, 800)).await;
+    pair_and_sign_in(&d, &s).await;
+    scan_report(&d, &s).await;
+    d.click("#start").await;
+    type_phone(&d, "13812345678").await;
+    d.click("#provisional-next").await;
+    d.type_into("#customer-name", "王小明").await;
+    d.click("#name-next").await;
+    for id in
+        ["#first_visit-yes", "#contacted_before-no", "#customer_confirms_agent-yes", "#agent_present", "#badge_seen"]
+    {
+        d.click(id).await;
+    }
+    d.click("#questions-next").await;
+    d.click("#sales-next").await;
+    d.find("#sign-customer").await;
+    let (w1, h1) = pad_size(&d).await;
+    assert!((w1 / h1 - 2.5).abs() < 0.02, "the pad has the PNG's 5:2 aspect: {w1}×{h1}");
+    // The pen goes 440 CSS px across and 80 px up and down, about the pad's centre.
+    d.draw("#pad", 0).await;
+    d.screenshot("rotate-1-landscape").await;
+    d.resize(768, 1024).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while pad_size(&d).await.0 == w1 {
+        assert!(Instant::now() < deadline, "the pad did not follow the rotation");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (w2, h2) = pad_size(&d).await;
+    assert!((w2 / h2 - 2.5).abs() < 0.02, "the pad keeps its aspect in portrait: {w2}×{h2}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    d.screenshot("rotate-2-portrait").await;
+    d.click("#sign-next").await;
+    for (i, who) in [(1, "#sign-agent"), (2, "#sign-sales")] {
+        d.find(who).await;
+        d.draw("#pad", i).await;
+        d.click("#sign-next").await;
+    }
+    assert_eq!(d.text("#verdict-title").await, "有效带看");
+    let visit = s.app.store.visit_of_report(ReportId(s.report)).unwrap().expect("a ledger row");
+    let png = s.app.store.signature_png(visit.row.seq, panke::domain::judge::Signer::Customer).unwrap();
+    let img = image::load_from_memory(&png).unwrap();
+    assert_eq!((img.width(), img.height()), (600, 240), "one fixed resolution");
+    let (x0, y0, x1, y1) = ink_box(&png);
+    let (spread_x, spread_y) = (f64::from(x1 - x0), f64::from(y1 - y0));
+    let expected_x = 440.0 * 600.0 / w1;
+    assert!(x0 > 0 && y0 > 0 && x1 < 599 && y1 < 239, "ink touches the edge (clipped): {x0},{y0}–{x1},{y1}");
+    assert!((spread_x / expected_x - 1.0).abs() < 0.1, "ink {spread_x} px across, drawn {expected_x:.0}");
+    assert!((f64::from(x0 + x1) / 2.0 - 300.0).abs() < 20.0, "the ink is centred: {x0}–{x1}");
+    let aspect = spread_y / spread_x;
+    assert!((aspect / (80.0 / 440.0) - 1.0).abs() < 0.3, "not stretched: height/width {aspect:.3}");
 }
 
 #[tokio::test]
@@ -501,4 +664,65 @@ async fn a_scanner_burst_is_read_wherever_the_focus_is() {
     let name = d.script("return document.getElementById('customer-name').value", json!([])).await;
     assert_eq!(name, json!("王小明"));
     assert!(present(&d, "#customer-name").await, "still on the name step");
+}
+
+#[tokio::test]
+async fn the_rotation_board_marks_a_consultant_away() {
+    let Some((browser, driver)) = browser_or_skip() else { return };
+    let s = setup().await;
+    // A second consultant, so that the turn has somewhere to go.
+    let second = s
+        .app
+        .store
+        .create_staff(
+            &NewStaff {
+                project_id: Some("demo"),
+                login: "孙顾问",
+                name: "孙顾问",
+                role: Role::Sales,
+                password: None,
+                pin: Some("8765"),
+            },
+            t("2026-11-18T08:00:00+08:00"),
+        )
+        .unwrap();
+    // The kiosk's day: setup's clock says 10:45 in Beijing (the demo
+    // project's time zone).
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 18).unwrap();
+    let first = s.app.store.next_sales("demo", day).unwrap().expect("a consultant whose turn it is");
+    assert_ne!(first.id, second, "nobody received a customer yet: the first consultant (lower id) is next");
+    let dir = tempfile::tempdir().unwrap();
+    let d = Driver::start(&browser, &driver, &blank_video(dir.path()), (1280, 800)).await;
+    pair_and_sign_in(&d, &s).await;
+    d.click("#rotation-open").await;
+    // Every consultant is a row; 轮到 is on the one the store names.
+    d.find(&format!("#presence-{second}-present")).await;
+    assert!(d.text(&format!("#rotation-{}", first.id)).await.contains(&first.name));
+    assert_eq!(d.text(&format!("#rotation-{} .turn-mark", first.id)).await, "轮到");
+    assert!(!present(&d, &format!("#rotation-{second} .turn-mark")).await);
+    assert!(present(&d, &format!("#presence-{}-present.chosen[aria-pressed='true']", first.id)).await);
+    assert!(!present(&d, "#visit-bar:not([hidden])").await, "the board is no visit: no step bar");
+    assert!(d.text("#rotation-rules").await.contains("客户指定的顾问不占轮次"));
+    // 暂离: the board is repainted from the reply, the turn moved on.
+    d.click(&format!("#presence-{}-away", first.id)).await;
+    d.find(&format!("#presence-{}-away.chosen[aria-pressed='true']", first.id)).await;
+    assert_eq!(d.text(&format!("#rotation-{second} .turn-mark")).await, "轮到");
+    assert!(!present(&d, &format!("#rotation-{} .turn-mark", first.id)).await);
+    assert!(!present(&d, &format!("#presence-{}-present.chosen", first.id)).await);
+    // The board at the three sizes, without scrolling.
+    for (w, h) in [(1280, 800), (1024, 768), (768, 1024)] {
+        d.resize(w, h).await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        step_shot(&d, &format!("{w}x{h}-rotation-board")).await;
+    }
+    // The store agrees: away for today, and the turn is the second's.
+    let board = s.app.store.rotation_board("demo", day).unwrap();
+    let presence = board.iter().find(|(staff, _)| staff.id == first.id).map(|(_, seat)| seat.presence);
+    assert_eq!(presence, Some(Presence::Away));
+    assert_eq!(s.app.store.next_sales("demo", day).unwrap().map(|x| x.id), Some(second));
+    // 返回扫码: the scan screen again.
+    d.click("#rotation-back").await;
+    d.find("#scan-field").await;
+    assert!(present(&d, "#rotation-open").await);
+    assert!(!present(&d, "#rotation-board").await);
 }

@@ -299,7 +299,8 @@ async fn start_chromedriver(driver: &str) -> Chromedriver {
 }
 
 impl Driver {
-    /// Starts chromedriver and a headless Chromium whose camera shows `video`.
+    /// Starts chromedriver and a headless Chromium whose camera shows `video`,
+    /// its viewport `window` CSS pixels.
     pub async fn start(browser: &str, driver: &str, video: &std::path::Path, window: (u32, u32)) -> Driver {
         let chromedriver = start_chromedriver(driver).await;
         let base = format!("http://127.0.0.1:{}", chromedriver.port);
@@ -339,7 +340,9 @@ impl Driver {
             .unwrap_or_else(|e| panic!("WebDriver POST /session: no reply from chromedriver: {e}"));
         let value = reply("POST /session".to_owned(), response).await.unwrap_or_else(|e| panic!("{e}"));
         let session = value["sessionId"].as_str().unwrap_or_else(|| panic!("no session id in {value}")).to_owned();
-        Driver { base, session, http, chromedriver, _profile: profile }
+        let driver = Driver { base, session, http, chromedriver, _profile: profile };
+        driver.resize(window.0, window.1).await;
+        driver
     }
 
     /// One command of the session; a WebDriver error is returned.
@@ -472,6 +475,35 @@ impl Driver {
         let body = json!({ "actions": [{ "type": "key", "id": "scanner", "actions": actions }] });
         self.call(reqwest::Method::POST, "/actions", Some(body)).await;
         self.call(reqwest::Method::DELETE, "/actions", None).await;
+    }
+
+    /// Makes the page's viewport `width`×`height` CSS pixels (a tablet's
+    /// screen; the window around it is larger by the browser's own bars):
+    /// also a tablet turned from landscape to portrait.
+    pub async fn resize(&self, width: u32, height: u32) {
+        let mut window = (i64::from(width), i64::from(height));
+        for _ in 0..3 {
+            self.call(reqwest::Method::POST, "/window/rect", Some(json!({ "width": window.0, "height": window.1 })))
+                .await;
+            let inner = self.script("return [window.innerWidth, window.innerHeight];", json!([])).await;
+            let (w, h) = (inner[0].as_i64().unwrap_or(0), inner[1].as_i64().unwrap_or(0));
+            if (w, h) == (i64::from(width), i64::from(height)) {
+                return;
+            }
+            window = (window.0 + i64::from(width) - w, window.1 + i64::from(height) - h);
+        }
+    }
+
+    /// The page printed to PDF by the browser (WebDriver's print command),
+    /// on paper of this size in centimetres.
+    pub async fn print_pdf(&self, width_cm: f64, height_cm: f64) -> Vec<u8> {
+        // The margins of the sheet's own `@page` rule (sheet.css).
+        let margin = json!({ "top": 0.6, "bottom": 0.6, "left": 0.6, "right": 0.6 });
+        let body = json!({ "page": { "width": width_cm, "height": height_cm }, "margin": margin,
+                           "background": true, "shrinkToFit": false });
+        let pdf = self.call(reqwest::Method::POST, "/print", Some(body)).await;
+        let b64 = pdf.as_str().unwrap_or_else(|| panic!("WebDriver POST /print sent no PDF: {pdf}"));
+        data_encoding::BASE64.decode(b64.as_bytes()).unwrap_or_else(|e| panic!("the PDF is not base64: {e}"))
     }
 
     /// Saves a screenshot as `target/screenshots/{name}.png`.

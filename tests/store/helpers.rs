@@ -137,9 +137,14 @@ impl World {
             signatures: panke::demo::signatures(
                 &[png],
                 &panke::demo::signature_strokes(3),
-                "链家-天河店",
-                "张三",
-                "演示项目",
+                &panke::domain::signature::StatementFacts {
+                    project: "演示项目",
+                    agency: "链家-天河店",
+                    agent: "张三",
+                    reported_name: "王先生",
+                    arrived_name: "王先生",
+                    arrival: "2026-11-18 10:45",
+                },
             ),
             demo: false,
             walk_in_id: None,

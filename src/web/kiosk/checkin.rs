@@ -6,13 +6,14 @@ use super::super::error::{ApiError, WebError};
 use super::super::error_code::ErrorCode;
 use super::KioskOperator;
 use super::scan::{may_record, resolve};
+use super::statements::statements_for;
 use super::views::{NearMiss, OutcomeView};
 use crate::domain::judge::Signer;
 use crate::domain::name::CustomerName;
 use crate::domain::phone::Phone;
-use crate::domain::signature::{natural_visit_statement, statement, validate_png};
+use crate::domain::signature::validate_png;
 use crate::service;
-use crate::store::checkin::CheckInRequest;
+use crate::store::checkin::{CheckInRequest, DecisiveAnswers, Provisional};
 use crate::store::ledger::SignatureInput;
 use crate::wire::record::DeskAnswers;
 use axum::Json;
@@ -92,30 +93,30 @@ fn signature_inputs(
     Ok(signatures)
 }
 
-/// The reasons (in Chinese) when the verdict before signing is already a
-/// natural visit; `None` when the 带看确认单 is to be signed.
-async fn natural_visit_reasons(
+/// The verdict before signing of this upload (the name typed, the desk's
+/// answers, every signature present): it decides which statements were
+/// shown and signed (see `statements.rs`).
+async fn before_signing(
     state: &AppState,
     op: &KioskOperator,
     report: Option<crate::store::reports::StoredReport>,
     phone: Phone,
+    name: CustomerName,
+    answers: DecisiveAnswers,
     walk_in_id: Option<i64>,
-) -> Result<Option<String>, ApiError> {
+) -> Result<Provisional, ApiError> {
     let project = state.deployment.project(&op.kiosk.project_id).ok_or(WebError::NotFound)?;
     let (rules, pid, now) = (project.rules.clone(), project.id.clone(), state.clock.now());
-    let provisional = state
+    Ok(state
         .db
         .run(move |store| -> Result<_, WebError> {
             let at = match walk_in_id {
                 Some(id) => store.walk_in(id)?.at.to_utc(),
                 None => now,
             };
-            Ok(store.provisional(&pid, report.as_ref(), phone, None, &rules, at)?)
+            Ok(store.provisional(&pid, report.as_ref(), phone, Some(name), Some(answers), &rules, at)?)
         })
-        .await?;
-    let j = provisional.judgement;
-    Ok((j.verdict == crate::domain::judge::Verdict::Invalid)
-        .then(|| j.reasons.iter().map(|r| r.message(crate::domain::reason::Lang::Zh)).collect::<Vec<_>>().join("")))
+        .await?)
 }
 
 pub async fn check_in(State(state): State<AppState>, op: KioskOperator, body: Bytes) -> Result<Response, ApiError> {
@@ -131,20 +132,19 @@ pub async fn check_in(State(state): State<AppState>, op: KioskOperator, body: By
         None => None,
     };
     let project = state.deployment.project(&op.kiosk.project_id).ok_or(WebError::NotFound)?;
-    let (agency, agent) = report.as_ref().map(|r| (r.agency_name.clone(), r.agent_name.clone())).unwrap_or_default();
     // What is signed depends on the verdict before signing: a natural visit
     // is not confirmed as a 带看.
-    let natural_reasons = natural_visit_reasons(&state, &op, report.clone(), customer_phone, up.walk_in_id).await?;
+    let answers =
+        DecisiveAnswers { agent_present: up.agent_present, customer_confirms_agent: up.customer_confirms_agent };
+    let signing =
+        before_signing(&state, &op, report.clone(), customer_phone, customer_name.clone(), answers, up.walk_in_id)
+            .await?;
+    let statements = statements_for(project, &signing, report.as_ref(), Some(&customer_name));
     // Decoding three PNGs is CPU work: keep it off the async executor.
-    let project_name = project.name.clone();
-    let signatures = tokio::task::spawn_blocking(move || {
-        signature_inputs(up.signatures, |signer| match &natural_reasons {
-            None => statement(signer, &agency, &agent, &project_name),
-            Some(reasons) => natural_visit_statement(signer, &agency, &agent, &project_name, reasons),
-        })
-    })
-    .await
-    .map_err(|e| WebError::Internal(e.to_string()))??;
+    let signatures =
+        tokio::task::spawn_blocking(move || signature_inputs(up.signatures, |signer| statements.of(signer).to_owned()))
+            .await
+            .map_err(|e| WebError::Internal(e.to_string()))??;
     let near_miss =
         report.as_ref().is_some_and(|r| r.customer_name.surname_sounds_like(&customer_name)).then_some(NearMiss {
             warning: "姓氏读音相近但不一致(如 黄/王),请核实 / the surnames sound alike but differ",

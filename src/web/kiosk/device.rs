@@ -69,7 +69,11 @@ pub async fn app(State(state): State<AppState>, lang: Lang, headers: HeaderMap) 
                 screen: if operator.is_some() { "scan" } else { "signin" },
                 csrf: session.csrf,
                 kiosk: Some(Named { id: kiosk.id, name: kiosk.name }),
-                project: Some(ProjectView { id: project.id, name: project.name }),
+                project: Some(ProjectView {
+                    id: project.id,
+                    name: project.name,
+                    agent_must_accompany: rules.is_none_or(|r| r.agent_must_accompany),
+                }),
                 operators,
                 operator: operator.as_ref().map(OperatorView::from),
                 off_hours: rules.map(|r| r.is_off_hours(now.with_timezone(&r.timezone).fixed_offset())),

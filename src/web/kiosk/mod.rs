@@ -7,6 +7,7 @@
 mod checkin;
 mod device;
 mod scan;
+mod statements;
 mod views;
 
 use super::AppState;

@@ -6,12 +6,13 @@ use super::super::AppState;
 use super::super::error::{ApiError, WebError};
 use super::super::error_code::ErrorCode;
 use super::KioskOperator;
-use super::views::{LiveReportView, Named, OutcomeView, ProvisionalView, ReasonView, ReportCard, ScanView, Statements};
-use crate::domain::judge::{Signer, Verdict};
+use super::statements::statements_for;
+use super::views::{LiveReportView, Named, OutcomeView, ProvisionalView, ReasonView, ReportCard, ScanView};
+use crate::domain::judge::Verdict;
 use crate::domain::name::CustomerName;
 use crate::domain::phone::Phone;
-use crate::domain::signature::{natural_visit_statement, statement};
 use crate::service::{self, ServiceError};
+use crate::store::checkin::DecisiveAnswers;
 use crate::store::people::Role;
 use crate::store::reports::{ReportStatus, StoredReport};
 use axum::Json;
@@ -93,7 +94,6 @@ pub async fn scan(
             Ok(store.record_first_read(&pid, rid, Some(kiosk), Some(clerk), at)?)
         })
         .await?;
-    let statement_of = |signer| statement(signer, &report.agency_name, &report.agent_name, &project.name);
     let view = ScanView::Ok {
         report: ReportCard {
             agency: report.agency_name.clone(),
@@ -104,11 +104,6 @@ pub async fn scan(
             first_read_at: state.local_time(&project.id, &first_read.at, "%m-%d %H:%M:%S"),
             minutes_since_filing: (first_read.at - report.filed_at).num_minutes(),
             min_gap_minutes: project.rules.min_gap.num_minutes(),
-        },
-        statements: Statements {
-            customer: statement_of(Signer::Customer),
-            agent: statement_of(Signer::Agent),
-            sales: statement_of(Signer::Sales),
         },
         off_hours: project.rules.is_off_hours(first_read.at),
         next_sales: next_sales.map(|s| Named { id: s.id, name: s.name }),
@@ -160,6 +155,10 @@ pub struct ProvisionalRequest {
     customer_name: Option<String>,
     /// A walk-in's registration (judged at its start).
     walk_in_id: Option<i64>,
+    /// The desk's answers, once given (after the questions): then the
+    /// verdict before signing, whose statements are the ones signed.
+    agent_present: Option<bool>,
+    customer_confirms_agent: Option<bool>,
 }
 
 /// The verdict before anyone signs (rules.md): called once the customer's
@@ -183,7 +182,13 @@ pub async fn provisional(
     let project = state.deployment.project(&op.kiosk.project_id).ok_or(WebError::NotFound)?;
     let (rules, pid, now) = (project.rules.clone(), project.id.clone(), state.clock.now());
     let walk_in_id = req.walk_in_id;
-    let (agency, agent) = report.as_ref().map(|r| (r.agency_name.clone(), r.agent_name.clone())).unwrap_or_default();
+    let answers = match (req.agent_present, req.customer_confirms_agent) {
+        (Some(agent_present), Some(customer_confirms_agent)) => {
+            Some(DecisiveAnswers { agent_present, customer_confirms_agent })
+        }
+        _ => None,
+    };
+    let (report_seen, name_seen) = (report.clone(), name.clone());
     let (p, live) = state
         .db
         .run(move |store| -> Result<_, WebError> {
@@ -191,7 +196,7 @@ pub async fn provisional(
                 Some(id) => Some(store.walk_in(id)?).filter(|w| w.project_id == pid).ok_or(WebError::NotFound)?.at,
                 None => now.with_timezone(&rules.timezone).fixed_offset(),
             };
-            let p = store.provisional(&pid, report.as_ref(), phone, name, &rules, started.to_utc())?;
+            let p = store.provisional(&pid, report.as_ref(), phone, name, answers, &rules, started.to_utc())?;
             // A walk-in: the live reports of this customer the desk must see.
             let live = match report {
                 Some(_) => Vec::new(),
@@ -209,15 +214,7 @@ pub async fn provisional(
         return_visit: p.return_visit_until.is_some(),
         arrival_at: local(p.arrival_at),
         sign: if p.judgement.verdict == Verdict::Valid { "confirmation" } else { "natural-visit" },
-        statements: {
-            let reasons: String =
-                p.judgement.reasons.iter().map(|r| r.message(crate::domain::reason::Lang::Zh)).collect();
-            let of = |signer| match p.judgement.verdict {
-                Verdict::Valid => statement(signer, &agency, &agent, &project.name),
-                Verdict::Invalid => natural_visit_statement(signer, &agency, &agent, &project.name, &reasons),
-            };
-            Statements { customer: of(Signer::Customer), agent: of(Signer::Agent), sales: of(Signer::Sales) }
-        },
+        statements: statements_for(project, &p, report_seen.as_ref(), name_seen.as_ref()),
         live_reports: live
             .iter()
             .map(|r| LiveReportView {

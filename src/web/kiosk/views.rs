@@ -48,6 +48,8 @@ pub struct Boot {
 pub struct ProjectView {
     pub id: String,
     pub name: String,
+    /// The rule behind the kiosk's "agent not ticked present" warning.
+    pub agent_must_accompany: bool,
 }
 
 impl Boot {
@@ -141,7 +143,7 @@ pub struct Statements {
 #[derive(Serialize)]
 #[serde(tag = "status", rename_all = "lowercase")]
 pub enum ScanView {
-    Ok { report: ReportCard, statements: Statements, off_hours: bool, next_sales: Option<Named>, sales: Vec<Named> },
+    Ok { report: ReportCard, off_hours: bool, next_sales: Option<Named>, sales: Vec<Named> },
     Recorded { outcome: OutcomeView },
 }
 

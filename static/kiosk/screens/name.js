@@ -1,8 +1,9 @@
 // Step "name": the visitor's name as on their ID. For a reported visit the
 // server compares it with the reported name (POST /kiosk/name-check):
 // visit.name_matches says whether the record will find them the same
-// customer (the questions screen warns when not), and a surname that only
-// sounds alike (黄/王) is pointed out once before moving on.
+// customer. A name that does not match (a surname that only sounds alike,
+// 黄/王, or any other) is said at once with what it means — a natural
+// visit — and the clerk presses 下一步 again to go on with it.
 
 import { post } from "../api.js";
 import { button, h, show, trouble } from "../dom.js";
@@ -37,16 +38,22 @@ export function render(flow) {
         busy = false;
         if (flow.visit !== visit || flow.step !== "name") return;
         visit.name_matches = !!r.matches;
-        if (r.near_miss) {
-          warn.hidden = false;
-          warn.dataset.shown = name;
-          warn.textContent = T(
-            "注意：姓氏读音相近但不一致（如 黄/王），请再次核实。确认无误请再点「下一步」。",
-            "Careful: the surnames sound alike but differ (e.g. 黄/王). Check again, then press Next."
-          );
-        } else {
+        if (r.matches) {
           flow.next();
+          return;
         }
+        // Said at once, before anyone signs: another name is a natural visit.
+        warn.hidden = false;
+        warn.dataset.shown = name;
+        warn.textContent = r.near_miss
+          ? T(
+              "注意：姓氏读音相近但不一致（如 黄/王）。姓名与报备不符将判为自然到访。请核实证件；确认无误再点「下一步」。",
+              "Careful: the surnames sound alike but differ (e.g. 黄/王). A name that does not match the report makes it a natural visit. Check the ID, then press Next."
+            )
+          : T(
+              "到访姓名与报备姓名「" + reported + "」不一致：将判为自然到访（姓名或电话与报备不符）。请核实证件；确认无误再点「下一步」。",
+              "The name does not match the reported name “" + reported + "”: it will be a natural visit (identity mismatch). Check the ID, then press Next."
+            );
       },
       (e) => {
         busy = false;

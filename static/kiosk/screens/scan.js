@@ -7,17 +7,23 @@
 // Codes come from the camera, from the field (#scan-field: the handheld
 // scanner types into it and ends with Enter, or a manual code is typed),
 // and from a scanner burst anywhere on the page (flow.onCode, see
-// scanner.js). The field has inputmode="none": focusing it does not pull
-// the soft keyboard up over the camera; 键盘输入 (#manual-keyboard) brings
-// the keyboard for a manual code. The field is emptied after every read.
+// scanner.js; Enter may also come as a bare line feed or keyCode 13, see
+// isEnter there). The field has inputmode="none": focusing it does not
+// pull the soft keyboard up over the camera; 键盘输入 (#manual-keyboard)
+// brings the keyboard for a manual code. The field is emptied after every
+// read.
 //
 // `arg.notice`: one line about the visit before (#idle-notice: given up
 // when nobody touched the screen).
+//
+// 轮排 (#rotation-open) shows the consultants' rotation board ("rotation"),
+// outside any visit.
 
 import { post } from "../api.js";
 import { startCamera } from "../camera.js";
 import { button, h, onLeave, show, trouble } from "../dom.js";
 import { T } from "../i18n.js";
+import { isEnter } from "../scanner.js";
 
 /** How long the server's word on off hours is shown without a new one. */
 const OFF_HOURS_FRESH_MS = 30 * 60 * 1000;
@@ -121,7 +127,7 @@ export function render(flow, arg) {
     );
   };
   field.addEventListener("keydown", (e) => {
-    if (e.key === "Enter") {
+    if (isEnter(e)) {
       e.preventDefault();
       read(field.value);
     }
@@ -155,7 +161,24 @@ export function render(flow, arg) {
             "manual-keyboard"
           )
         ),
-        button(T("未报备客户登记", "Unreported walk-in"), walkIn, "secondary", "walk-in"),
+        // One row: the board adds no height to a screen that must fit
+        // a portrait tablet.
+        h(
+          "div",
+          { class: "row" },
+          button(T("未报备客户登记", "Unreported walk-in"), walkIn, "secondary", "walk-in"),
+          button(
+            T("轮排", "Rotation"),
+            () => {
+              // Not while a code or a walk-in is on its way: that answer
+              // would be dropped.
+              if (done || walking || left) return;
+              flow.go("rotation");
+            },
+            "secondary",
+            "rotation-open"
+          )
+        ),
         button(
           T("退出登录", "Sign out"),
           () => {

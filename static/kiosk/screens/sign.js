@@ -1,7 +1,7 @@
 // Steps "sign:customer", "sign:agent", "sign:sales": one signer at a time
-// signs their statement — the text the provisional answer returned
-// (visit.provisional.statements), which is what the server records with
-// the signature. Which signers apply is the driver's business (main.js,
+// signs their statement — the text the server returned with the verdict
+// before signing (flow.signingVerdict().statements: the facts of this
+// visit), which is what the server records with the signature. Which signers apply is the driver's business (main.js,
 // SIGNERS_FOR): for a natural visit only the customer signs, and the agent
 // may acknowledge the reasons (经纪人确认已知悉) or skip (#sign-skip).
 
@@ -25,13 +25,14 @@ export function render(flow, code) {
   const visit = flow.visit;
   const who = signer(code);
   if (!who) throw new Error("unknown signer " + code);
-  const natural = visit.provisional && visit.provisional.sign === "natural-visit";
+  const verdict = flow.signingVerdict() || {};
+  const natural = verdict.sign === "natural-visit";
   const optional = flow.optionalSigner(code);
   // "（n/N）": this signer's place among the signers of this visit.
   const signers = flow.signers();
   const place = signers.indexOf(code) + 1;
   const more = (flow.peek() || "").startsWith("sign:");
-  const statements = (visit.provisional && visit.provisional.statements) || visit.scan.statements || {};
+  const statements = verdict.statements || {};
   const statement = statements[code] || "";
   const title = natural && code === "agent" ? T("经纪人确认已知悉", "Agent: acknowledge") : who.title;
   const pad = new SignaturePad();

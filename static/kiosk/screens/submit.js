@@ -26,6 +26,8 @@ export function body(visit, signers) {
     contacted_before: a.contacted_before,
     customer_confirms_agent: !!a.customer_confirms_agent,
     sales_id: visit.sales_id || null,
+    // The customer asked for this consultant by name (指定): no turn used.
+    sales_requested: !!visit.sales_requested,
     signatures,
     walk_in_id: visit.walk_in_id == null ? null : visit.walk_in_id,
     over_report: visit.over_report == null ? null : visit.over_report,
