@@ -58,6 +58,7 @@ export function show(...els) {
  */
 export function trouble(msg, e, retry) {
   msg.textContent = "";
+  msg.classList.add("bad");
   msg.appendChild(document.createTextNode((e && e.message) || String(e)));
   if (e && e.offline && retry) {
     msg.appendChild(

@@ -92,8 +92,29 @@ function pen(c) {
   c.fillStyle = INK;
 }
 
+/** Where the signer writes: a light baseline and, on an empty pad, a hint (screen only, never in the PNG). */
+function guide(c, hint, empty) {
+  c.save();
+  c.strokeStyle = "#c5ccd8";
+  c.lineWidth = 1.5;
+  c.setLineDash([8, 6]);
+  c.beginPath();
+  c.moveTo(40, 190);
+  c.lineTo(560, 190);
+  c.stroke();
+  if (empty && hint) {
+    c.fillStyle = "#aab2c0";
+    c.font = "28px sans-serif";
+    c.textAlign = "center";
+    c.fillText(hint, 300, 130);
+  }
+  c.restore();
+}
+
 export class SignaturePad {
-  constructor() {
+  /** `hint`: the words on the empty pad (e.g. 请客户在此签名). */
+  constructor(hint) {
+    this._hint = hint || "";
     this.el = h("canvas", { class: "pad", id: "pad" });
     this._strokes = [];
     this._current = null;
@@ -245,6 +266,7 @@ export class SignaturePad {
     c.setTransform(1, 0, 0, 1, 0, 0);
     c.clearRect(0, 0, this.el.width, this.el.height);
     c.restore();
+    guide(c, this._hint, !this._strokes.length);
     pen(c);
     this._strokes.forEach((s) => drawStroke(c, s));
   }
@@ -265,8 +287,10 @@ export class SignaturePad {
   }
 
   _begin(p) {
+    const first = !this._strokes.length;
     this._current = [p];
     this._strokes.push(this._current);
+    if (first) this._redraw(); // the hint goes as the pen comes down
   }
 
   _extend(p) {

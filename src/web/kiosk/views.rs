@@ -93,6 +93,12 @@ pub struct OutcomeView {
     pub hash: String,
     pub sheet: String,
     pub near_miss: Option<NearMiss>,
+    /// Who was judged: the customer (name, masked phone), the agency and
+    /// agent of the report ("" for a walk-in), the arrival instant (local).
+    pub customer: String,
+    pub agency: String,
+    pub agent: String,
+    pub arrival_at: String,
 }
 
 impl OutcomeView {
@@ -109,6 +115,19 @@ impl OutcomeView {
             hash: o.row.sha256_hex(),
             sheet: format!("/records/{}/sheet", o.row.seq),
             near_miss: None,
+            customer: {
+                let phone = crate::domain::phone::Phone::parse(o.record.customer_phone())
+                    .map(|p| p.masked().to_string())
+                    .unwrap_or_default();
+                format!("{} {phone}", o.record.customer_name())
+            },
+            agency: o.record.agency().to_owned(),
+            agent: o.record.agent().to_owned(),
+            arrival_at: o
+                .record
+                .arrival_at()
+                .map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string())
+                .unwrap_or_default(),
         }
     }
 }

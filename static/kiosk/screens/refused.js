@@ -1,10 +1,11 @@
-// The red screen for a refused code (forged, expired, other project …).
-// The server has audited it; back to scanning after 10 s.
+// The red screen for a refused code (forged, expired, cancelled, other
+// project, a mistyped manual code …), with the server's reason. Back to
+// scanning after 30 s (time to read it to the agent) or at once.
 
 import { button, h, onLeave, show } from "../dom.js";
 import { T } from "../i18n.js";
 
-const BACK_AFTER_MS = 10000;
+const BACK_AFTER_MS = 30000;
 
 export function render(flow, message) {
   show(
@@ -17,8 +18,8 @@ export function render(flow, message) {
         "p",
         {},
         T(
-          "该情况已记录。请让经纪人重新出示报备二维码，或联系案场经理。",
-          "This was logged. Ask the agent for the report's code, or call the manager."
+          "请让经纪人在手机上重新打开报备二维码，或核对手动码后重试；仍有疑问请联系案场经理。",
+          "Ask the agent to open the report's code again on their phone, or check the manual code and retry; otherwise call the manager."
         )
       ),
       button(T("返回扫码", "Back to scanning"), () => flow.go("scan"), "primary", "back-to-scan")

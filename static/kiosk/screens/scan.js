@@ -63,7 +63,8 @@ function offHoursLine(flow) {
 
 export function render(flow, arg) {
   const video = h("video", { id: "camera", playsinline: "", muted: "", autoplay: "" });
-  const status = h("p", { class: "msg", id: "scan-status" });
+  // Instructions in the ordinary colour; only a failure turns it red (.msg.bad).
+  const status = h("p", { class: "status", id: "scan-status" });
   const field = h("input", {
     id: "scan-field",
     autocomplete: "off",
@@ -83,6 +84,7 @@ export function render(flow, arg) {
     if (!code || done || left || walking) return;
     done = true;
     beep();
+    status.classList.remove("bad");
     status.textContent = T("正在核验……", "Checking…");
     post("/kiosk/scan", { code }).then(
       (r) => {
@@ -109,6 +111,7 @@ export function render(flow, arg) {
   const walkIn = () => {
     if (walking || left || done) return;
     walking = true;
+    status.classList.remove("bad");
     status.textContent = T("正在开始登记……", "Starting…");
     post("/kiosk/walk-ins", {}).then(
       (r) => {

@@ -12,9 +12,24 @@ import { offHoursBanner } from "./banner.js";
 
 /** Signer codes (as the server names them) in signing order, with labels. */
 export const SIGNERS = [
-  { code: "customer", title: T("客户签字", "Customer signs"), again: T("请客户重新签字", "Customer: sign again") },
-  { code: "agent", title: T("经纪人签字", "Agent signs"), again: T("请经纪人重新签字", "Agent: sign again") },
-  { code: "sales", title: T("置业顾问签字", "Sales consultant signs"), again: T("请置业顾问重新签字", "Sales consultant: sign again") },
+  {
+    code: "customer",
+    title: T("客户签字", "Customer signs"),
+    again: T("请客户重新签字", "Customer: sign again"),
+    hint: T("请客户在此签名", "Customer: sign here"),
+  },
+  {
+    code: "agent",
+    title: T("经纪人签字", "Agent signs"),
+    again: T("请经纪人重新签字", "Agent: sign again"),
+    hint: T("请经纪人在此签名", "Agent: sign here"),
+  },
+  {
+    code: "sales",
+    title: T("置业顾问签字", "Sales consultant signs"),
+    again: T("请置业顾问重新签字", "Sales consultant: sign again"),
+    hint: T("请置业顾问在此签名", "Sales consultant: sign here"),
+  },
 ];
 
 export function signer(code) {
@@ -35,7 +50,7 @@ export function render(flow, code) {
   const statements = verdict.statements || {};
   const statement = statements[code] || "";
   const title = natural && code === "agent" ? T("经纪人确认已知悉", "Agent: acknowledge") : who.title;
-  const pad = new SignaturePad();
+  const pad = new SignaturePad(who.hint);
   const msg = h("p", { class: "msg" });
   show(
     h(

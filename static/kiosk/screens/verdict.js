@@ -31,6 +31,17 @@ export function render(flow, { result: r, existing }) {
         : reasons,
       r.off_hours ? h("p", {}, T("非判客岗工作时间到访（已标注）", "Off-hours visit (flagged)")) : null,
       r.near_miss ? h("p", { class: "banner warn" }, local(r.near_miss.warning)) : null,
+      // Who was judged, so the desk can read it back to the people present.
+      r.customer
+        ? h(
+            "p",
+            { class: "judged", id: "verdict-who" },
+            T("客户 ", "Customer ") +
+              r.customer +
+              (r.agency ? T("　经纪人 ", " · agent ") + r.agent + T("（" + r.agency + "）", " (" + r.agency + ")") : "") +
+              (r.arrival_at ? T("　到访 ", " · arrived ") + r.arrival_at : "")
+          )
+        : null,
       h("p", { class: "record-no" }, T("记录编号 ", "Record ") + r.record),
       h(
         "div",
