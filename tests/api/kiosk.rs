@@ -548,3 +548,17 @@ async fn the_rotation_board_skips_the_away_keeps_the_busy_and_a_named_request_us
     let (status, v) = kiosk.post("/kiosk/rotation", json!({ "staff_id": other, "presence": "away" })).await;
     assert_eq!(status, 422, "{v}");
 }
+
+#[tokio::test]
+async fn a_cancelled_report_is_refused_at_the_desk_and_audited() {
+    let app = TestApp::spawn().await;
+    let kiosk = Kiosk::ready(&app, "demo").await;
+    let (id, token) = filed(&app, "13812345678").await;
+    app.store.cancel_report(ReportId(id), app.agency, "agent", t("2026-11-18T10:20:00+08:00")).unwrap();
+    app.clock.set(t("2026-11-18T10:45:00+08:00"));
+    let (status, body) = kiosk.scan(&token).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (409, Some("CANCELLED")), "{body}");
+    let audited = app.store.audit_entries(20).unwrap();
+    assert!(audited.iter().any(|a| a.action == "kiosk.code_refused" && a.detail.contains("cancelled")), "{audited:?}");
+    assert_eq!(app.store.ledger_len().unwrap(), 0);
+}

@@ -81,6 +81,18 @@ pub async fn scan(
         return Ok(Json(ScanView::Recorded { outcome }).into_response());
     }
     if report.status == ReportStatus::Cancelled {
+        // Shown at the desk like any refused code, so audited like one.
+        let (now, actor, pid, detail) = (
+            state.clock.now(),
+            op.actor(),
+            op.kiosk.project_id.clone(),
+            format!("report {} is cancelled", report.id.0),
+        );
+        let audited =
+            state.db.write(move |store| service::scan::audit_refusal(store, now, &actor, &pid, &detail)).await;
+        if let Err(e) = audited {
+            tracing::warn!(error = %e, "a cancelled code could not be audited");
+        }
         return Err(WebError::code(ErrorCode::Cancelled).into());
     }
     // The arrival instant: recorded at the first read, before anything
