@@ -58,12 +58,14 @@ impl Context {
     }
 
     /// Opens the database and brings the project rows in line with the
-    /// project files (a change of rules is written to the audit log).
+    /// project files (a change of rules is written to the audit log), and
+    /// the Merkle log up to the ledger (records from before schema 7).
     pub fn open_store(&self, now: DateTime<Utc>) -> Result<Store, AppError> {
-        let store = self.open_store_plain()?;
+        let mut store = self.open_store_plain()?;
         for p in &self.deployment.projects {
             store.sync_project(&p.id, &p.name, &p.rules_sha256, now)?;
         }
+        store.catch_up_log(now)?;
         Ok(store)
     }
 }

@@ -42,6 +42,38 @@ pub fn verify(config: &Path) -> ExitCode {
     }
 }
 
+/// Exit 0: the receipt holds (signed by this ledger's key, its record in
+/// its checkpoint, and the ledger still has that record and that history);
+/// 3: it does not, and why; 2: the file is not a receipt.
+pub fn verify_receipt(config: &Path, file: &Path) -> ExitCode {
+    let text = match std::fs::read_to_string(file) {
+        Ok(t) => t,
+        Err(e) => return fail(1, format_args!("{}: {e}", file.display())),
+    };
+    let receipt: crate::domain::transparency::Receipt = match serde_json::from_str(&text) {
+        Ok(r) => r,
+        Err(e) => return fail(2, format_args!("{}: not a panke receipt: {e}", file.display())),
+    };
+    let store = match plain_store(config) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    match store.check_receipt(&receipt) {
+        Ok(Ok(())) => {
+            println!(
+                "receipt {} holds: record {} is in the ledger, and the ledger extends checkpoint {} ({})",
+                receipt.code(),
+                receipt.record,
+                receipt.checkpoint.size,
+                receipt.checkpoint.at
+            );
+            ExitCode::SUCCESS
+        }
+        Ok(Err(fault)) => fail(3, format_args!("receipt {} does NOT hold: {fault}", receipt.code())),
+        Err(e) => fail(1, e),
+    }
+}
+
 fn progress_bar(len: u64, what: &str) -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();

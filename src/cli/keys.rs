@@ -59,6 +59,14 @@ pub fn keys(path: &Path, action: KeysAction) -> ExitCode {
         };
         println!("{:>5}  {:<8}  created {}", k.id, role, k.created_at.format("%Y-%m-%d %H:%M UTC"));
     }
+    // The public half only: agencies check receipts and checkpoints with it.
+    if let Ok(ledger_key) = secrets.ledger_key() {
+        let public = crate::domain::transparency::derive_signing_key(&ledger_key).verifying_key();
+        println!(
+            "ledger checkpoint key (Ed25519, public): {}",
+            crate::domain::transparency::public_key_hex(&public)
+        );
+    }
     ExitCode::SUCCESS
 }
 

@@ -45,9 +45,15 @@ enum Command {
         #[arg(long)]
         demo: bool,
     },
-    /// Walk the visit ledger's hash chain; non-zero exit names the first
-    /// altered, removed or inserted record.
-    Verify,
+    /// Walk the visit ledger's hash chain, its Merkle log and checkpoints;
+    /// non-zero exit names the first altered, removed or inserted record.
+    /// With --receipt: prove that receipt still holds against this ledger.
+    Verify {
+        /// A receipt (JSON, as the kiosk's check-in, the agent page or the
+        /// API hands it out).
+        #[arg(long, value_name = "FILE")]
+        receipt: Option<PathBuf>,
+    },
     /// Copy the database while panke runs (SQLite online backup).
     Backup { file: PathBuf },
     /// Import the developer's visit records (来访登记) from CSV:
@@ -133,7 +139,8 @@ pub fn run() -> ExitCode {
     match cli.command {
         Command::Judge { rules } => judge(rules.as_deref()),
         Command::Serve { listen, demo } => serve::serve(config, listen, demo),
-        Command::Verify => data::verify(config),
+        Command::Verify { receipt: None } => data::verify(config),
+        Command::Verify { receipt: Some(file) } => data::verify_receipt(config, &file),
         Command::Backup { file } => data::backup(config, &file),
         Command::ImportHistory { project, file } => data::import_history(config, &project, &file),
         Command::Amend { record, by, reason, changes } => data::amend(config, record, &by, &reason, &changes),

@@ -4,6 +4,7 @@
 pub mod filing;
 pub mod judge;
 pub mod manual_code;
+pub mod merkle;
 pub mod name;
 pub mod phone;
 pub mod reason;
@@ -11,3 +12,4 @@ pub mod rotation;
 pub mod rules;
 pub mod signature;
 pub mod token;
+pub mod transparency;

@@ -35,10 +35,21 @@ impl Store {
         let mut copy = Store::open(dest, &self.ledger_key)?;
         let last: Option<i64> =
             copy.conn.query_row("SELECT max(seq) FROM ledger", [], |r| r.get(0)).optional()?.flatten();
-        if let Some(seq) = last {
+        // Both slots of the head file, as the live one has them.
+        for seq in last.map(|n| (n - 1).max(1)..=n).into_iter().flatten() {
             let row = copy.ledger_row(seq)?;
             copy.appended(&row);
         }
+        // Personal data: readable by the service's user only.
+        for file in [dest.to_owned(), copy.head_path()] {
+            restrict_to_owner(&file).map_err(|cause| StoreError::Folder { path: file.clone(), cause })?;
+        }
         copy.ledger_len()
     }
+}
+
+/// Mode 0600: the backup holds the same personal data as the database.
+fn restrict_to_owner(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
 }

@@ -48,6 +48,8 @@ pub struct CheckInOutcome {
     pub record: RecordBody,
     /// The report had been checked in before: this is that record.
     pub already_recorded: bool,
+    /// The record's receipt: its checkpoint and inclusion proof.
+    pub receipt: Option<crate::domain::transparency::Receipt>,
 }
 
 impl CheckInOutcome {
@@ -292,7 +294,8 @@ impl Store {
     fn outcome_of(&self, seq: i64, already_recorded: bool) -> StoreResult<CheckInOutcome> {
         let row = self.ledger_row(seq)?;
         let record = row.visit_body()?;
-        Ok(CheckInOutcome { row, record, already_recorded })
+        let receipt = self.receipt_for(seq).ok();
+        Ok(CheckInOutcome { row, record, already_recorded, receipt })
     }
 
     pub fn record_checkin(
@@ -373,7 +376,7 @@ impl Store {
             body: &body,
             signatures: req.signatures,
         };
-        let row = append_in(&tx, &self.ledger_key, self.tip.as_ref(), entry, now)?;
+        let row = append_in(&tx, &self.ledger_key, &self.checkpoint_key, self.tip.as_ref(), entry, now)?;
         let protection =
             judgement.protected_until.zip(report.as_ref()).map(|(until, r)| (r.agency_name.as_str(), until));
         apply_side_effects(&tx, &visitor, report.as_ref(), &judgement, &row, (arrival_at, protection), now)?;
@@ -382,7 +385,8 @@ impl Store {
         }
         tx.commit()?;
         self.appended(&row);
-        Ok(CheckInOutcome { row, record, already_recorded: false })
+        let receipt = self.receipt_for(row.seq).ok();
+        Ok(CheckInOutcome { row, record, already_recorded: false, receipt })
     }
 }
 

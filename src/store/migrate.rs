@@ -13,6 +13,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("migrations/0004_operator_sessions.sql")),
     (5, include_str!("migrations/0005_rules_v2.sql")),
     (6, include_str!("migrations/0006_rotation_board.sql")),
+    (7, include_str!("migrations/0007_transparency.sql")),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;

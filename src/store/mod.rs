@@ -72,6 +72,8 @@ pub struct Store {
     conn: Connection,
     path: PathBuf,
     ledger_key: Vec<u8>,
+    /// Signs the Merkle log's checkpoints (derived from the ledger key).
+    checkpoint_key: ed25519_dalek::SigningKey,
     /// The ledger head file, opened on the first append.
     head_file: Option<std::fs::File>,
     /// The last record this handle committed (see `ledger::Tip`).
@@ -100,10 +102,12 @@ impl Store {
         // cache_size stays at SQLite's default: 8 MB and 32 MB caches were
         // measured (benches/ledger.rs) and made durable check-ins slower.
         migrate::migrate(&mut conn, path)?;
+        restrict_to_owner(path)?;
         Ok(Store {
             conn,
             path: path.to_owned(),
             ledger_key: ledger_key.to_vec(),
+            checkpoint_key: crate::domain::transparency::derive_signing_key(ledger_key),
             head_file: None,
             tip: None,
             pending_head: None,
@@ -168,4 +172,21 @@ pub(crate) fn unique_violation(e: rusqlite::Error, message: &str) -> StoreError 
         }
         _ => StoreError::Sqlite(e),
     }
+}
+
+/// The database and its WAL and shared-memory files hold personal data:
+/// mode 0600 (SQLite creates them with the process's umask).
+fn restrict_to_owner(db: &Path) -> StoreResult<()> {
+    use std::os::unix::fs::PermissionsExt;
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = db.as_os_str().to_owned();
+        name.push(suffix);
+        let file = PathBuf::from(name);
+        match std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(cause) => return Err(StoreError::Folder { path: file, cause }),
+        }
+    }
+    Ok(())
 }

@@ -30,6 +30,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/reports/{id}/qr.png", get(qr_png))
         .route("/api/v1/reports/{id}/qr.svg", get(qr_svg))
         .route("/api/v1/reports/{id}/cancel", post(cancel))
+        .route("/api/v1/reports/{id}/receipt", get(receipt))
 }
 
 async fn openapi() -> Response {
@@ -247,4 +248,10 @@ async fn cancel(State(state): State<AppState>, key: ApiKey, Path(id): Path<i64>)
         })
         .await?;
     Ok(Json(report_json(&state, &report)).into_response())
+}
+
+/// The receipt of the visit the report led to: 404 before the visit.
+async fn receipt(State(state): State<AppState>, key: ApiKey, Path(id): Path<i64>) -> Result<Response, ApiError> {
+    let r = agency_report(&state, key, id).await?;
+    Ok(super::ledger::receipt_of_report(&state, r.id).await?)
 }

@@ -8,6 +8,7 @@ pub mod error;
 pub mod error_code;
 pub mod i18n;
 pub mod kiosk;
+pub mod ledger;
 pub mod limiter;
 pub mod pages;
 pub mod qr;
@@ -113,6 +114,7 @@ pub fn router(state: AppState) -> Router {
         .merge(agent::routes())
         .merge(api::routes())
         .merge(kiosk::routes())
+        .merge(ledger::routes())
         .merge(records::routes())
         .merge(staff::routes())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -24,6 +24,7 @@ pub fn routes() -> Router<AppState> {
         .route("/records/{seq}", get(verify_page))
         .route("/records/{seq}/sheet", get(sheet))
         .route("/records/{seq}/signatures/{signer}", get(signature))
+        .route("/records/{seq}/receipt", get(receipt))
 }
 
 /// A record the signed-in staff member may see, its typed body, whether
@@ -86,6 +87,7 @@ struct SheetPage {
     signatures: Vec<SignatureView>,
     hash: String,
     qr_svg: String,
+    receipt_code: String,
     demo: bool,
     amended: bool,
 }
@@ -118,8 +120,18 @@ async fn sheet(
         Some("channel") => ("channel", "渠道联", project.is_some_and(|p| p.channel_copy_full_phone)),
         _ => ("developer", "开发商联", false),
     };
-    let statements = state.db.run(move |store| store.signature_statements(seq)).await.map_err(WebError::from)?;
-    let url = format!("{}/records/{seq}", state.deployment.server.public_url.trim_end_matches('/'));
+    let (statements, receipt) = state
+        .db
+        .run(move |store| -> Result<_, WebError> {
+            Ok((store.signature_statements(seq)?, store.receipt_for(seq).ok().map(|r| r.code())))
+        })
+        .await?;
+    // The QR opens the public check of the record's receipt code: anyone
+    // holding the paper can see the record is still in the ledger.
+    let url = match &receipt {
+        Some(code) => super::ledger::receipt_url(&state, code),
+        None => format!("{}/records/{seq}", state.deployment.server.public_url.trim_end_matches('/')),
+    };
     let signatures = Signer::ALL
         .into_iter()
         .map(|s| {
@@ -164,6 +176,7 @@ async fn sheet(
         signatures,
         hash: row.sha256_hex(),
         qr_svg: crate::qr::svg(&url).map_err(|e| WebError::Internal(e.to_string()))?,
+        receipt_code: receipt.unwrap_or_default(),
         demo: body.demo,
         amended: !amendments.is_empty(),
     };
@@ -226,4 +239,16 @@ async fn signature(
         return Err(WebError::NotFound);
     }
     Ok(([(header::CONTENT_TYPE, "image/png"), (header::CACHE_CONTROL, "private, max-age=3600")], png).into_response())
+}
+
+/// The record's receipt (JSON download), for staff of its project.
+async fn receipt(State(state): State<AppState>, me: CurrentStaff, Path(seq): Path<i64>) -> Result<Response, WebError> {
+    let (row, receipt) = state
+        .db
+        .run(move |store| -> Result<_, WebError> { Ok((store.ledger_row(seq)?, store.receipt_for(seq)?)) })
+        .await?;
+    if !me.sees(&row.project_id) {
+        return Err(WebError::NotFound);
+    }
+    Ok(super::ledger::receipt_download(&receipt))
 }

@@ -41,8 +41,15 @@ impl Store {
         let mut slot = format!("{text} {}\n", head_seal(&self.ledger_key, &text)).into_bytes();
         slot.resize(HEAD_SLOT as usize, b' ');
         if self.head_file.is_none() {
-            match std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(false).open(self.head_path())
-            {
+            use std::os::unix::fs::OpenOptionsExt;
+            let opened = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .mode(0o600)
+                .open(self.head_path());
+            match opened {
                 Ok(f) => self.head_file = Some(f),
                 Err(e) => {
                     tracing::warn!(error = %e, "could not open the ledger head file");
@@ -57,18 +64,23 @@ impl Store {
     }
 
     pub fn read_head(&self) -> Option<Head> {
-        let bytes = std::fs::read(self.head_path()).ok()?;
-        bytes
-            .chunks(HEAD_SLOT as usize)
-            .filter_map(|slot| {
-                let text = std::str::from_utf8(slot).ok()?;
-                let mut parts = text.split_whitespace();
-                let (seq, sha, seal) = (parts.next()?, parts.next()?, parts.next()?);
-                let mut m = keyed(&self.ledger_key);
-                m.update(format!("{seq} {sha}").as_bytes());
-                m.verify_slice(&HEXLOWER.decode(seal.as_bytes()).ok()?).ok()?;
-                Some(Head { seq: seq.parse().ok()?, sha256: sha.to_owned() })
-            })
-            .max_by_key(|h| h.seq)
+        self.read_head_slots().into_iter().flatten().max_by_key(|h| h.seq)
+    }
+
+    /// Each of the two slots, `None` where it is missing, blank or its
+    /// seal does not verify.
+    pub fn read_head_slots(&self) -> [Option<Head>; 2] {
+        let bytes = std::fs::read(self.head_path()).unwrap_or_default();
+        let slot = |i: usize| -> Option<Head> {
+            let slot = bytes.get(i * HEAD_SLOT as usize..((i + 1) * HEAD_SLOT as usize).min(bytes.len()))?;
+            let text = std::str::from_utf8(slot).ok()?;
+            let mut parts = text.split_whitespace();
+            let (seq, sha, seal) = (parts.next()?, parts.next()?, parts.next()?);
+            let mut m = keyed(&self.ledger_key);
+            m.update(format!("{seq} {sha}").as_bytes());
+            m.verify_slice(&HEXLOWER.decode(seal.as_bytes()).ok()?).ok()?;
+            Some(Head { seq: seq.parse().ok()?, sha256: sha.to_owned() })
+        };
+        [slot(0), slot(1)]
     }
 }

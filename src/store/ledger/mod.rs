@@ -8,10 +8,12 @@
 //! removed tail is caught by the head file written after every append.
 
 mod head;
+mod merkle;
 mod row;
 mod verify;
 
 pub use head::Head;
+pub use merkle::{ORIGIN, ReceiptFault};
 pub use row::{EntryKind, LedgerRow};
 pub(crate) use row::{GENESIS, ROW_COLUMNS, read_row, row_hmac, row_hmac_ok};
 pub use verify::LedgerFault;
@@ -80,6 +82,7 @@ fn current_tip(tx: &rusqlite::Connection, cached: Option<&Tip>) -> StoreResult<O
 pub(crate) fn append_in(
     tx: &rusqlite::Connection,
     key: &[u8],
+    checkpoint_key: &ed25519_dalek::SigningKey,
     cached_tip: Option<&Tip>,
     entry: NewEntry<'_>,
     now: DateTime<Utc>,
@@ -132,6 +135,7 @@ pub(crate) fn append_in(
             sha256_hex(s.statement.as_bytes())
         ])?;
     }
+    merkle::log_append_in(tx, checkpoint_key, &row, now)?;
     Ok(row)
 }
 
@@ -155,7 +159,7 @@ impl Store {
     /// Appends a record in its own durable transaction.
     pub fn append(&mut self, entry: NewEntry<'_>, now: DateTime<Utc>) -> StoreResult<LedgerRow> {
         let tx = super::WriteTx::begin(&mut self.conn)?;
-        let row = append_in(&tx, &self.ledger_key, self.tip.as_ref(), entry, now)?;
+        let row = append_in(&tx, &self.ledger_key, &self.checkpoint_key, self.tip.as_ref(), entry, now)?;
         tx.commit()?;
         self.appended(&row);
         Ok(row)
@@ -200,7 +204,7 @@ impl Store {
             body: &body,
             signatures: Vec::new(),
         };
-        let row = append_in(&tx, &self.ledger_key, self.tip.as_ref(), entry, now)?;
+        let row = append_in(&tx, &self.ledger_key, &self.checkpoint_key, self.tip.as_ref(), entry, now)?;
         super::audit::record_in(
             &tx,
             now,

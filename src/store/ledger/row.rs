@@ -60,7 +60,12 @@ impl LedgerRow {
     }
 
     pub fn sha256_hex(&self) -> String {
-        HEXLOWER.encode(&Sha256::digest(self.canonical_bytes()))
+        HEXLOWER.encode(&self.sha256())
+    }
+
+    /// The record's hash in the chain (and the data of its Merkle leaf).
+    pub fn sha256(&self) -> [u8; 32] {
+        Sha256::digest(self.canonical_bytes()).into()
     }
 
     /// The body as raw JSON (for tools and tests that look at the stored

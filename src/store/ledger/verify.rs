@@ -4,6 +4,8 @@
 use super::super::{Store, StoreResult};
 use super::row::{GENESIS, LedgerRow, ROW_COLUMNS, read_row, row_hmac_ok};
 use crate::crypto::sha256_hex;
+use crate::domain::merkle::{MemoryTree, Nodes, infallible, root};
+use crate::domain::transparency::Checkpoint;
 
 /// Where verification found the first problem.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -20,6 +22,14 @@ pub enum LedgerFault {
     Truncated { expected: i64, found: i64 },
     #[error("record {seq}: {detail}")]
     Unreadable { seq: i64, detail: String },
+    #[error("the ledger head file is missing or empty: the newest records cannot be checked (restore it from the backup)")]
+    HeadMissing,
+    #[error("the ledger head file is damaged: {detail} (a power cut while it was written, or tampering)")]
+    HeadDamaged { detail: String },
+    #[error("the Merkle log does not match the records (node {level}/{index}): it was altered")]
+    LogAltered { level: u32, index: u64 },
+    #[error("checkpoint {size} {detail}")]
+    CheckpointBad { size: u64, detail: String },
 }
 
 impl Store {
@@ -27,10 +37,11 @@ impl Store {
     pub fn verify_ledger(&self) -> StoreResult<Result<i64, LedgerFault>> {
         let mut stmt = self.conn.prepare(&format!("SELECT {ROW_COLUMNS} FROM ledger ORDER BY seq"))?;
         let mut sigs = self.conn.prepare(
-            "SELECT signer, png, png_sha256, strokes, statement_sha256 FROM signatures WHERE ledger_seq = ?1 ORDER BY signer",
+            "SELECT signer, png, png_sha256, strokes, statement, width, height FROM signatures WHERE ledger_seq = ?1 ORDER BY signer",
         )?;
         let mut rows = stmt.query([])?;
         let (mut previous_seq, mut previous_hash, mut count) = (0i64, GENESIS.to_owned(), 0i64);
+        let mut tree = MemoryTree::default();
         while let Some(r) = rows.next()? {
             let row = read_row(r)?;
             if row.seq != previous_seq + 1 {
@@ -51,9 +62,22 @@ impl Store {
             }
             previous_seq = row.seq;
             previous_hash = row.sha256_hex();
+            tree.push(super::merkle::leaf_of(&row));
             count += 1;
         }
-        if let Some(head) = self.read_head() {
+        if count > 0 {
+            let slots = self.read_head_slots();
+            let Some(head) = slots.iter().flatten().max_by_key(|h| h.seq).cloned() else {
+                return Ok(Err(LedgerFault::HeadMissing));
+            };
+            // Both slots hold the two newest records written (one once
+            // there is a single record): a blanked slot could hide a cut.
+            let newest_two = slots.iter().flatten().map(|h| h.seq).collect::<Vec<_>>();
+            if count >= 2 && (newest_two.len() != 2 || !newest_two.contains(&(head.seq - 1))) {
+                return Ok(Err(LedgerFault::HeadDamaged {
+                    detail: format!("its two slots should hold records {} and {}", head.seq - 1, head.seq),
+                }));
+            }
             if head.seq > previous_seq {
                 return Ok(Err(LedgerFault::Truncated { expected: head.seq, found: previous_seq }));
             }
@@ -62,7 +86,52 @@ impl Store {
                 return Ok(Err(LedgerFault::Altered { seq: head.seq }));
             }
         }
+        if let Err(fault) = self.check_log(&mut tree)? {
+            return Ok(Err(fault));
+        }
         Ok(Ok(count))
+    }
+
+    /// The stored Merkle log and every checkpoint against the tree rebuilt
+    /// from the records.
+    fn check_log(&self, tree: &mut MemoryTree) -> StoreResult<Result<(), LedgerFault>> {
+        let mut nodes = self.conn.prepare("SELECT level, idx, hash FROM merkle_nodes ORDER BY level, idx")?;
+        let mut rows = nodes.query([])?;
+        while let Some(r) = rows.next()? {
+            let (level, index, hash): (u32, i64, Vec<u8>) = (r.get(0)?, r.get(1)?, r.get(2)?);
+            let index = index as u64;
+            if (index + 1) << level > tree.len() || infallible(tree.node(level, index)).as_slice() != hash.as_slice() {
+                return Ok(Err(LedgerFault::LogAltered { level, index }));
+            }
+        }
+        let key = self.checkpoint_key.verifying_key();
+        let mut stmt = self.conn.prepare("SELECT size, root, at, origin, signature FROM checkpoints ORDER BY size")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let cp = Checkpoint {
+                size: r.get::<_, i64>(0)? as u64,
+                root: r.get(1)?,
+                at: r.get(2)?,
+                origin: r.get(3)?,
+                signature: r.get(4)?,
+            };
+            if !cp.signature_ok(&key) {
+                return Ok(Err(LedgerFault::CheckpointBad { size: cp.size, detail: "is not signed by this ledger's key".into() }));
+            }
+            if cp.size > tree.len() {
+                return Ok(Err(LedgerFault::CheckpointBad {
+                    size: cp.size,
+                    detail: format!("is larger than the ledger ({} records): records were removed", tree.len()),
+                }));
+            }
+            if Some(infallible(root(tree, cp.size))) != cp.root_hash() {
+                return Ok(Err(LedgerFault::CheckpointBad {
+                    size: cp.size,
+                    detail: "does not match the records: history was rewritten".into(),
+                }));
+            }
+        }
+        Ok(Ok(()))
     }
 }
 
@@ -75,24 +144,33 @@ fn check_signatures(row: &LedgerRow, sigs: &mut rusqlite::Statement<'_>) -> Stor
             return Ok(Err(LedgerFault::Unreadable { seq: row.seq, detail: e.cause }));
         }
     };
-    let mut listed: Vec<(String, String, String, String)> = list
+    type Seen = (String, String, String, String, (u32, u32));
+    let mut listed: Vec<Seen> = list
         .signatures
         .into_iter()
-        .map(|s| (s.signer.code().to_owned(), s.png_sha256, s.strokes_sha256, s.statement_sha256))
+        .map(|s| {
+            (s.signer.code().to_owned(), s.png_sha256, s.strokes_sha256, s.statement_sha256, (s.width, s.height))
+        })
         .collect();
     listed.sort();
-    let stored: Vec<(String, String, String, String)> = sigs
+    // Everything recomputed from the stored bytes, never taken from the
+    // stored hash or size columns: the image, its dimensions (from its
+    // header), the strokes and the statement's text.
+    let stored: Vec<Seen> = sigs
         .query_map([row.seq], |r| {
             let png: Vec<u8> = r.get(1)?;
             let strokes: String = r.get(3)?;
             let declared: String = r.get(2)?;
-            // Recompute rather than trust the stored hash column.
+            let statement: String = r.get(4)?;
+            let columns: (u32, u32) = (r.get(5)?, r.get(6)?);
             let actual = sha256_hex(&png);
+            let size = png_size(&png).filter(|s| *s == columns).unwrap_or((0, 0));
             Ok((
                 r.get::<_, String>(0)?,
                 if actual == declared { actual } else { format!("{actual}!") },
                 sha256_hex(strokes.as_bytes()),
-                r.get(4)?,
+                sha256_hex(statement.as_bytes()),
+                size,
             ))
         })?
         .collect::<rusqlite::Result<_>>()?;
@@ -106,4 +184,14 @@ fn check_signatures(row: &LedgerRow, sigs: &mut rusqlite::Statement<'_>) -> Stor
         }
     }
     Ok(Ok(()))
+}
+
+/// A PNG's width and height from its IHDR chunk.
+fn png_size(png: &[u8]) -> Option<(u32, u32)> {
+    const SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
+    if png.len() < 24 || &png[..8] != SIGNATURE || &png[12..16] != b"IHDR" {
+        return None;
+    }
+    let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+    Some((be(&png[16..20]), be(&png[20..24])))
 }

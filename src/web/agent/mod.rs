@@ -23,6 +23,7 @@ pub fn routes() -> Router<AppState> {
         .route("/agent/reports/{id}/qr.png", get(reports::qr_png))
         .route("/agent/reports/{id}/qr.svg", get(reports::qr_svg))
         .route("/agent/reports/{id}/cancel", post(reports::cancel))
+        .route("/agent/reports/{id}/receipt", get(reports::receipt))
 }
 
 fn html(page: impl Template) -> Result<Html<String>, WebError> {

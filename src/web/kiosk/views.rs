@@ -99,6 +99,17 @@ pub struct OutcomeView {
     pub agency: String,
     pub agent: String,
     pub arrival_at: String,
+    /// The receipt's short code and where its public check (and QR) is.
+    pub receipt: Option<ReceiptView>,
+}
+
+#[derive(Serialize)]
+pub struct ReceiptView {
+    pub code: String,
+    /// `/ledger/qr.svg?code=…`: the QR of the public check.
+    pub qr: String,
+    /// `/records/<n>/receipt`: the full receipt (JSON).
+    pub download: String,
 }
 
 impl OutcomeView {
@@ -128,6 +139,11 @@ impl OutcomeView {
                 .arrival_at()
                 .map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string())
                 .unwrap_or_default(),
+            receipt: o.receipt.as_ref().map(|r| ReceiptView {
+                code: r.code(),
+                qr: format!("/ledger/qr.svg?code={}", r.code()),
+                download: format!("/records/{}/receipt", o.row.seq),
+            }),
         }
     }
 }

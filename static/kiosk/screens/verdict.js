@@ -43,6 +43,23 @@ export function render(flow, { result: r, existing }) {
           )
         : null,
       h("p", { class: "record-no" }, T("记录编号 ", "Record ") + r.record),
+      // The receipt: its code and the QR of its public check, for the agent
+      // to photograph (the agent's page also offers the full receipt).
+      r.receipt
+        ? h(
+            "div",
+            { class: "receipt", id: "verdict-receipt" },
+            h("img", { src: r.receipt.qr, alt: T("回执二维码", "Receipt QR"), width: "120", height: "120" }),
+            h(
+              "p",
+              {},
+              T("回执码 ", "Receipt ") ,
+              h("strong", { id: "receipt-code" }, r.receipt.code),
+              h("br"),
+              T("扫码可随时核验本记录仍在账本中。", "Scan to check at any time that this record is still in the ledger.")
+            )
+          )
+        : null,
       h(
         "div",
         { class: "row" },
