@@ -62,10 +62,7 @@ pub fn keys(path: &Path, action: KeysAction) -> ExitCode {
     // The public half only: agencies check receipts and checkpoints with it.
     if let Ok(ledger_key) = secrets.ledger_key() {
         let public = crate::domain::transparency::derive_signing_key(&ledger_key).verifying_key();
-        println!(
-            "ledger checkpoint key (Ed25519, public): {}",
-            crate::domain::transparency::public_key_hex(&public)
-        );
+        println!("ledger checkpoint key (Ed25519, public): {}", crate::domain::transparency::public_key_hex(&public));
     }
     ExitCode::SUCCESS
 }

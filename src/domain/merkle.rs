@@ -49,7 +49,7 @@ pub trait Nodes {
 /// MTH(D[start .. start+n]) for a range that the RFC's recursion visits
 /// (its perfect parts are aligned).
 fn subtree<N: Nodes>(nodes: &mut N, start: u64, n: u64) -> Result<Hash, N::Error> {
-    if n.is_power_of_two() && start % n == 0 {
+    if n.is_power_of_two() && start.is_multiple_of(n) {
         return nodes.node(n.trailing_zeros(), start / n);
     }
     let k = split(n);
@@ -221,7 +221,7 @@ impl MemoryTree {
             let index = self.levels[level].len() as u64;
             self.levels[level].push(hash);
             made.push((level as u32, index, hash));
-            if index % 2 == 0 {
+            if index.is_multiple_of(2) {
                 return made;
             }
             hash = node_hash(&self.levels[level][index as usize - 1], &hash);

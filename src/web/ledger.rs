@@ -61,8 +61,10 @@ pub fn receipt_url(state: &AppState, code: &str) -> String {
 }
 
 async fn checkpoint(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let (cp, key) =
-        state.db.run(|store| -> Result<_, WebError> { Ok((store.latest_checkpoint()?, store.checkpoint_public_key())) }).await?;
+    let (cp, key) = state
+        .db
+        .run(|store| -> Result<_, WebError> { Ok((store.latest_checkpoint()?, store.checkpoint_public_key())) })
+        .await?;
     let body = json!({ "checkpoint": cp, "public_key": public_key_hex(&key), "algorithm": "ed25519", "hashing": "RFC 9162 SHA-256" });
     Ok(([(header::CACHE_CONTROL, "no-cache")], Json(body)).into_response())
 }
@@ -123,8 +125,10 @@ fn parse_code(code: &str) -> Option<(i64, String)> {
 }
 
 async fn page(state: &AppState, result: Option<Outcome>, code: String) -> Result<Response, WebError> {
-    let (cp, key) =
-        state.db.run(|store| -> Result<_, WebError> { Ok((store.latest_checkpoint()?, store.checkpoint_public_key())) }).await?;
+    let (cp, key) = state
+        .db
+        .run(|store| -> Result<_, WebError> { Ok((store.latest_checkpoint()?, store.checkpoint_public_key())) })
+        .await?;
     let page = VerifyPage { result, code, public_key: public_key_hex(&key), checkpoint: cp };
     Ok(Html(page.render()?).into_response())
 }
@@ -134,7 +138,9 @@ async fn verify_page(State(state): State<AppState>, Query(q): Query<CodeQuery>) 
         return page(&state, None, String::new()).await;
     };
     let outcome = match parse_code(&code) {
-        None => Outcome { ok: false, message: "回执码格式不正确，应如 R12-3F9A0C1D。".into(), details: Vec::new() },
+        None => Outcome {
+            ok: false, message: "回执码格式不正确，应如 R12-3F9A0C1D。".into(), details: Vec::new()
+        },
         Some((seq, prefix)) => {
             let row = state.db.run(move |store| -> Result<_, WebError> { Ok(store.ledger_row(seq).ok()) }).await?;
             match row {

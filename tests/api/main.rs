@@ -12,5 +12,6 @@ mod agent_pages;
 mod arrival;
 mod helpers;
 mod kiosk;
+mod ledger;
 mod rejections;
 mod release_fixture;

@@ -97,3 +97,40 @@ async fn the_release_0_1_records_display_on_the_sheet_and_verification_page() {
     assert!(verify.contains("客户姓名录入有误"), "the amendment is shown with its reason");
     assert!(verify.contains("139****5678"));
 }
+
+/// A release 0.1 database gets its Merkle log at start-up; a receipt of
+/// its last record holds with `panke verify --receipt`, and once that record
+/// is cut, the same receipt says so (exit 3).
+#[test]
+fn panke_verify_checks_a_receipt_of_an_old_record_and_notices_it_cut() {
+    let dep = fixture();
+    let mut store = dep.context(t("2026-11-20T10:00:00+08:00")).open_store(t("2026-11-20T10:00:00+08:00")).unwrap();
+    let receipt = store.receipt_for(4).unwrap();
+    let file = dep.config_dir().join("receipt.json");
+    std::fs::write(&file, serde_json::to_string_pretty(&receipt).unwrap()).unwrap();
+    let run = || {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_panke"))
+            .arg("--config")
+            .arg(dep.config_dir())
+            .arg("verify")
+            .arg("--receipt")
+            .arg(&file)
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr))
+    };
+    let (code, text) = run();
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains(&receipt.code()), "{text}");
+    store.catch_up_log(t("2026-11-20T10:00:00+08:00")).unwrap();
+    drop(store);
+    let raw = rusqlite::Connection::open(dep.db_path()).unwrap();
+    raw.execute_batch(
+        "DROP TRIGGER ledger_no_delete; DROP TRIGGER signatures_no_delete;
+         DELETE FROM signatures WHERE ledger_seq = 4; DELETE FROM ledger WHERE seq = 4;",
+    )
+    .unwrap();
+    let (code, text) = run();
+    assert_eq!(code, Some(3), "{text}");
+    assert!(text.contains("NOT hold") && text.contains("4"), "{text}");
+}

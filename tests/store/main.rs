@@ -13,3 +13,4 @@ mod groups;
 mod helpers;
 mod import_backup;
 mod ledger;
+mod transparency;

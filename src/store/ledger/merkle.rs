@@ -47,7 +47,7 @@ fn push_leaf_in(tx: &Connection, index: u64, leaf: Hash) -> StoreResult<()> {
     let (mut level, mut idx, mut hash) = (0u32, index, leaf);
     loop {
         insert.execute(params![level, idx as i64, hash.as_slice()])?;
-        if idx % 2 == 0 {
+        if idx.is_multiple_of(2) {
             return Ok(());
         }
         let left = SqlNodes(tx).node(level, idx - 1)?;
@@ -111,9 +111,7 @@ pub enum ReceiptFault {
          the ledger has {found} records but the receipt's checkpoint has {expected}: records were cut or an older backup restored"
     )]
     Shrunk { expected: u64, found: u64 },
-    #[error(
-        "记录 {record} 与回执不符:记录被改写 / record {record} is not the one the receipt names: it was rewritten"
-    )]
+    #[error("记录 {record} 与回执不符:记录被改写 / record {record} is not the one the receipt names: it was rewritten")]
     RecordChanged { record: u64 },
     #[error(
         "账本前 {size} 条记录的根哈希与回执的检查点不符:历史被改写 / \
@@ -208,8 +206,7 @@ impl Store {
 
     /// The tree of the first `limit` records, rebuilt from their rows.
     pub(crate) fn tree_of_records(&self, limit: u64) -> StoreResult<MemoryTree> {
-        let mut stmt =
-            self.conn.prepare(&format!("SELECT {ROW_COLUMNS} FROM ledger WHERE seq <= ?1 ORDER BY seq"))?;
+        let mut stmt = self.conn.prepare(&format!("SELECT {ROW_COLUMNS} FROM ledger WHERE seq <= ?1 ORDER BY seq"))?;
         let mut rows = stmt.query([limit as i64])?;
         let mut tree = MemoryTree::default();
         while let Some(r) = rows.next()? {

@@ -22,7 +22,9 @@ pub enum LedgerFault {
     Truncated { expected: i64, found: i64 },
     #[error("record {seq}: {detail}")]
     Unreadable { seq: i64, detail: String },
-    #[error("the ledger head file is missing or empty: the newest records cannot be checked (restore it from the backup)")]
+    #[error(
+        "the ledger head file is missing or empty: the newest records cannot be checked (restore it from the backup)"
+    )]
     HeadMissing,
     #[error("the ledger head file is damaged: {detail} (a power cut while it was written, or tampering)")]
     HeadDamaged { detail: String },
@@ -116,7 +118,10 @@ impl Store {
                 signature: r.get(4)?,
             };
             if !cp.signature_ok(&key) {
-                return Ok(Err(LedgerFault::CheckpointBad { size: cp.size, detail: "is not signed by this ledger's key".into() }));
+                return Ok(Err(LedgerFault::CheckpointBad {
+                    size: cp.size,
+                    detail: "is not signed by this ledger's key".into(),
+                }));
             }
             if cp.size > tree.len() {
                 return Ok(Err(LedgerFault::CheckpointBad {
@@ -148,9 +153,7 @@ fn check_signatures(row: &LedgerRow, sigs: &mut rusqlite::Statement<'_>) -> Stor
     let mut listed: Vec<Seen> = list
         .signatures
         .into_iter()
-        .map(|s| {
-            (s.signer.code().to_owned(), s.png_sha256, s.strokes_sha256, s.statement_sha256, (s.width, s.height))
-        })
+        .map(|s| (s.signer.code().to_owned(), s.png_sha256, s.strokes_sha256, s.statement_sha256, (s.width, s.height)))
         .collect();
     listed.sort();
     // Everything recomputed from the stored bytes, never taken from the

@@ -257,7 +257,11 @@ fn project_of<'a>(state: &'a AppState, id: &str) -> Result<&'a crate::config::de
 }
 
 /// The receipt of the visit this report led to (JSON download).
-pub async fn receipt(State(state): State<AppState>, me: CurrentAgent, Path(id): Path<i64>) -> Result<Response, WebError> {
+pub async fn receipt(
+    State(state): State<AppState>,
+    me: CurrentAgent,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
     let r = own_report(&state, &me, id).await?;
     super::super::ledger::receipt_of_report(&state, r.id).await
 }
