@@ -5,6 +5,7 @@ use super::fail;
 use crate::app::Context;
 use crate::domain::phone::{MaskedPhone, Phone};
 use crate::store::people::{NewStaff, Role};
+use crate::store::sessions::SessionKind;
 use chrono::{NaiveDate, Utc};
 use clap::Subcommand;
 use rand::Rng;
@@ -28,6 +29,13 @@ pub enum AgencyAction {
         #[arg(long, default_value = "api")]
         label: String,
     },
+    /// List an agency's API keys: ids, labels, revoked or not (never the keys).
+    Keys { agency: i64 },
+    /// Revoke an API key: by its id (see `agency keys`) or the full key.
+    RevokeKey {
+        /// The key's id, or the whole key (pk_…).
+        key: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -41,6 +49,10 @@ pub enum AgentAction {
         #[arg(long)]
         phone: String,
     },
+    /// Disable an agent: no more sign-ins, every session ends.
+    Disable { phone: String },
+    /// Sign an agent out everywhere (every session ends; the agent may sign in again).
+    SignOut { phone: String },
 }
 
 #[derive(Subcommand)]
@@ -58,6 +70,10 @@ pub enum StaffAction {
         #[arg(long)]
         role: String,
     },
+    /// Disable a staff member: no more sign-ins (password or PIN), every session ends.
+    Disable { login: String },
+    /// Sign a staff member out everywhere, kiosks included (they may sign in again).
+    SignOut { login: String },
 }
 
 pub(super) fn open(config: &Path) -> Result<(Context, crate::store::Store), ExitCode> {
@@ -85,10 +101,48 @@ pub fn agency(config: &Path, action: AgencyAction) -> ExitCode {
             Ok(key) => {
                 let _ = store.audit(Utc::now(), "cli", "agency.api_key", None, &format!("agency {agency} ({label})"));
                 println!("API key for agency {agency} (shown once): {key}");
+                if let Ok(Some(id)) = store.api_key_id(&key) {
+                    println!("key id {id} (to revoke it: panke agency revoke-key {id})");
+                }
                 ExitCode::SUCCESS
             }
             Err(e) => fail(2, e),
         },
+        AgencyAction::Keys { agency } => match store.api_keys(agency) {
+            Ok(keys) => {
+                for k in keys {
+                    let state = k.revoked_at.map(|at| format!("revoked {at}")).unwrap_or_else(|| "live".into());
+                    println!("{:>5}  {}  created {}  {state}", k.id, k.label, k.created_at);
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(1, e),
+        },
+        AgencyAction::RevokeKey { key } => {
+            let key = key.trim();
+            let id = match key.parse::<i64>() {
+                Ok(id) => id,
+                Err(_) if key.starts_with("pk_") => match store.api_key_id(key) {
+                    Ok(Some(id)) => id,
+                    Ok(None) => {
+                        return fail(
+                            2,
+                            "no such API key; only whole keys are recognised (the database keeps their SHA-256, \
+                             not a prefix): give the key id from `panke agency keys <agency>`",
+                        );
+                    }
+                    Err(e) => return fail(1, e),
+                },
+                Err(_) => return fail(2, "give the API key's id (see `panke agency keys <agency>`) or the whole key"),
+            };
+            match store.revoke_api_key(id, "cli", Utc::now()) {
+                Ok(k) => {
+                    println!("API key {} of agency {} ({}) revoked", k.id, k.agency_id, k.label);
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(2, e),
+            }
+        }
         AgencyAction::List => match store.agencies() {
             Ok(list) => {
                 for a in list {
@@ -107,7 +161,11 @@ pub fn agent(config: &Path, action: AgentAction) -> ExitCode {
         Ok(x) => x,
         Err(code) => return code,
     };
-    let AgentAction::Add { agency, name, phone } = action;
+    let (agency, name, phone) = match action {
+        AgentAction::Add { agency, name, phone } => (agency, name, phone),
+        AgentAction::Disable { phone } => return agent_off(&store, &phone, true),
+        AgentAction::SignOut { phone } => return agent_off(&store, &phone, false),
+    };
     let phone = match Phone::parse(&phone) {
         Ok(p) => p,
         Err(e) => return fail(2, e),
@@ -129,7 +187,11 @@ pub fn staff(config: &Path, action: StaffAction) -> ExitCode {
         Ok(x) => x,
         Err(code) => return code,
     };
-    let StaffAction::Add { project, login, name, role } = action;
+    let (project, login, name, role) = match action {
+        StaffAction::Add { project, login, name, role } => (project, login, name, role),
+        StaffAction::Disable { login } => return staff_off(&store, &login, true),
+        StaffAction::SignOut { login } => return staff_off(&store, &login, false),
+    };
     let Some(role) = Role::parse(&role) else {
         return fail(2, "--role must be admin, manager, desk or sales");
     };
@@ -160,6 +222,57 @@ pub fn staff(config: &Path, action: StaffAction) -> ExitCode {
     }
 }
 
+/// Disables an agent (`disable`) or only ends their sessions (`sign-out`).
+fn agent_off(store: &crate::store::Store, phone: &str, disable: bool) -> ExitCode {
+    let phone = match Phone::parse(phone) {
+        Ok(p) => p,
+        Err(e) => return fail(2, e),
+    };
+    let agent = match store.agent_by_phone(&phone) {
+        Ok(Some(a)) => a,
+        Ok(None) => return fail(2, format_args!("no agent with phone {}", phone.masked())),
+        Err(e) => return fail(1, e),
+    };
+    let now = Utc::now();
+    let ended = if disable {
+        store.disable_agent(agent.id, "cli", now)
+    } else {
+        store.end_all_sessions(SessionKind::Agent, agent.id, "cli", now)
+    };
+    match ended {
+        Ok(n) => {
+            let what = if disable { "disabled" } else { "signed out everywhere" };
+            println!("agent {}: {} {} {what}; {n} session(s) ended", agent.id, agent.name, phone.masked());
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(2, e),
+    }
+}
+
+/// Disables a staff member (`disable`) or only ends their sessions
+/// (`sign-out`), kiosk PIN sessions included.
+fn staff_off(store: &crate::store::Store, login: &str, disable: bool) -> ExitCode {
+    let id = match store.staff_id_by_login(login) {
+        Ok(Some(id)) => id,
+        Ok(None) => return fail(2, format_args!("no staff member with login {:?}", login.trim())),
+        Err(e) => return fail(1, e),
+    };
+    let now = Utc::now();
+    let ended = if disable {
+        store.disable_staff(id, "cli", now)
+    } else {
+        store.end_all_sessions(SessionKind::Staff, id, "cli", now)
+    };
+    match ended {
+        Ok(n) => {
+            let what = if disable { "disabled" } else { "signed out everywhere" };
+            println!("staff {id} ({}) {what}; {n} session(s) ended", login.trim());
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(2, e),
+    }
+}
+
 #[derive(Subcommand)]
 pub enum KioskAction {
     /// Add a kiosk (desk tablet) to a project; prints its one-time pairing code.
@@ -169,7 +282,8 @@ pub enum KioskAction {
         #[arg(long)]
         name: String,
     },
-    /// Revoke a kiosk: the tablet is signed out at once and cannot pair again.
+    /// Revoke a kiosk: the tablet, and every staff member who signed in on it
+    /// with a PIN, are signed out at once; it cannot pair again.
     Revoke { id: i64 },
 }
 

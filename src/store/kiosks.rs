@@ -66,13 +66,23 @@ impl Store {
         Ok(kiosk)
     }
 
-    /// Revokes a kiosk: its device session ends at once.
+    /// Revokes a kiosk: its device session and every staff session opened
+    /// on it with a PIN end at once, in one transaction with the audit
+    /// entry.
     pub fn revoke_kiosk(&self, id: i64, now: DateTime<Utc>) -> StoreResult<()> {
         let kiosk = self.kiosk(id)?;
-        self.conn.execute("UPDATE kiosks SET revoked_at = ?1 WHERE id = ?2", params![now.to_rfc3339(), id])?;
-        self.end_sessions_of(super::sessions::SessionKind::Kiosk, id)?;
-        self.audit(now, "cli", "kiosk.revoke", Some(&kiosk.project_id), &format!("kiosk {id}"))?;
-        Ok(())
+        self.all_or_nothing(|store| {
+            store.conn.execute("UPDATE kiosks SET revoked_at = ?1 WHERE id = ?2", params![now.to_rfc3339(), id])?;
+            let device = store.end_sessions_of(super::sessions::SessionKind::Kiosk, id)?;
+            let staff = store.end_sessions_at_kiosk(id)?;
+            store.audit(
+                now,
+                "cli",
+                "kiosk.revoke",
+                Some(&kiosk.project_id),
+                &format!("kiosk {id}; {device} device and {staff} staff session(s) ended"),
+            )
+        })
     }
 
     /// The sales consultant whose turn it is (轮排) on local day `day`.

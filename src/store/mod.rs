@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod backup;
 pub mod checkin;
+pub mod credentials;
 pub mod first_reads;
 pub mod groups;
 pub mod history;

@@ -3,6 +3,7 @@
 //! project (admins to none).
 
 use super::{Store, StoreError, StoreResult, unique_violation};
+use crate::domain::name::visible_text;
 use crate::domain::phone::Phone;
 use crate::password::{check_password_policy, check_pin_policy, hash_secret, verify_secret};
 use crate::time::stamp;
@@ -83,6 +84,15 @@ fn invite_hash(secret: &str) -> String {
 
 const INVITE_DAYS: i64 = 7;
 
+/// A name as it is stored: NFC, trimmed, with no control or text-direction
+/// characters and something visible (the rule customer names follow).
+fn checked_name(raw: &str, field_zh: &str, field_en: &str) -> StoreResult<String> {
+    visible_text(raw).map_err(|e| {
+        let (zh, en) = e.problem();
+        StoreError::Invalid(format!("{field_zh}{zh} / the {field_en} {en}"))
+    })
+}
+
 impl Store {
     /// Creates or renames a project from its config file. Returns true when
     /// its rules changed since the last start (written to the audit log).
@@ -118,10 +128,10 @@ impl Store {
     }
 
     pub fn create_agency(&self, name: &str, contract_end: Option<NaiveDate>, now: DateTime<Utc>) -> StoreResult<i64> {
-        let name = name.trim();
-        if name.is_empty() {
+        if name.trim().is_empty() {
             return Err(StoreError::Invalid("渠道公司名称不能为空 / the agency needs a name".into()));
         }
+        let name = checked_name(name, "渠道公司名称", "agency name")?;
         self.conn
             .execute(
                 "INSERT INTO agencies (name, contract_end, created_at) VALUES (?1, ?2, ?3)",
@@ -159,10 +169,10 @@ impl Store {
         phone: &Phone,
         now: DateTime<Utc>,
     ) -> StoreResult<(i64, String)> {
-        let name = name.trim();
-        if name.is_empty() {
+        if name.trim().is_empty() {
             return Err(StoreError::Invalid("经纪人姓名不能为空 / the agent needs a name".into()));
         }
+        let name = checked_name(name, "经纪人姓名", "agent name")?;
         let secret = crate::crypto::random_secret();
         self.conn
             .execute(
@@ -303,6 +313,53 @@ impl Store {
             &staff_id.to_string(),
             pin,
         )
+    }
+
+    /// The id of the staff member with this login, active or not.
+    pub fn staff_id_by_login(&self, login: &str) -> StoreResult<Option<i64>> {
+        Ok(self.conn.query_row("SELECT id FROM staff WHERE login = ?1", [login.trim()], |r| r.get(0)).optional()?)
+    }
+
+    /// Disables an agent: no more sign-ins, and every session ends, in one
+    /// transaction with the audit entry. Returns how many sessions ended.
+    pub fn disable_agent(&self, agent_id: i64, actor: &str, now: DateTime<Utc>) -> StoreResult<usize> {
+        let agent = self.agent(agent_id)?;
+        let masked = Phone::parse(&agent.phone).map(|p| p.masked().to_string()).unwrap_or_default();
+        self.all_or_nothing(|store| {
+            store.conn.execute("UPDATE agents SET active = 0 WHERE id = ?1", [agent_id])?;
+            let ended = store.end_sessions_of(super::sessions::SessionKind::Agent, agent_id)?;
+            store.audit(
+                now,
+                actor,
+                "agent.disable",
+                None,
+                &format!("agent {agent_id} ({masked}); {ended} session(s) ended"),
+            )?;
+            Ok(ended)
+        })
+    }
+
+    /// Disables a staff member: no more sign-ins (password or PIN), and
+    /// every session ends, in one transaction with the audit entry.
+    /// Returns how many sessions ended.
+    pub fn disable_staff(&self, staff_id: i64, actor: &str, now: DateTime<Utc>) -> StoreResult<usize> {
+        let project: Option<Option<String>> =
+            self.conn.query_row("SELECT project_id FROM staff WHERE id = ?1", [staff_id], |r| r.get(0)).optional()?;
+        let Some(project) = project else {
+            return Err(StoreError::NotFound(format!("staff {staff_id}")));
+        };
+        self.all_or_nothing(|store| {
+            store.conn.execute("UPDATE staff SET active = 0 WHERE id = ?1", [staff_id])?;
+            let ended = store.end_sessions_of(super::sessions::SessionKind::Staff, staff_id)?;
+            store.audit(
+                now,
+                actor,
+                "staff.disable",
+                project.as_deref(),
+                &format!("staff {staff_id}; {ended} session(s) ended"),
+            )?;
+            Ok(ended)
+        })
     }
 
     fn check_staff_secret(&self, sql: &str, key: &str, secret: &str) -> StoreResult<Option<Staff>> {

@@ -1,7 +1,7 @@
 //! Sign-in sessions and agency API keys. Secrets are random, shown to
 //! their holder once, and stored only as SHA-256.
 
-use super::{Store, StoreResult};
+use super::{Store, StoreError, StoreResult};
 use crate::crypto::{random_secret, sha256_hex};
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
@@ -21,6 +21,16 @@ impl SessionKind {
             SessionKind::Kiosk => "kiosk",
         }
     }
+}
+
+/// An agency API key as stored: never the key itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKey {
+    pub id: i64,
+    pub agency_id: i64,
+    pub label: String,
+    pub created_at: String,
+    pub revoked_at: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,6 +112,21 @@ impl Store {
             .optional()?)
     }
 
+    /// Runs `job` as one unit of writing through `&self`: a transaction of
+    /// its own, or a savepoint inside the caller's (the web writer's group
+    /// commit). A failed job leaves nothing behind.
+    pub(crate) fn all_or_nothing<T>(&self, job: impl FnOnce(&Store) -> StoreResult<T>) -> StoreResult<T> {
+        self.conn.execute_batch("SAVEPOINT panke_unit")?;
+        let result = job(self).and_then(|value| {
+            self.conn.execute_batch("RELEASE panke_unit")?;
+            Ok(value)
+        });
+        if result.is_err() {
+            let _ = self.conn.execute_batch("ROLLBACK TO panke_unit; RELEASE panke_unit");
+        }
+        result
+    }
+
     pub fn end_session(&self, secret: &str) -> StoreResult<()> {
         self.conn.execute("DELETE FROM sessions WHERE id_sha256 = ?1", [sha256_hex(secret.as_bytes())])?;
         Ok(())
@@ -112,6 +137,37 @@ impl Store {
         Ok(self
             .conn
             .execute("DELETE FROM sessions WHERE kind = ?1 AND subject_id = ?2", params![kind.code(), subject_id])?)
+    }
+
+    /// Ends the staff sessions started with a PIN at a kiosk (a revoked
+    /// kiosk).
+    pub fn end_sessions_at_kiosk(&self, kiosk_id: i64) -> StoreResult<usize> {
+        Ok(self.conn.execute(
+            "DELETE FROM sessions WHERE kind = ?1 AND kiosk_id = ?2",
+            params![SessionKind::Staff.code(), kiosk_id],
+        )?)
+    }
+
+    /// "Sign out everywhere": ends every session of a person (or kiosk),
+    /// audited in the same transaction. Returns how many ended.
+    pub fn end_all_sessions(
+        &self,
+        kind: SessionKind,
+        subject_id: i64,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<usize> {
+        self.all_or_nothing(|store| {
+            let ended = store.end_sessions_of(kind, subject_id)?;
+            store.audit(
+                now,
+                actor,
+                "session.end_all",
+                None,
+                &format!("{} {subject_id}: {ended} session(s) ended", kind.code()),
+            )?;
+            Ok(ended)
+        })
     }
 
     pub fn purge_expired_sessions(&self, now: DateTime<Utc>) -> StoreResult<usize> {
@@ -138,4 +194,66 @@ impl Store {
             .query_row([sha256_hex(key.as_bytes())], |r| r.get(0))
             .optional()?)
     }
+    /// An agency's API keys, oldest first.
+    pub fn api_keys(&self, agency_id: i64) -> StoreResult<Vec<ApiKey>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, agency_id, label, created_at, revoked_at FROM api_keys WHERE agency_id = ?1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([agency_id], read_api_key)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn api_key(&self, id: i64) -> StoreResult<ApiKey> {
+        self.conn
+            .query_row(
+                "SELECT id, agency_id, label, created_at, revoked_at FROM api_keys WHERE id = ?1",
+                [id],
+                read_api_key,
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("API key {id}")))
+    }
+
+    /// The id of a full API key (as issued), live or revoked.
+    pub fn api_key_id(&self, key: &str) -> StoreResult<Option<i64>> {
+        Ok(self
+            .conn
+            .query_row("SELECT id FROM api_keys WHERE key_sha256 = ?1", [sha256_hex(key.trim().as_bytes())], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
+    /// Revokes an API key: the API refuses it from the next request on.
+    /// Audited in the same transaction.
+    pub fn revoke_api_key(&self, id: i64, actor: &str, now: DateTime<Utc>) -> StoreResult<ApiKey> {
+        let key = self.api_key(id)?;
+        let already = || StoreError::Conflict(format!("API key {id} 已吊销 / is already revoked"));
+        if key.revoked_at.is_some() {
+            return Err(already());
+        }
+        self.all_or_nothing(|store| {
+            // The write comes first, so the transaction never has to turn
+            // from reading into writing.
+            let at = now.to_rfc3339();
+            let changed = store
+                .conn
+                .execute("UPDATE api_keys SET revoked_at = ?1 WHERE id = ?2 AND revoked_at IS NULL", params![at, id])?;
+            if changed == 0 {
+                return Err(already());
+            }
+            store.audit(
+                now,
+                actor,
+                "agency.api_key_revoke",
+                None,
+                &format!("key {id} of agency {} ({})", key.agency_id, key.label),
+            )?;
+            Ok(ApiKey { revoked_at: Some(at), ..key })
+        })
+    }
+}
+
+fn read_api_key(r: &rusqlite::Row<'_>) -> rusqlite::Result<ApiKey> {
+    Ok(ApiKey { id: r.get(0)?, agency_id: r.get(1)?, label: r.get(2)?, created_at: r.get(3)?, revoked_at: r.get(4)? })
 }

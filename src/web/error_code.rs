@@ -45,6 +45,7 @@ error_codes! {
     Forbidden = "FORBIDDEN", FORBIDDEN, "无权访问", "not allowed";
     Csrf = "CSRF", FORBIDDEN, "表单已过期,请刷新页面后重试", "the form has expired; reload the page and try again";
     RateLimited = "RATE_LIMITED", TOO_MANY_REQUESTS, "尝试次数过多,请稍后再试", "too many attempts; try again later";
+    Busy = "BUSY", SERVICE_UNAVAILABLE, "服务器繁忙,请稍后再试", "the server is busy; try again in a moment";
     BadPin = "BAD_PIN", UNPROCESSABLE_ENTITY, "PIN 不正确", "wrong PIN";
     // What was sent.
     BadRequest = "BAD_REQUEST", BAD_REQUEST, "请求格式不正确", "the request is malformed";

@@ -4,8 +4,11 @@
 pub mod agent;
 pub mod api;
 pub mod assets;
+pub mod audit_throttle;
+pub mod credentials;
 pub mod error;
 pub mod error_code;
+mod headers;
 pub mod i18n;
 pub mod kiosk;
 pub mod ledger;
@@ -79,7 +82,7 @@ impl AppState {
             deployment: Arc::new(ctx.deployment),
             key_ring: Arc::new(ctx.key_ring),
             clock,
-            limiter: Arc::new(limiter::Limiter::new(5, Duration::from_secs(15 * 60))),
+            limiter: Arc::new(limiter::Limiter::default()),
             demo: opts.demo,
         })
     }
@@ -106,6 +109,7 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     let csp = "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob: mediastream:; \
                script-src 'self'; style-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+    let transport = headers::Transport { https: state.deployment.server.public_url.starts_with("https://") };
     Router::new()
         .route("/", get(home))
         .route("/health", get(health))
@@ -119,6 +123,8 @@ pub fn router(state: AppState) -> Router {
         .merge(staff::routes())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(error::json_rejections))
+        // Outside `json_rejections`, so its JSON answers are covered too.
+        .layer(axum::middleware::from_fn_with_state(transport, headers::protect))
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp)))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
@@ -164,10 +170,37 @@ async fn set_lang(State(state): State<AppState>, Path(code): Path<String>, heade
         .and_then(|v| v.to_str().ok())
         .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
         .and_then(|rest| rest.find('/').map(|i| rest[i..].to_owned()))
-        .filter(|p| p.starts_with('/') && !p.starts_with("//"))
+        .filter(|p| p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') && !p.chars().any(char::is_control))
         .unwrap_or_else(|| "/".to_owned());
     let cookie = session::set_cookie(session::LANG_COOKIE, lang.code(), 365 * 24 * 3600, state.secure_cookies);
     ([(header::SET_COOKIE, cookie)], Redirect::to(&back)).into_response()
+}
+
+/// What one server may be made to hold: a slow or idle client is cut off,
+/// and connections beyond the cap wait in the kernel's backlog instead of
+/// taking file descriptors (set `LimitNOFILE` above the cap, see README).
+#[derive(Debug, Clone, Copy)]
+pub struct ServeLimits {
+    /// Time to send a request's headers, and to send the next request on a
+    /// kept-alive connection.
+    pub header_read: Duration,
+    /// Time to send a request's body.
+    pub body_read: Duration,
+    /// Time for a handler to answer.
+    pub handler: Duration,
+    /// Open connections at once.
+    pub max_connections: usize,
+}
+
+impl Default for ServeLimits {
+    fn default() -> Self {
+        ServeLimits {
+            header_read: Duration::from_secs(10),
+            body_read: Duration::from_secs(30),
+            handler: Duration::from_secs(60),
+            max_connections: 512,
+        }
+    }
 }
 
 /// A bound, ready-to-run service (the port is known before it runs, so
@@ -175,24 +208,78 @@ async fn set_lang(State(state): State<AppState>, Path(code): Path<String>, heade
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    limits: ServeLimits,
 }
 
 impl Application {
     pub async fn build(state: AppState, listen: &str) -> std::io::Result<Application> {
+        Self::build_with(state, listen, ServeLimits::default()).await
+    }
+
+    pub async fn build_with(state: AppState, listen: &str, limits: ServeLimits) -> std::io::Result<Application> {
         let listener = TcpListener::bind(listen).await?;
-        Ok(Application { listener, router: router(state) })
+        let router = router(state).layer(tower_http::timeout::RequestBodyTimeoutLayer::new(limits.body_read)).layer(
+            tower_http::timeout::TimeoutLayer::with_status_code(
+                axum::http::StatusCode::REQUEST_TIMEOUT,
+                limits.handler,
+            ),
+        );
+        Ok(Application { listener, router, limits })
     }
 
     pub fn port(&self) -> u16 {
         self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
     }
 
-    /// Serves until `shutdown` resolves, then finishes requests in flight.
+    /// Serves until `shutdown` resolves, then finishes requests in flight
+    /// (for at most 10 s). Each request knows its peer's address
+    /// (`ConnectInfo`, for the sign-in limits).
     pub async fn run_until(
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await
+        use hyper_util::rt::{TokioIo, TokioTimer};
+        use tower::ServiceExt;
+        let Application { listener, router, limits } = self;
+        let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
+        let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+        let mut http = hyper::server::conn::http1::Builder::new();
+        http.timer(TokioTimer::new()).header_read_timeout(limits.header_read);
+        tokio::pin!(shutdown);
+        loop {
+            let slot = tokio::select! {
+                slot = slots.clone().acquire_owned() => match slot { Ok(s) => s, Err(_) => break },
+                () = &mut shutdown => break,
+            };
+            let (stream, peer) = tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok(a) => a,
+                    Err(e) => {
+                        // Out of file descriptors, typically: say so, and
+                        // give the kernel a moment rather than spin.
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        continue;
+                    }
+                },
+                () = &mut shutdown => break,
+            };
+            let router = router.clone();
+            let service = hyper::service::service_fn(move |mut req: Request<hyper::body::Incoming>| {
+                req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+                router.clone().oneshot(req.map(axum::body::Body::new))
+            });
+            let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+            tokio::spawn(async move {
+                let _slot = slot;
+                let _ = connection.await;
+            });
+        }
+        drop(listener);
+        if tokio::time::timeout(Duration::from_secs(10), graceful.shutdown()).await.is_err() {
+            tracing::warn!("requests still in flight after 10 s were cut off at shutdown");
+        }
+        Ok(())
     }
 }
 

@@ -158,9 +158,16 @@ impl FromRequestParts<AppState> for PairedKiosk {
 }
 
 /// A signed-in staff member (at a kiosk, or on the staff pages).
+///
+/// A session started with a PIN at a kiosk counts only in that kiosk's
+/// browser: the request must also carry the live device session of that
+/// same, not revoked kiosk. A copied staff cookie alone, or one shown with
+/// another kiosk, is not signed in.
 pub struct CurrentStaff {
     pub staff: crate::store::people::Staff,
     pub session: Session,
+    /// The session cookie's secret (to end this session on sign-out).
+    pub secret: String,
 }
 
 impl CurrentStaff {
@@ -168,19 +175,32 @@ impl CurrentStaff {
     pub fn sees(&self, project_id: &str) -> bool {
         self.staff.project_id.as_deref().is_none_or(|p| p == project_id)
     }
-}
 
-impl FromRequestParts<AppState> for CurrentStaff {
-    type Rejection = WebError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let sign_in = WebError::SignIn { to: "/staff/login" };
-        let lookup = cookie(&parts.headers, STAFF_COOKIE).ok_or(sign_in)?;
+    /// The staff member the request's cookies sign in, if any.
+    pub async fn from_headers(headers: &HeaderMap, state: &AppState) -> Result<Option<CurrentStaff>, WebError> {
+        let Some(secret) = cookie(headers, STAFF_COOKIE) else { return Ok(None) };
+        let kiosk_secret = cookie(headers, KIOSK_COOKIE);
         let now = state.clock.now();
+        let lookup = secret.clone();
         let found = state
             .db
             .run(move |store| -> Result<_, WebError> {
                 let Some(session) = store.session(&lookup, SessionKind::Staff, now)? else { return Ok(None) };
+                if let Some(kiosk_id) = session.kiosk_id {
+                    // A PIN session: only beside its own kiosk's live device session.
+                    let device = match kiosk_secret {
+                        Some(k) => store.session(&k, SessionKind::Kiosk, now)?,
+                        None => None,
+                    };
+                    if device.is_none_or(|d| d.subject_id != kiosk_id) {
+                        return Ok(None);
+                    }
+                    match store.kiosk(kiosk_id) {
+                        Ok(kiosk) if !kiosk.revoked => {}
+                        Ok(_) | Err(crate::store::StoreError::NotFound(_)) => return Ok(None),
+                        Err(e) => return Err(e.into()),
+                    }
+                }
                 match store.staff(session.subject_id) {
                     Ok(staff) => Ok(Some((staff, session))),
                     Err(crate::store::StoreError::NotFound(_)) => Ok(None),
@@ -188,6 +208,14 @@ impl FromRequestParts<AppState> for CurrentStaff {
                 }
             })
             .await?;
-        found.map(|(staff, session)| CurrentStaff { staff, session }).ok_or(WebError::SignIn { to: "/staff/login" })
+        Ok(found.map(|(staff, session)| CurrentStaff { staff, session, secret }))
+    }
+}
+
+impl FromRequestParts<AppState> for CurrentStaff {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        CurrentStaff::from_headers(&parts.headers, state).await?.ok_or(WebError::SignIn { to: "/staff/login" })
     }
 }

@@ -279,7 +279,10 @@ async fn forged_altered_and_foreign_codes_are_refused_and_audited() {
         let (status, body) = kiosk.scan(code).await;
         assert_eq!((status, body["error"]["code"].as_str()), (422, Some("CODE_REFUSED")), "{code}");
     }
-    assert!(app.store.audit_entries(20).unwrap().iter().filter(|a| a.action == "kiosk.code_refused").count() >= 4);
+    // Audited, summarised per kiosk and minute (a tablet cannot flood the log).
+    let refused: Vec<_> =
+        app.store.audit_entries(20).unwrap().into_iter().filter(|a| a.action == "kiosk.code_refused").collect();
+    assert_eq!(refused.len(), 1, "{refused:?}");
     // The manual code works, case and dash aside.
     let manual = app.store.report(ReportId(id)).unwrap().manual_code.to_string().to_lowercase().replace('-', "");
     assert_eq!(kiosk.scan(&manual).await.1["status"], "ok");

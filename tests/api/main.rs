@@ -15,3 +15,4 @@ mod kiosk;
 mod ledger;
 mod rejections;
 mod release_fixture;
+mod sessions;

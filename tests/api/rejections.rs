@@ -1,7 +1,7 @@
 //! Every rejection on `/api/*` and `/kiosk/*` — the framework's own too —
 //! is JSON with a stable code from the one list (`ErrorCode`).
 
-use super::helpers::TestApp;
+use super::helpers::{AGENT_PHONE, TestApp};
 use panke::web::error_code::ErrorCode;
 use serde_json::Value;
 
@@ -103,4 +103,43 @@ async fn a_wrong_staff_password_names_the_login_field() {
     assert_eq!(r.status().as_u16(), 401);
     let text = r.text().await.unwrap();
     assert!(text.contains("登录名或密码不正确") && !text.contains("手机号"), "staff sign in by login name");
+}
+
+fn header(r: &reqwest::Response, name: &str) -> String {
+    r.headers().get(name).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
+}
+
+#[tokio::test]
+async fn pages_with_personal_data_are_not_cached() {
+    let app = TestApp::spawn().await;
+    let c = app.signed_in(AGENT_PHONE).await;
+    let r = c.get(app.url("/agent/reports")).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(header(&r, "cache-control"), "no-store", "the agent's report list");
+    assert!(r.headers().get("strict-transport-security").is_none(), "no HSTS over plain http");
+
+    let key = with_key(&app).await;
+    let r = app.browser().get(app.url("/api/v1/reports")).bearer_auth(&key).send().await.unwrap();
+    assert_eq!(header(&r, "cache-control"), "no-store", "the API's answers");
+
+    let (_, login) = app.get_text(&app.browser(), "/agent/login").await;
+    let start = login.find("/static/v-").expect("the page links its assets");
+    let css = &login[start..start + login[start..].find('"').unwrap()];
+    assert!(css.ends_with("/app.css"), "{css}");
+    let r = app.browser().get(app.url(css)).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let cache = header(&r, "cache-control");
+    assert!(cache.contains("immutable") && !cache.contains("no-store"), "static assets keep their caching: {cache}");
+}
+
+#[tokio::test]
+async fn a_name_with_a_bidi_override_is_refused_when_filing() {
+    let app = TestApp::spawn().await;
+    let c = app.signed_in(AGENT_PHONE).await;
+    let r = app.file(&c, "demo", "王\u{202e}生先", "13812345678").await;
+    let status = r.status().as_u16();
+    assert_ne!(status, 303, "a name shown reversed is not filed");
+    assert_eq!(status, 422);
+    let text = r.text().await.unwrap();
+    assert!(text.contains("客户姓名含有文字方向控制符"), "{text}");
 }

@@ -13,4 +13,5 @@ mod groups;
 mod helpers;
 mod import_backup;
 mod ledger;
+mod people_cli;
 mod transparency;

@@ -118,7 +118,7 @@ fn read_report(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredReport> {
         agency_name: r.get(3)?,
         agent_id: r.get(4)?,
         agent_name: r.get(5)?,
-        customer_name: CustomerName::parse(&name).map_err(|_| bad(6, "name"))?,
+        customer_name: CustomerName::from_stored(&name),
         customer_phone: CustomerPhone::parse(&phone, true).map_err(|_| bad(7, "phone"))?,
         filed_at: DateTime::parse_from_rfc3339(&filed).map_err(|_| bad(8, "instant"))?,
         status: ReportStatus::parse(&status).ok_or_else(|| bad(9, "status"))?,

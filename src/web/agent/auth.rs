@@ -1,6 +1,7 @@
 //! Signing in and out, and accepting an invitation.
 
 use super::super::AppState;
+use super::super::credentials::{Source, verified};
 use super::super::error::WebError;
 use super::super::i18n::Lang;
 use super::super::pages::{InvitePage, LoginPage};
@@ -33,6 +34,7 @@ pub async fn login(
     State(state): State<AppState>,
     lang: Lang,
     headers: HeaderMap,
+    source: Source,
     Form(form): Form<LoginForm>,
 ) -> Response {
     let t = lang.texts();
@@ -48,41 +50,48 @@ pub async fn login(
         Ok(p) => p,
         Err(e) => return again(e.to_string()),
     };
-    let limiter_key = format!("agent:{}", phone.as_str());
-    if !state.limiter.allowed(&limiter_key) {
-        return WebError::TooManyAttempts.into_response();
-    }
     let now = state.clock.now();
-    let password = form.password.clone();
-    // argon2 runs on a reader connection, outside the writers' queue.
-    let checked = state.db.run(move |store| store.check_agent_password(&phone, &password)).await;
+    let account = format!("agent:{}", phone.as_str());
+    let checked =
+        verified(&state, &account, source, form.password.clone(), move |store| store.agent_secret(&phone)).await;
+    // A failure is audited summarised per source and minute (anyone can
+    // cause them); the phone is masked.
+    let failure_row = match &checked {
+        Ok(None) => state.limiter.audit.note("agent.sign_in_failed", source.0, now),
+        _ => None,
+    };
+    let masked = phone.masked().to_string();
     let signed_in = match checked {
         Ok(found) => {
             state
                 .db
                 .write(move |store| -> Result<_, WebError> {
-                    let Some(agent) = found else {
-                        store.audit(now, "anonymous", "agent.sign_in_failed", None, &phone.masked().to_string())?;
+                    let Some(agent_id) = found else {
+                        if let Some(detail) = failure_row {
+                            store.audit(
+                                now,
+                                "anonymous",
+                                "agent.sign_in_failed",
+                                None,
+                                &format!("{masked} {detail}"),
+                            )?;
+                        }
                         return Ok(None);
                     };
-                    let secret = store.create_session(SessionKind::Agent, agent.id, AGENT_SESSION_SECS, now)?;
-                    store.audit(now, &format!("agent:{}", agent.id), "agent.sign_in", None, "")?;
+                    let secret = store.create_session(SessionKind::Agent, agent_id, AGENT_SESSION_SECS, now)?;
+                    store.audit(now, &format!("agent:{agent_id}"), "agent.sign_in", None, "")?;
                     Ok(Some(secret))
                 })
                 .await
         }
-        Err(e) => Err(WebError::from(e)),
+        Err(e) => Err(e),
     };
     match signed_in {
         Ok(Some(secret)) => {
-            state.limiter.reset(&limiter_key);
             let cookie = set_cookie(AGENT_COOKIE, &secret, AGENT_SESSION_SECS, state.secure_cookies);
             ([(header::SET_COOKIE, cookie)], Redirect::to("/agent/reports")).into_response()
         }
-        Ok(None) => {
-            state.limiter.failed(&limiter_key);
-            again(t.bad_login.to_owned())
-        }
+        Ok(None) => again(t.bad_login.to_owned()),
         Err(e) => e.into_response(),
     }
 }
@@ -124,6 +133,7 @@ pub async fn accept_invite(
     State(state): State<AppState>,
     lang: Lang,
     headers: HeaderMap,
+    source: Source,
     Path(secret): Path<String>,
     Form(form): Form<InviteForm>,
 ) -> Response {
@@ -131,14 +141,22 @@ pub async fn accept_invite(
     if let Err(e) = check_csrf(&expected, &form.csrf) {
         return e.into_response();
     }
-    if !state.limiter.allowed("invite") {
-        return WebError::TooManyAttempts.into_response();
+    // Invitation secrets (160 bits) cannot be guessed: the limit is per
+    // source, so nobody can block everyone's invitations.
+    if let Err(e) = state.limiter.attempt("invite", source.0) {
+        return e.into_response();
     }
+    // Hashing the new password takes an argon2 slot.
+    let slot = match state.limiter.secret_slot() {
+        Ok(slot) => slot,
+        Err(e) => return e.into_response(),
+    };
     let now = state.clock.now();
     let invite = secret.clone();
     let result = state
         .db
         .write(move |store| -> Result<_, WebError> {
+            let _slot = slot;
             let agent_id = store.accept_invite(&invite, &form.password, now)?;
             Ok(store.create_session(SessionKind::Agent, agent_id, AGENT_SESSION_SECS, now)?)
         })
@@ -149,7 +167,6 @@ pub async fn accept_invite(
             ([(header::SET_COOKIE, cookie)], Redirect::to("/agent/reports")).into_response()
         }
         Err(WebError::Refused { message, .. }) => {
-            state.limiter.failed("invite");
             let page = html(InvitePage { t: lang.texts(), csrf: expected.clone(), secret, error: Some(message) });
             with_pre_csrf(page, &expected, false, StatusCode::UNPROCESSABLE_ENTITY, state.secure_cookies)
         }

@@ -2,6 +2,7 @@
 //! and sign-out.
 
 use super::super::AppState;
+use super::super::credentials::{Source, verified};
 use super::super::error::{ApiError, WebError};
 use super::super::error_code::ErrorCode;
 use super::super::i18n::Lang;
@@ -102,12 +103,13 @@ pub struct PairRequest {
 pub async fn pair(
     State(state): State<AppState>,
     headers: HeaderMap,
+    source: Source,
     Json(req): Json<PairRequest>,
 ) -> Result<Response, ApiError> {
     check_csrf(&cookie(&headers, PRE_CSRF_COOKIE).unwrap_or_default(), &csrf_header(&headers))?;
-    if !state.limiter.allowed("kiosk-pair") {
-        return Err(WebError::TooManyAttempts.into());
-    }
+    // Pairing codes (50 bits) cannot be guessed: limited per source, so a
+    // stranger cannot block the office's pairing.
+    state.limiter.attempt("kiosk-pair", source.0)?;
     let now = state.clock.now();
     let result = state
         .db
@@ -121,10 +123,7 @@ pub async fn pair(
             let cookie = set_cookie(KIOSK_COOKIE, &secret, KIOSK_SESSION_SECS, state.secure_cookies);
             Ok(([(header::SET_COOKIE, cookie)], Json(json!({ "paired": true }))).into_response())
         }
-        Err(e) => {
-            state.limiter.failed("kiosk-pair");
-            Err(e.into())
-        }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -138,21 +137,21 @@ pub async fn sign_in(
     State(state): State<AppState>,
     device: PairedKiosk,
     headers: HeaderMap,
+    source: Source,
     Json(req): Json<SignInRequest>,
 ) -> Result<Response, ApiError> {
     check_csrf(&device.session.csrf, &csrf_header(&headers))?;
-    let key = format!("pin:{}:{}", device.kiosk.id, req.staff_id);
-    if !state.limiter.allowed(&key) {
-        return Err(WebError::TooManyAttempts.into());
-    }
     let now = state.clock.now();
-    let (project, staff_id, pin) = (device.kiosk.project_id.clone(), req.staff_id, req.pin);
-    let checked = state.db.run(move |store| store.check_staff_pin(staff_id, &pin)).await.map_err(WebError::from)?;
-    let Some(staff) = checked.filter(|s| s.project_id.as_deref() == Some(project.as_str())) else {
-        state.limiter.failed(&key);
+    let account = format!("pin:{}:{}", device.kiosk.id, req.staff_id);
+    let (project, staff_id) = (device.kiosk.project_id.clone(), req.staff_id);
+    let id = verified(&state, &account, source, req.pin, move |store| store.staff_pin_secret(staff_id)).await?;
+    let found = match id {
+        Some(id) => state.db.run(move |store| store.staff(id)).await.map(Some).map_err(WebError::from)?,
+        None => None,
+    };
+    let Some(staff) = found.filter(|s| s.project_id.as_deref() == Some(project.as_str())) else {
         return Err(WebError::code(ErrorCode::BadPin).into());
     };
-    state.limiter.reset(&key);
     let kiosk_id = device.kiosk.id;
     let (staff_id, name, role) = (staff.id, staff.name.clone(), staff.role.code());
     let secret = state

@@ -32,12 +32,37 @@ pub(super) async fn resolve(state: &AppState, op: &KioskOperator, code: &str) ->
     match resolved {
         Ok(report) => Ok(report),
         Err(ServiceError::CodeRefused(reason)) => {
-            let (now, actor, project, detail) =
-                (state.clock.now(), op.actor(), op.kiosk.project_id.clone(), reason.clone());
-            let audited =
-                state.db.write(move |store| service::scan::audit_refusal(store, now, &actor, &project, &detail)).await;
-            if let Err(e) = audited {
+            let now = state.clock.now();
+            // Someone typing manual codes at random: after too many refused
+            // codes the kiosk's clerk must sign in with the PIN again.
+            let guessing = !state.limiter.refused_code(op.kiosk.id);
+            // Summarised per kiosk and minute: a paired tablet cannot flood
+            // the append-only audit log.
+            let row = state.limiter.audit.note("kiosk.code_refused", format!("kiosk {}", op.kiosk.id), now);
+            let (actor, project, kiosk) = (op.actor(), op.kiosk.project_id.clone(), op.kiosk.id);
+            let detail = row.map(|r| format!("{reason} ({r})"));
+            let written = state
+                .db
+                .write(move |store| -> Result<_, ServiceError> {
+                    if let Some(detail) = detail {
+                        service::scan::audit_refusal(store, now, &actor, &project, &detail)?;
+                    }
+                    if guessing {
+                        store.end_sessions_at_kiosk(kiosk)?;
+                        store.audit(now, &actor, "kiosk.signed_out_for_guessing", Some(&project), "")?;
+                    }
+                    Ok(())
+                })
+                .await;
+            if let Err(e) = written {
                 tracing::warn!(error = %e, "a refused code could not be audited");
+            }
+            if guessing {
+                return Err(WebError::bad(
+                    ErrorCode::RateLimited,
+                    "二维码或手动码错误次数过多，请判客岗重新输入 PIN 登录 / too many refused codes; the clerk signs in again with the PIN",
+                )
+                .into());
             }
             Err(WebError::bad(ErrorCode::CodeRefused, reason).into())
         }
@@ -133,7 +158,8 @@ pub struct NameCheck {
 /// Warns the desk when the arrival's surname differs from the reported one
 /// but sounds alike (黄/王), compared by pinyin. Never part of the verdict.
 pub async fn name_check(_op: KioskOperator, Json(req): Json<NameCheck>) -> Result<Response, ApiError> {
-    let (Ok(reported), Ok(name)) = (CustomerName::parse(&req.reported), CustomerName::parse(&req.name)) else {
+    let reported = CustomerName::from_stored(&req.reported);
+    let (false, Ok(name)) = (req.reported.trim().is_empty(), CustomerName::parse(&req.name)) else {
         return Err(WebError::bad(ErrorCode::BadName, "客户姓名不能为空 / the name is empty").into());
     };
     Ok(Json(json!({ "matches": reported.reported_matches(&name), "near_miss": reported.surname_sounds_like(&name) }))
