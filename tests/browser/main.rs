@@ -194,23 +194,26 @@ async fn wait_cancelled_at(s: &Setup, step: &str) {
 /// A screenshot of this step, which must fit the screen: no scrolling, up
 /// or sideways (the clerk never hunts for a button below the fold).
 async fn step_shot(d: &Driver, name: &str) {
+    // Measured until the layout has settled (a screen just shown, a window
+    // just resized), for up to 3 s; a page that still scrolls then fails.
+    let deadline = Instant::now() + Duration::from_secs(3);
+    let fits = loop {
+        let size = d
+            .script(
+                "const e = document.scrollingElement; \
+                 return [e.scrollWidth, e.scrollHeight, window.innerWidth, window.innerHeight];",
+                json!([]),
+            )
+            .await;
+        let n = |i: usize| size[i].as_i64().unwrap();
+        let fits = n(0) <= n(2) && n(1) <= n(3);
+        if fits || Instant::now() > deadline {
+            break (fits, format!("the page is {}×{} in a {}×{} window", n(0), n(1), n(2), n(3)));
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    };
     d.screenshot(name).await;
-    let size = d
-        .script(
-            "const e = document.scrollingElement; \
-             return [e.scrollWidth, e.scrollHeight, window.innerWidth, window.innerHeight];",
-            json!([]),
-        )
-        .await;
-    let n = |i: usize| size[i].as_i64().unwrap();
-    assert!(
-        n(0) <= n(2) && n(1) <= n(3),
-        "step {name} scrolls: the page is {}×{} in a {}×{} window",
-        n(0),
-        n(1),
-        n(2),
-        n(3)
-    );
+    assert!(fits.0, "step {name} scrolls: {}", fits.1);
 }
 
 async fn finish_visit(d: &Driver, s: &Setup, shots: &str) {
