@@ -51,8 +51,10 @@ pub async fn verified(
         Some((id, Some(hash))) => (Some(id), hash),
         _ => (None, dummy_hash().to_owned()),
     };
+    let limiter = state.limiter.clone();
     let ok = tokio::task::spawn_blocking(move || {
         let _slot = slot;
+        limiter.count_check();
         verify_secret(&secret, &hash)
     })
     .await

@@ -50,6 +50,8 @@ pub struct Limiter {
     secret_slots: Arc<Semaphore>,
     /// Failures anyone can cause, summarised for the audit log.
     pub audit: super::audit_throttle::AuditThrottle,
+    /// argon2 checks run so far (for the load test and the logs).
+    checked: std::sync::atomic::AtomicU64,
 }
 
 impl Default for Limiter {
@@ -68,6 +70,7 @@ impl Limiter {
             clock: DefaultClock::default(),
             secret_slots: Arc::new(Semaphore::new(slots.max(1))),
             audit: Default::default(),
+            checked: Default::default(),
         }
     }
 
@@ -87,6 +90,16 @@ impl Limiter {
             return Err(refused(until.wait_time_from(now)));
         }
         Ok(())
+    }
+
+    /// Counts one argon2 check (called in its slot).
+    pub fn count_check(&self) {
+        self.checked.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// How many passwords and PINs were checked since start.
+    pub fn secrets_checked(&self) -> u64 {
+        self.checked.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// A slot to check a password or PIN in; none free: 503 at once.

@@ -565,3 +565,66 @@ async fn a_cancelled_report_is_refused_at_the_desk_and_audited() {
     assert!(audited.iter().any(|a| a.action == "kiosk.code_refused" && a.detail.contains("cancelled")), "{audited:?}");
     assert_eq!(app.store.ledger_len().unwrap(), 0);
 }
+
+/// The audit's M3: a small PNG that claims a huge frame is not decoded
+/// (nothing allocated for it); the answer is "no code", at once.
+#[tokio::test]
+async fn an_image_bomb_sent_as_a_camera_frame_is_not_decoded() {
+    let app = TestApp::spawn().await;
+    let kiosk = Kiosk::ready(&app, "demo").await;
+    // 22000×22000 grey: a few hundred KB of PNG, 484 MB decoded.
+    let mut bomb = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut bomb, 22_000, 22_000);
+        encoder.set_color(png::ColorType::Grayscale);
+        encoder.set_compression(png::Compression::Fast);
+        let mut writer = encoder.write_header().unwrap();
+        let mut stream = writer.stream_writer().unwrap();
+        let row = vec![200u8; 22_000];
+        for _ in 0..22_000 {
+            std::io::Write::write_all(&mut stream, &row).unwrap();
+        }
+        stream.finish().unwrap();
+    }
+    assert!(bomb.len() < 3 * 1024 * 1024, "within the body limit: {}", bomb.len());
+    let r = kiosk
+        .http
+        .post(app.url("/kiosk/decode"))
+        .header("x-csrf-token", &kiosk.csrf)
+        .header("content-type", "image/png")
+        .body(bomb)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let body: Value = r.json().await.unwrap();
+    assert_eq!((status, body["error"]["code"].as_str()), (422, Some("NO_CODE")), "{body}");
+}
+
+/// The audit's L3: strokes are checked for their shape and size before
+/// anything is stored.
+#[tokio::test]
+async fn junk_strokes_are_refused_naming_the_signer() {
+    let app = TestApp::spawn().await;
+    let kiosk = Kiosk::ready(&app, "demo").await;
+    let (_, token) = filed(&app, "13812345678").await;
+    app.clock.set(t("2026-11-18T10:45:00+08:00"));
+    let many: Vec<Value> = (0..6000).map(|i| json!([i % 600, 100, 0.5, i])).collect();
+    for (junk, what) in [
+        (json!({ "a": "b" }), "not strokes"),
+        (json!([["x", 1, 2, 3]]), "not numbers"),
+        (json!([[[1e300, 1, 0.5, 0]]]), "out of range"),
+        (json!([many]), "too many points"),
+    ] {
+        let sigs = json!([
+            { "signer": "customer", "png": signature(3), "strokes": [[[10, 10, 0.5, 0], [500, 200, 0.5, 40]]] },
+            { "signer": "agent", "png": signature(4), "strokes": junk },
+            { "signer": "sales", "png": signature(5), "strokes": [] },
+        ]);
+        let (status, v) = kiosk.check_in(Some(&token), "13812345678", json!({ "signatures": sigs })).await;
+        assert_eq!(status, 422, "{what}: {v}");
+        assert_eq!(v["error"]["code"], "BAD_SIGNATURE", "{what}");
+        assert!(v["error"]["message"].as_str().unwrap().starts_with("agent:"), "{what}: {v}");
+    }
+    assert_eq!(app.store.ledger_len().unwrap(), 0);
+}

@@ -87,10 +87,41 @@ fn signature_inputs(
                 ),
             ));
         }
-        let strokes_json = serde_json::to_string(&s.strokes).unwrap_or_else(|_| "[]".into());
+        let strokes_json =
+            strokes_of(&s.strokes).map_err(|why| bad(ErrorCode::BadSignature, format!("{}: {why}", signer.code())))?;
         signatures.push(SignatureInput { signer, png, strokes_json, statement: statement_of(signer) });
     }
     Ok(signatures)
+}
+
+/// At most this many strokes and points in one signature.
+const MAX_STROKES: usize = 200;
+const MAX_POINTS: usize = 5_000;
+
+/// The strokes as the kiosk sends them — strokes of `[x, y, pressure,
+/// t_ms]` points, finite numbers in range — stored compactly; anything else
+/// is refused rather than stored.
+fn strokes_of(value: &serde_json::Value) -> Result<String, &'static str> {
+    const BAD: &str = "笔迹数据格式不正确 / the strokes are malformed";
+    let strokes: Vec<Vec<[f64; 4]>> = match value {
+        serde_json::Value::Null => Vec::new(),
+        v => serde_json::from_value(v.clone()).map_err(|_| BAD)?,
+    };
+    let points: usize = strokes.iter().map(Vec::len).sum();
+    if strokes.len() > MAX_STROKES || points > MAX_POINTS {
+        return Err("笔迹点数过多 / too many stroke points");
+    }
+    let sane = |[x, y, p, t]: [f64; 4]| {
+        [x, y, p, t].iter().all(|n| n.is_finite())
+            && (-10.0..=10_000.0).contains(&x)
+            && (-10.0..=10_000.0).contains(&y)
+            && (0.0..=8.0).contains(&p)
+            && (0.0..=3_600_000.0).contains(&t)
+    };
+    if !strokes.iter().flatten().all(|pt| sane(*pt)) {
+        return Err(BAD);
+    }
+    serde_json::to_string(&strokes).map_err(|_| BAD)
 }
 
 /// The verdict before signing of this upload (the name typed, the desk's

@@ -21,6 +21,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
+use std::sync::Arc;
 
 /// Resolves a code for this operator's project; a refused code is audited.
 pub(super) async fn resolve(state: &AppState, op: &KioskOperator, code: &str) -> Result<StoredReport, ApiError> {
@@ -167,10 +168,29 @@ pub async fn name_check(_op: KioskOperator, Json(req): Json<NameCheck>) -> Resul
 }
 
 /// The server-side fallback for cameras the browser cannot decode: a
+/// The largest camera frame decoded on the server, a side in pixels.
+const MAX_FRAME_SIDE: u32 = 2048;
+
 /// captured frame (PNG or JPEG) decoded with rqrr.
 pub async fn decode(_op: KioskOperator, body: Bytes) -> Result<Response, ApiError> {
+    // Two decodes at once at most (the rest are told to retry), each of a
+    // frame no larger than a camera's: a crafted image cannot take the
+    // server's memory or CPU.
+    static DECODES: std::sync::OnceLock<Arc<tokio::sync::Semaphore>> = std::sync::OnceLock::new();
+    let slot = DECODES
+        .get_or_init(|| Arc::new(tokio::sync::Semaphore::new(2)))
+        .clone()
+        .try_acquire_owned()
+        .map_err(|_| WebError::code(ErrorCode::Busy))?;
     let text = tokio::task::spawn_blocking(move || -> Option<String> {
-        let img = image::load_from_memory(&body).ok()?.to_luma8();
+        let _slot = slot;
+        let mut reader = image::ImageReader::new(std::io::Cursor::new(&body)).with_guessed_format().ok()?;
+        let mut limits = image::Limits::default();
+        limits.max_image_width = Some(MAX_FRAME_SIDE);
+        limits.max_image_height = Some(MAX_FRAME_SIDE);
+        limits.max_alloc = Some(32 * 1024 * 1024);
+        reader.limits(limits);
+        let img = reader.decode().ok()?.to_luma8();
         let (w, h) = img.dimensions();
         let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(w as usize, h as usize, |x, y| {
             img.get_pixel(x as u32, y as u32)[0]
