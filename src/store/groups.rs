@@ -83,6 +83,7 @@ impl Store {
             members.iter().filter_map(|p| Phone::parse(p).ok()).map(|p| p.masked().to_string()).collect();
         super::audit::record_in(
             &tx,
+            &self.ledger_key,
             now,
             actor,
             "customer_group.link",
@@ -116,6 +117,7 @@ impl Store {
         }
         super::audit::record_in(
             &tx,
+            &self.ledger_key,
             now,
             actor,
             "customer_group.unlink",

@@ -232,6 +232,7 @@ impl Store {
         let summary = ImportSummary { lines: visits.len() as u64, added, already_present: visits.len() as u64 - added };
         super::audit::record_in(
             &tx,
+            &self.ledger_key,
             now,
             actor,
             "history.import",

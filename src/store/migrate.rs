@@ -14,6 +14,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("migrations/0005_rules_v2.sql")),
     (6, include_str!("migrations/0006_rotation_board.sql")),
     (7, include_str!("migrations/0007_transparency.sql")),
+    (8, include_str!("migrations/0008_audit_chain.sql")),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;

@@ -201,3 +201,19 @@ fn a_database_from_before_the_log_catches_up_and_its_records_get_receipts() {
     assert_eq!(receipt.checkpoint.size, 3, "the catch-up checkpoint");
     assert_eq!(world.store.check_receipt(&receipt).unwrap(), Ok(()));
 }
+
+#[test]
+fn the_audit_log_has_its_own_chain_and_verify_walks_it() {
+    let mut world = World::new();
+    world.visits(1);
+    let now = super::helpers::t("2026-11-20T09:00:00+08:00");
+    for i in 0..3 {
+        world.store.audit(now, "staff:1", "test.entry", Some("demo"), &format!("entry {i}")).unwrap();
+    }
+    assert_eq!(world.store.verify_ledger().unwrap(), Ok(1));
+    let raw = world.raw();
+    raw.execute_batch("DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;").unwrap();
+    let middle: i64 = raw.query_row("SELECT id FROM audit_log WHERE detail = 'entry 1'", [], |r| r.get(0)).unwrap();
+    raw.execute("DELETE FROM audit_log WHERE id = ?1", [middle]).unwrap();
+    assert_eq!(world.store.verify_ledger().unwrap(), Err(LedgerFault::AuditAltered { id: middle + 1 }));
+}

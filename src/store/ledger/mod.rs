@@ -15,7 +15,7 @@ mod verify;
 pub use head::Head;
 pub use merkle::{ORIGIN, ReceiptFault};
 pub use row::{EntryKind, LedgerRow};
-pub(crate) use row::{GENESIS, ROW_COLUMNS, read_row, row_hmac, row_hmac_ok};
+pub(crate) use row::{GENESIS, ROW_COLUMNS, keyed, read_row, row_hmac, row_hmac_ok};
 pub use verify::LedgerFault;
 
 use super::{Store, StoreError, StoreResult};
@@ -207,6 +207,7 @@ impl Store {
         let row = append_in(&tx, &self.ledger_key, &self.checkpoint_key, self.tip.as_ref(), entry, now)?;
         super::audit::record_in(
             &tx,
+            &self.ledger_key,
             now,
             actor,
             "ledger.amend",

@@ -32,6 +32,8 @@ pub enum LedgerFault {
     LogAltered { level: u32, index: u64 },
     #[error("checkpoint {size} {detail}")]
     CheckpointBad { size: u64, detail: String },
+    #[error("audit log entry {id} does not follow the entry before it: an entry was edited, removed or inserted")]
+    AuditAltered { id: i64 },
 }
 
 impl Store {
@@ -90,6 +92,9 @@ impl Store {
         }
         if let Err(fault) = self.check_log(&mut tree)? {
             return Ok(Err(fault));
+        }
+        if let Err(id) = super::super::audit::verify_chain(&self.conn, &self.ledger_key)? {
+            return Ok(Err(LedgerFault::AuditAltered { id }));
         }
         Ok(Ok(count))
     }
