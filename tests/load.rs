@@ -79,3 +79,39 @@ async fn two_hundred_concurrent_wrong_passwords_check_at_most_the_allowed_attemp
     assert!(statuses.keys().all(|s| [401, 429, 503].contains(s)), "{statuses:?}");
     assert!(growth_mb < 100, "peak memory grew by {growth_mb} MB");
 }
+
+/// The audit's M4: a client that opens a connection and sends nothing (or
+/// trickles its headers) is cut off after the header timeout, instead of
+/// holding a file descriptor forever.
+#[tokio::test]
+async fn an_idle_or_slow_connection_is_closed_after_the_header_timeout() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let now = chrono::DateTime::parse_from_rfc3339("2026-11-18T10:00:00+08:00").unwrap().to_utc();
+    let dep = support::TestDeployment::demo_and_other();
+    let ctx = dep.context(now);
+    ctx.open_store(now).unwrap();
+    let clock: Arc<dyn Clock> = Arc::new(FixedClock::new(now));
+    let state = AppState::from_context(ctx, clock, StateOptions { readers: 1, demo: false }).unwrap();
+    let limits = panke::web::ServeLimits {
+        header_read: std::time::Duration::from_millis(500),
+        ..panke::web::ServeLimits::default()
+    };
+    let app = Application::build_with(state, "127.0.0.1:0", limits).await.unwrap();
+    let addr = format!("127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until(std::future::pending()));
+    // Silent.
+    let mut idle = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    // Slow: half a request line, then nothing more.
+    let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    slow.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+    for stream in [&mut idle, &mut slow] {
+        let mut buf = Vec::new();
+        // The server closes it: read returns (EOF or a 408) well before
+        // this test's own 10 s guard.
+        let read = tokio::time::timeout(std::time::Duration::from_secs(10), stream.read_to_end(&mut buf)).await;
+        assert!(read.is_ok(), "the connection was left open");
+    }
+    // And a normal request still works.
+    let ok = reqwest::get(format!("http://{addr}/health")).await.unwrap();
+    assert_eq!(ok.status().as_u16(), 200);
+}

@@ -628,3 +628,28 @@ async fn junk_strokes_are_refused_naming_the_signer() {
     }
     assert_eq!(app.store.ledger_len().unwrap(), 0);
 }
+
+/// The audit's L5: someone typing manual codes at random at a signed-in
+/// kiosk gets 20 refused codes, then the clerk must sign in with the PIN
+/// again (audited).
+#[tokio::test]
+async fn guessing_manual_codes_signs_the_kiosk_clerk_out() {
+    let app = TestApp::spawn().await;
+    let kiosk = Kiosk::ready(&app, "demo").await;
+    let mut refused = 0;
+    let last = loop {
+        let (status, body) = kiosk.scan(&format!("ZZZZ-{:04}", refused)).await;
+        if body["error"]["code"] != "CODE_REFUSED" {
+            break (status, body);
+        }
+        refused += 1;
+        assert!(refused <= 20, "never stopped");
+    };
+    assert_eq!(refused, 20);
+    assert_eq!(last.0, 429, "{}", last.1);
+    assert!(last.1["error"]["message"].as_str().unwrap().contains("PIN"), "{}", last.1);
+    // Signed out: the next scan needs the PIN first.
+    let (status, body) = kiosk.scan("ZZZZ-9999").await;
+    assert_ne!(body["error"]["code"], "CODE_REFUSED", "{status} {body}");
+    assert!(app.store.audit_entries(50).unwrap().iter().any(|a| a.action == "kiosk.signed_out_for_guessing"));
+}

@@ -143,3 +143,16 @@ async fn a_name_with_a_bidi_override_is_refused_when_filing() {
     let text = r.text().await.unwrap();
     assert!(text.contains("客户姓名含有文字方向控制符"), "{text}");
 }
+
+/// The audit's I1: the language switch goes back only to a path of this
+/// site (no `/\evil.com`, no control characters).
+#[tokio::test]
+async fn the_language_switch_never_redirects_off_the_site() {
+    let app = TestApp::spawn().await;
+    let c = app.browser();
+    for referer in ["http://x/\\evil.com", "http://x//evil.com", "http://x/a%0d%0aSet-Cookie:x"] {
+        let r = c.get(app.url("/lang/en")).header("referer", referer).send().await.unwrap();
+        let to = header(&r, "location");
+        assert!(to.starts_with('/') && !to.starts_with("//") && !to.contains('\\'), "{referer} → {to}");
+    }
+}

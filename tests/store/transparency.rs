@@ -217,3 +217,19 @@ fn the_audit_log_has_its_own_chain_and_verify_walks_it() {
     raw.execute("DELETE FROM audit_log WHERE id = ?1", [middle]).unwrap();
     assert_eq!(world.store.verify_ledger().unwrap(), Err(LedgerFault::AuditAltered { id: middle + 1 }));
 }
+
+/// The audit's L8: the database, its head file and backups (with theirs)
+/// are readable by the service's user only.
+#[test]
+fn the_database_head_and_backups_are_the_service_users_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let mut world = World::new();
+    world.visits(2);
+    let backup = world.path.with_file_name("backup.db");
+    world.store.backup_to(&backup, |_, _| {}).unwrap();
+    let head = |p: &std::path::Path| std::path::PathBuf::from(format!("{}.head", p.display()));
+    for file in [world.path.clone(), head(&world.path), backup.clone(), head(&backup)] {
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}", file.display());
+    }
+}
