@@ -65,7 +65,7 @@ impl Context {
         for p in &self.deployment.projects {
             store.sync_project(&p.id, &p.name, &p.rules_sha256, now)?;
         }
-        store.catch_up_log(now)?;
+        store.catch_up_log()?;
         Ok(store)
     }
 }

@@ -376,7 +376,7 @@ impl Store {
             body: &body,
             signatures: req.signatures,
         };
-        let row = append_in(&tx, &self.ledger_key, &self.checkpoint_key, self.tip.as_ref(), entry, now)?;
+        let row = append_in(&tx, &self.ledger_key, self.tip.as_ref(), entry, now)?;
         let protection =
             judgement.protected_until.zip(report.as_ref()).map(|(until, r)| (r.agency_name.as_str(), until));
         apply_side_effects(&tx, &visitor, report.as_ref(), &judgement, &row, (arrival_at, protection), now)?;

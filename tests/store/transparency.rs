@@ -19,22 +19,19 @@ fn drop_every_trigger(conn: &rusqlite::Connection) {
         "signatures_no_delete",
         "merkle_nodes_no_update",
         "merkle_nodes_no_delete",
-        "checkpoints_no_update",
-        "checkpoints_no_delete",
     ] {
         conn.execute_batch(&format!("DROP TRIGGER IF EXISTS {t}")).unwrap();
     }
 }
 
 /// Removes the newest record and everything the log keeps of it: its
-/// leaf, the subtrees it completed and its checkpoint.
+/// leaf and the subtrees it completed.
 fn cut_newest(conn: &rusqlite::Connection) -> i64 {
     drop_every_trigger(conn);
     let seq: i64 = conn.query_row("SELECT max(seq) FROM ledger", [], |r| r.get(0)).unwrap();
     let leaf = seq - 1;
     conn.execute("DELETE FROM signatures WHERE ledger_seq = ?1", [seq]).unwrap();
     conn.execute("DELETE FROM ledger WHERE seq = ?1", [seq]).unwrap();
-    conn.execute("DELETE FROM checkpoints WHERE size = ?1", [seq]).unwrap();
     // Node (level, idx) covers leaves [idx << level, (idx + 1) << level).
     conn.execute("DELETE FROM merkle_nodes WHERE ((idx + 1) << level) - 1 = ?1", [leaf]).unwrap();
     seq
@@ -164,11 +161,11 @@ fn a_receipt_with_a_forged_checkpoint_or_proof_is_refused_on_its_own() {
 }
 
 #[test]
-fn the_log_and_checkpoints_are_append_only_and_checked_by_verify() {
+fn the_log_is_append_only_and_checked_by_verify() {
     let mut world = World::new();
     world.visits(3);
     let raw = world.raw();
-    for sql in ["DELETE FROM checkpoints", "UPDATE merkle_nodes SET hash = zeroblob(32)"] {
+    for sql in ["DELETE FROM merkle_nodes", "UPDATE merkle_nodes SET hash = zeroblob(32)"] {
         let err = raw.execute(sql, []).expect_err(sql).to_string();
         assert!(err.contains("append-only"), "{sql}: {err}");
     }
@@ -194,11 +191,11 @@ fn a_database_from_before_the_log_catches_up_and_its_records_get_receipts() {
     world.visits(3);
     let raw = world.raw();
     drop_every_trigger(&raw);
-    raw.execute_batch("DELETE FROM merkle_nodes; DELETE FROM checkpoints;").unwrap();
-    world.store.catch_up_log(super::helpers::t("2026-11-20T09:00:00+08:00")).unwrap();
+    raw.execute_batch("DELETE FROM merkle_nodes;").unwrap();
+    world.store.catch_up_log().unwrap();
     assert_eq!(world.store.verify_ledger().unwrap(), Ok(3));
     let receipt = world.store.receipt_for(2).unwrap();
-    assert_eq!(receipt.checkpoint.size, 3, "the catch-up checkpoint");
+    assert_eq!(receipt.checkpoint.size, 2, "the tree its append ended");
     assert_eq!(world.store.check_receipt(&receipt).unwrap(), Ok(()));
 }
 

@@ -1,15 +1,17 @@
 //! The ledger's Merkle log and its signed checkpoints (schema 7): every
-//! append adds the record's leaf and a checkpoint of the new tree, in the
-//! record's own transaction. Receipts and consistency proofs are read from
-//! the stored perfect subtrees (O(log n) rows each).
+//! append adds the record's leaf (and the perfect subtrees it completes) in
+//! the record's own transaction. A checkpoint of any size is made when asked
+//! — its root from the stored subtrees, its time the `recorded_at` of its
+//! newest record — so it is the same every time (Ed25519 is deterministic)
+//! and costs the append nothing. Receipts and consistency proofs read
+//! O(log n) rows.
 
 use super::super::{Store, StoreError, StoreResult};
 use super::row::{LedgerRow, ROW_COLUMNS, read_row};
 use crate::domain::merkle::{self, Hash, MemoryTree, Nodes};
 use crate::domain::transparency::{Checkpoint, RECEIPT_FORMAT, Receipt, hash_hex, parse_hash};
-use chrono::{DateTime, Utc};
 use ed25519_dalek::SigningKey;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 
 /// The name a checkpoint gives its ledger.
 pub const ORIGIN: &str = "panke";
@@ -74,32 +76,23 @@ fn catch_up_in(tx: &Connection, size: u64) -> StoreResult<()> {
     Ok(())
 }
 
-/// After a record's row is inserted: its leaf, and the signed checkpoint
-/// of the tree it ends.
-pub(crate) fn log_append_in(tx: &Connection, key: &SigningKey, row: &LedgerRow, now: DateTime<Utc>) -> StoreResult<()> {
+/// After a record's row is inserted: its leaf.
+pub(crate) fn log_append_in(tx: &Connection, row: &LedgerRow) -> StoreResult<()> {
     let index = row.seq as u64 - 1;
     catch_up_in(tx, index)?;
-    push_leaf_in(tx, index, leaf_of(row))?;
-    let size = index + 1;
-    let root = merkle::root(&mut SqlNodes(tx), size)?;
-    let at = now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    let cp = Checkpoint::sign(key, ORIGIN, size, &root, &at);
-    tx.prepare_cached("INSERT INTO checkpoints (size, root, at, origin, signature) VALUES (?1, ?2, ?3, ?4, ?5)")?
-        .execute(params![size as i64, cp.root, cp.at, cp.origin, cp.signature])?;
-    Ok(())
+    push_leaf_in(tx, index, leaf_of(row))
 }
 
-fn read_checkpoint(r: &rusqlite::Row<'_>) -> rusqlite::Result<Checkpoint> {
-    Ok(Checkpoint {
-        size: r.get::<_, i64>(0)? as u64,
-        root: r.get(1)?,
-        at: r.get(2)?,
-        origin: r.get(3)?,
-        signature: r.get(4)?,
-    })
+/// The signed checkpoint of the first `size` records (none beyond the log).
+fn checkpoint_in(conn: &Connection, key: &SigningKey, size: u64) -> StoreResult<Option<Checkpoint>> {
+    if size == 0 || size > leaves_in(conn)? {
+        return Ok(None);
+    }
+    let at: String =
+        conn.prepare_cached("SELECT recorded_at FROM ledger WHERE seq = ?1")?.query_row([size as i64], |r| r.get(0))?;
+    let root = merkle::root(&mut SqlNodes(conn), size)?;
+    Ok(Some(Checkpoint::sign(key, ORIGIN, size, &root, &at)))
 }
-
-const CHECKPOINT_COLUMNS: &str = "size, root, at, origin, signature";
 
 /// Why a receipt no longer holds against this ledger.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -121,21 +114,14 @@ pub enum ReceiptFault {
 }
 
 impl Store {
-    /// The newest signed checkpoint (none before the first record).
+    /// The checkpoint of the whole log (none before the first record).
     pub fn latest_checkpoint(&self) -> StoreResult<Option<Checkpoint>> {
-        Ok(self
-            .conn
-            .prepare_cached(&format!("SELECT {CHECKPOINT_COLUMNS} FROM checkpoints ORDER BY size DESC LIMIT 1"))?
-            .query_row([], read_checkpoint)
-            .optional()?)
+        checkpoint_in(&self.conn, &self.checkpoint_key, leaves_in(&self.conn)?)
     }
 
+    /// The checkpoint of the first `size` records.
     pub fn checkpoint(&self, size: u64) -> StoreResult<Option<Checkpoint>> {
-        Ok(self
-            .conn
-            .prepare_cached(&format!("SELECT {CHECKPOINT_COLUMNS} FROM checkpoints WHERE size = ?1"))?
-            .query_row([size as i64], read_checkpoint)
-            .optional()?)
+        checkpoint_in(&self.conn, &self.checkpoint_key, size)
     }
 
     /// The receipt of record `seq` in the checkpoint of tree size `size`
@@ -158,13 +144,10 @@ impl Store {
         })
     }
 
-    /// The receipt handed out with a record: in the checkpoint its own
-    /// append signed, or the newest for a record older than the log.
+    /// The receipt handed out with a record: in the checkpoint of the
+    /// tree its append ended.
     pub fn receipt_for(&self, seq: i64) -> StoreResult<Receipt> {
-        match self.checkpoint(seq as u64)? {
-            Some(_) => self.receipt(seq, Some(seq as u64)),
-            None => self.receipt(seq, None),
-        }
+        self.receipt(seq, Some(seq as u64))
     }
 
     /// The proof that the tree of `to` leaves extends the tree of `from`.
@@ -220,23 +203,15 @@ impl Store {
     }
 
     /// Brings the Merkle log up to the ledger (a database from before
-    /// schema 7): leaves for every record, and one checkpoint of the
-    /// whole tree. Run at start-up; a no-op once caught up.
-    pub fn catch_up_log(&mut self, now: DateTime<Utc>) -> StoreResult<()> {
+    /// schema 7): leaves for every record. Run at start-up; a no-op once
+    /// caught up.
+    pub fn catch_up_log(&mut self) -> StoreResult<()> {
         let records: i64 = self.conn.query_row("SELECT coalesce(max(seq), 0) FROM ledger", [], |r| r.get(0))?;
-        let size = records as u64;
-        if size == 0 || self.checkpoint(size)?.is_some() {
+        if leaves_in(&self.conn)? >= records as u64 {
             return Ok(());
         }
         let tx = super::super::WriteTx::begin(&mut self.conn)?;
-        catch_up_in(&tx, size)?;
-        let root = merkle::root(&mut SqlNodes(&tx), size)?;
-        let at = now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        let cp = Checkpoint::sign(&self.checkpoint_key, ORIGIN, size, &root, &at);
-        tx.execute(
-            "INSERT INTO checkpoints (size, root, at, origin, signature) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![size as i64, cp.root, cp.at, cp.origin, cp.signature],
-        )?;
+        catch_up_in(&tx, records as u64)?;
         tx.commit()?;
         Ok(())
     }

@@ -82,7 +82,6 @@ fn current_tip(tx: &rusqlite::Connection, cached: Option<&Tip>) -> StoreResult<O
 pub(crate) fn append_in(
     tx: &rusqlite::Connection,
     key: &[u8],
-    checkpoint_key: &ed25519_dalek::SigningKey,
     cached_tip: Option<&Tip>,
     entry: NewEntry<'_>,
     now: DateTime<Utc>,
@@ -135,7 +134,7 @@ pub(crate) fn append_in(
             sha256_hex(s.statement.as_bytes())
         ])?;
     }
-    merkle::log_append_in(tx, checkpoint_key, &row, now)?;
+    merkle::log_append_in(tx, &row)?;
     Ok(row)
 }
 
@@ -159,7 +158,7 @@ impl Store {
     /// Appends a record in its own durable transaction.
     pub fn append(&mut self, entry: NewEntry<'_>, now: DateTime<Utc>) -> StoreResult<LedgerRow> {
         let tx = super::WriteTx::begin(&mut self.conn)?;
-        let row = append_in(&tx, &self.ledger_key, &self.checkpoint_key, self.tip.as_ref(), entry, now)?;
+        let row = append_in(&tx, &self.ledger_key, self.tip.as_ref(), entry, now)?;
         tx.commit()?;
         self.appended(&row);
         Ok(row)
@@ -204,7 +203,7 @@ impl Store {
             body: &body,
             signatures: Vec::new(),
         };
-        let row = append_in(&tx, &self.ledger_key, &self.checkpoint_key, self.tip.as_ref(), entry, now)?;
+        let row = append_in(&tx, &self.ledger_key, self.tip.as_ref(), entry, now)?;
         super::audit::record_in(
             &tx,
             &self.ledger_key,

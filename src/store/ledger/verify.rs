@@ -5,7 +5,6 @@ use super::super::{Store, StoreResult};
 use super::row::{GENESIS, LedgerRow, ROW_COLUMNS, read_row, row_hmac_ok};
 use crate::crypto::sha256_hex;
 use crate::domain::merkle::{MemoryTree, Nodes, infallible, root};
-use crate::domain::transparency::Checkpoint;
 
 /// Where verification found the first problem.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -99,8 +98,7 @@ impl Store {
         Ok(Ok(count))
     }
 
-    /// The stored Merkle log and every checkpoint against the tree rebuilt
-    /// from the records.
+    /// The stored Merkle log against the tree rebuilt from the records.
     fn check_log(&self, tree: &mut MemoryTree) -> StoreResult<Result<(), LedgerFault>> {
         let mut nodes = self.conn.prepare("SELECT level, idx, hash FROM merkle_nodes ORDER BY level, idx")?;
         let mut rows = nodes.query([])?;
@@ -111,35 +109,14 @@ impl Store {
                 return Ok(Err(LedgerFault::LogAltered { level, index }));
             }
         }
-        let key = self.checkpoint_key.verifying_key();
-        let mut stmt = self.conn.prepare("SELECT size, root, at, origin, signature FROM checkpoints ORDER BY size")?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            let cp = Checkpoint {
-                size: r.get::<_, i64>(0)? as u64,
-                root: r.get(1)?,
-                at: r.get(2)?,
-                origin: r.get(3)?,
-                signature: r.get(4)?,
-            };
-            if !cp.signature_ok(&key) {
-                return Ok(Err(LedgerFault::CheckpointBad {
-                    size: cp.size,
-                    detail: "is not signed by this ledger's key".into(),
-                }));
-            }
-            if cp.size > tree.len() {
-                return Ok(Err(LedgerFault::CheckpointBad {
-                    size: cp.size,
-                    detail: format!("is larger than the ledger ({} records): records were removed", tree.len()),
-                }));
-            }
-            if Some(infallible(root(tree, cp.size))) != cp.root_hash() {
-                return Ok(Err(LedgerFault::CheckpointBad {
-                    size: cp.size,
-                    detail: "does not match the records: history was rewritten".into(),
-                }));
-            }
+        // Every checkpoint is made from these nodes: the newest one must
+        // be the tree of all the records, signed by this ledger's key.
+        if let Some(cp) = self.latest_checkpoint()?
+            && (!cp.signature_ok(&self.checkpoint_key.verifying_key())
+                || cp.size != tree.len()
+                || Some(infallible(root(tree, cp.size))) != cp.root_hash())
+        {
+            return Ok(Err(LedgerFault::CheckpointBad { size: cp.size, detail: "does not match the records".into() }));
         }
         Ok(Ok(()))
     }

@@ -1,5 +1,5 @@
 -- panke schema 7: the ledger as a Merkle log (RFC 9162) beside its chain,
--- and the signed checkpoints of that tree.
+-- and (until schema 8) stored checkpoints of that tree.
 --
 -- merkle_nodes holds every perfect subtree: (level, idx) is the hash of
 -- leaves [idx * 2^level, (idx + 1) * 2^level); leaf idx is record idx + 1,
