@@ -81,7 +81,9 @@ pub struct Store {
     tip: Option<ledger::Tip>,
     /// A record appended inside an outer transaction: the head file moves
     /// only once that transaction has committed (`Store::outer_committed`).
-    pending_head: Option<ledger::LedgerRow>,
+    /// The last two records appended inside an outer transaction (both
+    /// slots of the head file are written once it commits).
+    pending_head: Vec<ledger::LedgerRow>,
 }
 
 impl Store {
@@ -111,7 +113,7 @@ impl Store {
             checkpoint_key: crate::domain::transparency::derive_signing_key(ledger_key),
             head_file: None,
             tip: None,
-            pending_head: None,
+            pending_head: Vec::new(),
         })
     }
 

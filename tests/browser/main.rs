@@ -151,6 +151,24 @@ async fn scan_report(d: &Driver, s: &Setup) {
     d.find("#start").await;
 }
 
+/// From the report card to the customer's pad: the phone, the green
+/// verdict, the name, every answer in order, the proposed consultant.
+async fn to_the_first_pad(d: &Driver) {
+    d.click("#start").await;
+    type_phone(d, "13812345678").await;
+    d.click("#provisional-next").await;
+    d.type_into("#customer-name", "王小明").await;
+    d.click("#name-next").await;
+    for id in
+        ["#first_visit-yes", "#contacted_before-no", "#customer_confirms_agent-yes", "#agent_present", "#badge_seen"]
+    {
+        d.click(id).await;
+    }
+    d.click("#questions-next").await;
+    d.click("#sales-next").await;
+    d.find("#sign-customer").await;
+}
+
 /// The text of the step bar's current item.
 async fn step_now(d: &Driver) -> String {
     d.text("#stepbar li.now").await
@@ -375,19 +393,7 @@ async fn a_signature_drawn_in_landscape_and_finished_in_portrait_keeps_its_full_
     let d = Driver::start(&browser, &driver, &blank_video(dir.path()), (1280, 800)).await;
     pair_and_sign_in(&d, &s).await;
     scan_report(&d, &s).await;
-    d.click("#start").await;
-    type_phone(&d, "13812345678").await;
-    d.click("#provisional-next").await;
-    d.type_into("#customer-name", "王小明").await;
-    d.click("#name-next").await;
-    for id in
-        ["#first_visit-yes", "#contacted_before-no", "#customer_confirms_agent-yes", "#agent_present", "#badge_seen"]
-    {
-        d.click(id).await;
-    }
-    d.click("#questions-next").await;
-    d.click("#sales-next").await;
-    d.find("#sign-customer").await;
+    to_the_first_pad(&d).await;
     let (w1, h1) = pad_size(&d).await;
     assert!((w1 / h1 - 2.5).abs() < 0.02, "the pad has the PNG's 5:2 aspect: {w1}×{h1}");
     // The pen goes 440 CSS px across and 80 px up and down, about the pad's centre.
@@ -562,19 +568,7 @@ async fn back_and_cancel_at_three_steps() {
     // the customer's (signed again), back to the sales consultant, on, and
     // cancel at the customer's pad.
     scan_report(&d, &s).await;
-    d.click("#start").await;
-    type_phone(&d, "13812345678").await;
-    d.click("#provisional-next").await;
-    d.type_into("#customer-name", "王小明").await;
-    d.click("#name-next").await;
-    for id in
-        ["#first_visit-yes", "#contacted_before-no", "#customer_confirms_agent-yes", "#agent_present", "#badge_seen"]
-    {
-        d.click(id).await;
-    }
-    d.click("#questions-next").await;
-    d.click("#sales-next").await;
-    d.find("#sign-customer").await;
+    to_the_first_pad(&d).await;
     assert_eq!(step_now(&d).await, "签字");
     d.draw("#pad", 0).await;
     d.click("#sign-next").await;

@@ -225,17 +225,22 @@ impl Store {
         if self.conn.is_autocommit() {
             self.write_head(row);
         } else {
-            self.pending_head = Some(row.clone());
+            // Keep the newest two: the head file's two slots hold them.
+            if self.pending_head.len() == 2 {
+                self.pending_head.remove(0);
+            }
+            self.pending_head.push(row.clone());
         }
     }
 
     /// The outer transaction around several writes committed (`true`) or
     /// rolled back (`false`).
     pub fn outer_finished(&mut self, committed: bool) {
-        match self.pending_head.take() {
-            Some(row) if committed => self.write_head(&row),
-            Some(_) => self.tip = None,
-            None => {}
+        let pending = std::mem::take(&mut self.pending_head);
+        match (pending.is_empty(), committed) {
+            (true, _) => {}
+            (false, true) => pending.iter().for_each(|row| self.write_head(row)),
+            (false, false) => self.tip = None,
         }
     }
 
