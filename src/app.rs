@@ -66,6 +66,7 @@ impl Context {
             store.sync_project(&p.id, &p.name, &p.rules_sha256, now)?;
         }
         store.catch_up_log()?;
+        store.catch_up_visit_index()?;
         Ok(store)
     }
 }

@@ -377,6 +377,7 @@ impl Store {
             signatures: req.signatures,
         };
         let row = append_in(&tx, &self.ledger_key, self.tip.as_ref(), entry, now)?;
+        super::visits::index_visit_in(&tx, row.seq, req.project_id, &record)?;
         let protection =
             judgement.protected_until.zip(report.as_ref()).map(|(until, r)| (r.agency_name.as_str(), until));
         apply_side_effects(&tx, &visitor, report.as_ref(), &judgement, &row, (arrival_at, protection), now)?;

@@ -15,6 +15,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("migrations/0006_rotation_board.sql")),
     (7, include_str!("migrations/0007_transparency.sql")),
     (8, include_str!("migrations/0008_audit_chain.sql")),
+    (9, include_str!("migrations/0009_visit_index.sql")),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;

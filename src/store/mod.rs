@@ -16,6 +16,7 @@ pub mod people;
 pub mod pool;
 pub mod reports;
 pub mod sessions;
+pub mod visits;
 pub mod walk_ins;
 
 use rusqlite::{Connection, OpenFlags};

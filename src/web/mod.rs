@@ -19,6 +19,7 @@ pub mod qr;
 pub mod records;
 pub mod session;
 pub mod staff;
+pub mod visits;
 
 use crate::app::{AppError, Context};
 use crate::clock::Clock;
@@ -121,6 +122,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ledger::routes())
         .merge(records::routes())
         .merge(staff::routes())
+        .merge(visits::routes())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(error::json_rejections))
         // Outside `json_rejections`, so its JSON answers are covered too.

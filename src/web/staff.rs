@@ -46,6 +46,8 @@ struct HomePage {
     role: &'static str,
     project: Option<String>,
     at_kiosk: bool,
+    /// Managers and admins see the back office's lists.
+    manages: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -147,6 +149,7 @@ async fn home(lang: Lang, me: CurrentStaff) -> Result<Html<String>, WebError> {
         role: me.staff.role.code(),
         project: me.staff.project_id.clone(),
         at_kiosk: me.session.kiosk_id.is_some(),
+        manages: matches!(me.staff.role, crate::store::people::Role::Manager | crate::store::people::Role::Admin),
     };
     Ok(Html(page.render()?))
 }

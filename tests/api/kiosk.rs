@@ -21,7 +21,7 @@ fn boot(page: &str) -> Value {
     serde_json::from_str(&page[start..end].replace("<\\/", "</")).unwrap()
 }
 
-fn staff(app: &TestApp, project: &str, login: &str, role: Role, pin: &str) -> i64 {
+pub fn staff(app: &TestApp, project: &str, login: &str, role: Role, pin: &str) -> i64 {
     let new = NewStaff {
         project_id: Some(project),
         login,

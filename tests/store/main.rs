@@ -15,3 +15,4 @@ mod import_backup;
 mod ledger;
 mod people_cli;
 mod transparency;
+mod visits;

@@ -1,0 +1,260 @@
+//! The visits ledger (带看台账) for managers: filtered, paged newest first,
+//! each row opening its record; the filtered list exported as CSV, streamed
+//! page by page (never the whole ledger in memory), phones masked.
+
+use super::AppState;
+use super::error::WebError;
+use super::i18n::Lang;
+use super::session::CurrentStaff;
+use crate::domain::phone::Phone;
+use crate::domain::reason::{Lang as ReasonLang, Reason};
+use crate::store::people::Role;
+use crate::store::visits::{VisitFilter, VisitRow};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use serde::Deserialize;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/staff/visits", get(list)).route("/staff/visits.csv", get(export_csv))
+}
+
+const PAGE: u32 = 50;
+const EXPORT_PAGE: u32 = 1000;
+
+/// The filter as the form sends it (every field text; empty: no condition).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct VisitQuery {
+    pub from: String,
+    pub to: String,
+    pub agency: String,
+    pub verdict: String,
+    pub reason: String,
+    pub off_hours: String,
+    pub phone: String,
+    pub name: String,
+    pub before: Option<i64>,
+}
+
+impl VisitQuery {
+    /// The store's filter for this viewer: a manager sees their project, an
+    /// admin every project. Dates are local days in the project's zone.
+    fn filter(&self, me: &CurrentStaff, state: &AppState) -> VisitFilter {
+        let tz = me.staff.project_id.as_deref().map(|p| state.project_tz(p)).unwrap_or(chrono_tz::Asia::Shanghai);
+        let day = |s: &str, plus: i64| {
+            chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .and_then(|t| t.and_local_timezone(tz).earliest())
+                .map(|t| t.timestamp() + plus * 86_400)
+        };
+        let text = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+        VisitFilter {
+            project: me.staff.project_id.clone(),
+            from_unix: day(&self.from, 0),
+            to_unix: day(&self.to, 1),
+            agency: text(&self.agency),
+            verdict: text(&self.verdict).filter(|v| v == "valid" || v == "invalid"),
+            reason: text(&self.reason).filter(|r| Reason::ALL.iter().any(|x| x.code() == r)),
+            off_hours: match self.off_hours.as_str() {
+                "yes" => Some(true),
+                "no" => Some(false),
+                _ => None,
+            },
+            phone: text(&self.phone),
+            name: text(&self.name),
+        }
+    }
+
+    /// The filter again as a query string (for the next page and export).
+    fn query_string(&self) -> String {
+        let pairs = [
+            ("from", &self.from),
+            ("to", &self.to),
+            ("agency", &self.agency),
+            ("verdict", &self.verdict),
+            ("reason", &self.reason),
+            ("off_hours", &self.off_hours),
+            ("phone", &self.phone),
+            ("name", &self.name),
+        ];
+        pairs
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| format!("{k}={}", url_escape(v)))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+}
+
+fn url_escape(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Managers and admins; desk clerks and sales consultants are refused.
+fn may_list(me: &CurrentStaff) -> Result<(), WebError> {
+    match me.staff.role {
+        Role::Manager | Role::Admin => Ok(()),
+        Role::Desk | Role::Sales => Err(WebError::Forbidden),
+    }
+}
+
+fn masked(phone: &str) -> String {
+    Phone::parse(phone).map(|p| p.masked().to_string()).unwrap_or_default()
+}
+
+struct RowView {
+    seq: i64,
+    arrived: String,
+    off_hours: bool,
+    agency: String,
+    agent: String,
+    customer: String,
+    phone: String,
+    verdict: String,
+    reasons: Vec<String>,
+    sales: String,
+}
+
+fn reason_texts(codes: &str) -> Vec<String> {
+    codes
+        .split(',')
+        .filter_map(|c| Reason::ALL.iter().find(|r| r.code() == c))
+        .map(|r| r.message(ReasonLang::Zh).to_owned())
+        .collect()
+}
+
+fn local(arrived_at: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(arrived_at).map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()
+}
+
+impl From<VisitRow> for RowView {
+    fn from(r: VisitRow) -> RowView {
+        RowView {
+            seq: r.seq,
+            arrived: local(&r.arrived_at),
+            off_hours: r.off_hours,
+            agency: r.agency,
+            agent: r.agent,
+            customer: r.customer_name,
+            phone: masked(&r.phone),
+            verdict: r.verdict,
+            reasons: reason_texts(&r.reasons),
+            sales: r.sales,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "staff/visits.html")]
+struct VisitsPage {
+    t: &'static super::i18n::Texts,
+    q: VisitQuery,
+    query: String,
+    reasons: Vec<(&'static str, &'static str)>,
+    rows: Vec<RowView>,
+    next: Option<i64>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    lang: Lang,
+    me: CurrentStaff,
+    Query(q): Query<VisitQuery>,
+) -> Result<Response, WebError> {
+    may_list(&me)?;
+    let (filter, before) = (q.filter(&me, &state), q.before);
+    let rows = state.db.run(move |store| store.visits(&filter, before, PAGE)).await.map_err(WebError::from)?;
+    let next = (rows.len() == PAGE as usize).then(|| rows.last().map(|r| r.seq)).flatten();
+    let page = VisitsPage {
+        t: lang.texts(),
+        query: q.query_string(),
+        q,
+        reasons: Reason::ALL.iter().map(|r| (r.code(), r.message(ReasonLang::Zh))).collect(),
+        rows: rows.into_iter().map(RowView::from).collect(),
+        next,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+/// The CSV of the filtered list, streamed a thousand rows at a time.
+async fn export_csv(
+    State(state): State<AppState>,
+    me: CurrentStaff,
+    Query(q): Query<VisitQuery>,
+) -> Result<Response, WebError> {
+    may_list(&me)?;
+    let filter = q.filter(&me, &state);
+    let header_row = csv_bytes(&[[
+        "编号",
+        "到访时间",
+        "非工作时间",
+        "渠道公司",
+        "经纪人",
+        "客户",
+        "手机号",
+        "判定",
+        "原因",
+        "置业顾问",
+    ]
+    .map(str::to_owned)]);
+    // A byte-order mark, so Excel opens the UTF-8 file as UTF-8.
+    let first = [b"\xEF\xBB\xBF".as_slice(), &header_row].concat();
+    let pages = futures_util::stream::unfold(Some((None::<i64>, Some(first))), move |cursor| {
+        let (state, filter) = (state.clone(), filter.clone());
+        async move {
+            let (before, first) = cursor?;
+            if let Some(bytes) = first {
+                return Some((Ok::<_, std::io::Error>(bytes), Some((before, None))));
+            }
+            let rows = state.db.run(move |store| store.visits(&filter, before, EXPORT_PAGE)).await.ok()?;
+            let last = rows.last().map(|r| r.seq)?;
+            let done = rows.len() < EXPORT_PAGE as usize;
+            let lines: Vec<[String; 10]> = rows
+                .into_iter()
+                .map(|r| {
+                    [
+                        r.seq.to_string(),
+                        local(&r.arrived_at),
+                        if r.off_hours { "是" } else { "否" }.to_owned(),
+                        r.agency,
+                        r.agent,
+                        r.customer_name,
+                        masked(&r.phone),
+                        if r.verdict == "valid" { "有效带看" } else { "自然到访" }.to_owned(),
+                        reason_texts(&r.reasons).join(""),
+                        r.sales,
+                    ]
+                })
+                .collect();
+            Some((Ok(csv_bytes(&lines)), if done { None } else { Some((Some(last), None)) }))
+        }
+    });
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"panke-visits.csv\""),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        axum::body::Body::from_stream(pages),
+    )
+        .into_response())
+}
+
+fn csv_bytes<const N: usize>(rows: &[[String; N]]) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for r in rows {
+        // Writing to memory cannot fail.
+        let _ = w.write_record(r);
+    }
+    w.into_inner().unwrap_or_default()
+}

@@ -1,0 +1,95 @@
+//! The back office's visits ledger (带看台账): who may list it, what the
+//! filters find, and the CSV export with masked phones.
+
+use super::helpers::{AGENT_PHONE, TestApp, staff_sign_in, t};
+use super::kiosk::{Kiosk, staff};
+use panke::domain::token::ReportId;
+use panke::store::people::Role;
+use serde_json::json;
+
+/// Three visits at the demo kiosk: two valid, one filed too late.
+async fn three_visits(app: &TestApp) {
+    let kiosk = Kiosk::ready(app, "demo").await;
+    let agent = app.signed_in(AGENT_PHONE).await;
+    let mut tokens = Vec::new();
+    for phone in ["13812345678", "13912345678"] {
+        let id = app.filed_id(&agent, "demo", "王先生", phone).await;
+        let r = app.store.report(ReportId(id)).unwrap();
+        tokens.push((phone, app.key_ring.sign_with(r.key_id, r.id, r.filed_at.to_utc()).unwrap()));
+    }
+    app.clock.set(t("2026-11-18T10:45:00+08:00"));
+    let late = app.filed_id(&agent, "demo", "李先生", "13712345678").await;
+    let r = app.store.report(ReportId(late)).unwrap();
+    tokens.push(("13712345678", app.key_ring.sign_with(r.key_id, r.id, r.filed_at.to_utc()).unwrap()));
+    app.clock.set(t("2026-11-18T10:50:00+08:00"));
+    for (phone, token) in &tokens {
+        kiosk.scan(token).await;
+        let (status, v) = kiosk.check_in(Some(token), phone, json!({})).await;
+        assert_eq!(status, 200, "{v}");
+    }
+}
+
+async fn page(c: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {
+    let r = c.get(app.url(path)).send().await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_manager_lists_filters_and_exports_the_projects_visits() {
+    let app = TestApp::spawn().await;
+    three_visits(&app).await;
+    staff(&app, "demo", "boss-demo", Role::Manager, "9999");
+    let c = app.browser();
+    staff_sign_in(&c, &app.base, "boss-demo", "a long password").await;
+    let (status, all) = page(&c, &app, "/staff/visits").await;
+    assert_eq!(status, 200, "{all}");
+    assert_eq!(all.matches("<tr data-verdict").count(), 3);
+    assert!(all.contains("138****5678") && !all.contains("13812345678"), "phones masked");
+    let (_, natural) = page(&c, &app, "/staff/visits?verdict=invalid").await;
+    assert_eq!(natural.matches("<tr data-verdict").count(), 1);
+    assert!(natural.contains("报备过晚"), "{natural}");
+    let (_, by_reason) = page(&c, &app, "/staff/visits?reason=REPORT_TOO_LATE").await;
+    assert_eq!(by_reason.matches("<tr data-verdict").count(), 1);
+    for search in ["13912345678", "139****5678", "5678"] {
+        let (_, found) = page(&c, &app, &format!("/staff/visits?phone={}", search.replace('*', "%2A"))).await;
+        let want = if search == "5678" { 3 } else { 1 };
+        assert_eq!(found.matches("<tr data-verdict").count(), want, "{search}");
+    }
+    let (_, by_name) = page(&c, &app, "/staff/visits?name=%E7%8E%8B").await;
+    assert_eq!(by_name.matches("<tr data-verdict").count(), 3, "王小明 at every visit");
+    let (_, other_day) = page(&c, &app, "/staff/visits?from=2026-11-19").await;
+    assert!(other_day.contains("没有符合条件"), "{other_day}");
+    let (_, that_day) = page(&c, &app, "/staff/visits?from=2026-11-18&to=2026-11-18").await;
+    assert_eq!(that_day.matches("<tr data-verdict").count(), 3);
+    // The export: the filtered rows, phones masked, a header row.
+    let r = c.get(app.url("/staff/visits.csv?verdict=valid")).send().await.unwrap();
+    assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");
+    let text = r.text().await.unwrap();
+    let lines: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(lines[0].starts_with("编号,到访时间"));
+    assert!(text.contains("139****5678") && !text.contains("13912345678"));
+}
+
+#[tokio::test]
+async fn only_managers_of_the_project_see_its_visits() {
+    let app = TestApp::spawn().await;
+    three_visits(&app).await;
+    staff(&app, "demo", "clerk2-demo", Role::Desk, "1111");
+    staff(&app, "strict", "boss-strict", Role::Manager, "2222");
+    let desk = app.browser();
+    staff_sign_in(&desk, &app.base, "clerk2-demo", "a long password").await;
+    assert_eq!(page(&desk, &app, "/staff/visits").await.0, 403);
+    assert_eq!(page(&desk, &app, "/staff/visits.csv").await.0, 403);
+    let other = app.browser();
+    staff_sign_in(&other, &app.base, "boss-strict", "a long password").await;
+    let (status, list) = page(&other, &app, "/staff/visits").await;
+    assert_eq!(status, 200);
+    assert!(list.contains("没有符合条件"), "another project's visits are not listed");
+    let anonymous = app.browser();
+    let r = anonymous.get(app.url("/staff/visits")).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 303, "sign in first");
+    let agent = app.signed_in(AGENT_PHONE).await;
+    let r = agent.get(app.url("/staff/visits")).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 303, "an agent is no staff member");
+}
