@@ -45,10 +45,13 @@ use crate::domain::token::KeyRing;
 use crate::store::ledger::SignatureInput;
 use crate::store::people::{NewStaff, Role};
 use crate::store::reports::{NewReport, StoredReport};
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, StoreResult};
 use chrono::{DateTime, Duration, Utc};
 
 pub const DEMO_PASSWORD: &str = "demo1234";
+
+/// The note of the demo's pending reports (the ones `serve --demo` lists).
+const DEMO_NOTE: &str = "演示数据 / demo";
 
 /// All three parties' signatures, each under the statement it signs:
 /// the PNGs are used in order, repeated if fewer than three are given.
@@ -133,7 +136,7 @@ pub fn seed(
                     customer_phone: CustomerPhone::parse(phone, true).map_err(invalid)?,
                     expected_arrival: None,
                     party_size: Some(2),
-                    note: Some("演示数据 / demo".into()),
+                    note: Some(DEMO_NOTE.into()),
                     idempotency_key: None,
                     demo: true,
                 };
@@ -150,6 +153,334 @@ pub fn seed(
     let (_, kiosk_pairing_code) = store.create_kiosk(project_id, "演示前台", now)?;
     let agent =
         store.agent_by_phone(&Phone::parse(agent_phone).map_err(invalid)?)?.ok_or_else(|| invalid("demo agent"))?;
-    let reports = store.reports_of_agent(agent.id, 10)?;
+    // The agent's newest reports, leaving out the visited history of
+    // `seed_history` (told apart by its note).
+    let reports: Vec<StoredReport> = store
+        .reports_of_agent(agent.id, 1000)?
+        .into_iter()
+        .filter(|r| r.note.as_deref() != Some(HISTORY_NOTE))
+        .take(10)
+        .collect();
     Ok(DemoInfo { agent_phone, rival_agent_phone, api_key, kiosk_pairing_code, reports })
+}
+
+use crate::config::deployment::ProjectConfig;
+use crate::domain::judge::{Signer, Verdict};
+use crate::domain::reason::Lang;
+use crate::domain::rules::{OpenHours, Rules};
+use crate::domain::signature::{StatementFacts, natural_visit_statement, statement, validate_png};
+use crate::store::checkin::{CheckInRequest, DecisiveAnswers};
+use crate::wire::record::DeskAnswers;
+use chrono::{Datelike, Days, NaiveDate, TimeZone, Weekday};
+
+/// How much history `seed_history` makes: visits over the days before now.
+pub const HISTORY_VISITS: usize = 300;
+pub const HISTORY_DAYS: u64 = 60;
+
+/// The note of the history's reports (not listed as demo reports).
+const HISTORY_NOTE: &str = "演示历史 / demo history";
+
+/// The three agencies the history spreads over, with their agents; the
+/// first two are `seed`'s, the third is made here if missing. The weights
+/// (percent) give each agency its share of the visits.
+const HISTORY_AGENTS: [(&str, &str, &str, u64); 3] = [
+    ("链家-演示店", "张三", "13800000001", 45),
+    ("中原-演示店", "李四", "13800000002", 35),
+    ("我爱我家-演示店", "王五", "13800000003", 20),
+];
+
+/// Customers: the full name given at the desk, and the polite form an
+/// agent often reports (王先生 designates 王小明).
+const HISTORY_CUSTOMERS: [(&str, &str); 16] = [
+    ("王小明", "王先生"),
+    ("李娜", "李女士"),
+    ("张伟", "张先生"),
+    ("刘洋", "刘先生"),
+    ("陈静", "陈女士"),
+    ("杨帆", "杨先生"),
+    ("赵丽", "赵女士"),
+    ("黄磊", "黄先生"),
+    ("周婷", "周女士"),
+    ("吴刚", "吴先生"),
+    ("徐敏", "徐女士"),
+    ("孙浩", "孙先生"),
+    ("马丽娟", "马女士"),
+    ("朱建国", "朱先生"),
+    ("胡雪", "胡女士"),
+    ("郭志强", "郭先生"),
+];
+
+/// Customer phone prefixes: none is 138 or 139, so no history customer is
+/// a demo agent, a pending demo report or a README example.
+const HISTORY_PREFIXES: [&str; 12] =
+    ["133", "135", "136", "137", "150", "151", "152", "158", "159", "186", "187", "189"];
+
+/// A small deterministic generator (Knuth's MMIX LCG): every fresh demo
+/// database gets the same history.
+struct Lcg(u64);
+
+impl Lcg {
+    fn raw(&mut self) -> u64 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0
+    }
+
+    /// Well-mixed bits (splitmix64's finaliser), for manual codes.
+    fn mixed(&mut self) -> u64 {
+        let mut z = self.raw();
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58476d1ce4e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d049bb133111eb);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..n`, from the generator's better high bits.
+    fn below(&mut self, n: u64) -> u64 {
+        (self.raw() >> 33) % n.max(1)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum VisitKind {
+    /// Reported 40–180 minutes before arrival.
+    Reported,
+    /// Reported only 10–25 minutes before (REPORT_TOO_LATE).
+    Late,
+    /// No report at all (自然到访).
+    WalkIn,
+}
+
+struct PlannedVisit {
+    arrival: DateTime<Utc>,
+    agent: usize,
+    kind: VisitKind,
+    gap_minutes: i64,
+    phone: Phone,
+    customer: usize,
+    polite_report: bool,
+    party_size: i64,
+    sales_id: Option<i64>,
+    pad: usize,
+}
+
+/// The desk's opening hours on a local date (holidays keep Friday–Sunday
+/// hours), as `Rules::is_off_hours` reads them.
+fn desk_hours_on(rules: &Rules, date: NaiveDate) -> OpenHours {
+    if rules.holidays.contains(&date) {
+        return rules.desk_hours.fri_sun;
+    }
+    match date.weekday() {
+        Weekday::Mon | Weekday::Tue | Weekday::Wed | Weekday::Thu => rules.desk_hours.mon_thu,
+        Weekday::Fri | Weekday::Sat | Weekday::Sun => rules.desk_hours.fri_sun,
+    }
+}
+
+/// The demo agent with this phone, made (with its agency) if missing.
+fn history_agent(store: &Store, agency: &str, name: &str, phone: &str, now: DateTime<Utc>) -> StoreResult<i64> {
+    let phone = Phone::parse(phone).map_err(invalid)?;
+    if let Some(agent) = store.agent_by_phone(&phone)? {
+        return Ok(agent.id);
+    }
+    let agency = match store.agency_by_name(agency)? {
+        Some(id) => id,
+        None => store.create_agency(agency, None, now)?,
+    };
+    let (id, invite) = store.create_agent(agency, name, &phone, now)?;
+    store.accept_invite(&invite, DEMO_PASSWORD, now)?;
+    Ok(id)
+}
+
+/// Seeds the back office's history once: [`HISTORY_VISITS`] visits over the
+/// [`HISTORY_DAYS`] days before `now`, across three agencies — reported in
+/// time, reported too late, and walk-ins — all marked demo. Only a demo
+/// database without any record gets it (`None`: it had records already).
+/// One transaction: all of it or none.
+pub fn seed_history(
+    store: &mut Store,
+    project: &ProjectConfig,
+    ring: &KeyRing,
+    now: DateTime<Utc>,
+) -> Result<Option<usize>, StoreError> {
+    if store.ledger_len()? > 0 {
+        return Ok(None);
+    }
+    store.conn().execute_batch("BEGIN IMMEDIATE")?;
+    let result = history_in(store, project, ring, now).and_then(|n| {
+        store.conn().execute_batch("COMMIT")?;
+        Ok(n)
+    });
+    if result.is_err() {
+        let _ = store.conn().execute_batch("ROLLBACK");
+    }
+    store.outer_finished(result.is_ok());
+    result.map(Some)
+}
+
+fn history_in(store: &mut Store, project: &ProjectConfig, ring: &KeyRing, now: DateTime<Utc>) -> StoreResult<usize> {
+    let rules = &project.rules;
+    let tz = rules.timezone;
+    let mut agents = Vec::with_capacity(HISTORY_AGENTS.len());
+    for (agency, name, phone, _) in HISTORY_AGENTS {
+        agents.push(history_agent(store, agency, name, phone, now)?);
+    }
+    let sales: Vec<i64> = store.project_staff(&project.id, Role::Sales)?.iter().map(|s| s.id).collect();
+    let desk_clerk = store.project_staff(&project.id, Role::Desk)?.first().map(|s| s.id);
+    let mut pads = Vec::new();
+    for pen in 1..=6u64 {
+        pads.push((validate_png(signature_png(pen)).map_err(invalid)?, signature_strokes(pen)));
+    }
+
+    let mut rng = Lcg(0x5041_4e4b_4544_454d);
+    let today = now.with_timezone(&tz).date_naive();
+    let mut plan = Vec::with_capacity(HISTORY_VISITS);
+    for i in 0..HISTORY_VISITS {
+        let days_ago = 1 + rng.below(HISTORY_DAYS);
+        let off_hours = rng.below(100) < 10;
+        let (before_open, minutes) = (rng.below(2) == 0, rng.below(1440));
+        let agent_draw = rng.below(100);
+        let kind = match rng.below(100) {
+            0..5 => VisitKind::WalkIn,
+            5..20 => VisitKind::Late,
+            _ => VisitKind::Reported,
+        };
+        let gap_minutes = match kind {
+            VisitKind::Late => 10 + rng.below(16) as i64,
+            _ => 40 + rng.below(141) as i64,
+        };
+        let prefix = HISTORY_PREFIXES[rng.below(HISTORY_PREFIXES.len() as u64) as usize];
+        // 7919 is prime to 10^8: every visit gets its own eight digits.
+        let phone_text = format!("{prefix}{:08}", (i as u64 * 7919 + 1_000_003) % 100_000_000);
+        let phone = Phone::parse(&phone_text).map_err(invalid)?;
+        let customer = rng.below(HISTORY_CUSTOMERS.len() as u64) as usize;
+        let polite_report = rng.below(2) == 0;
+        let party_size = 1 + rng.below(4) as i64;
+        let sales_draw = rng.below(sales.len().max(1) as u64) as usize;
+        let pad = rng.below(pads.len() as u64) as usize;
+
+        let Some(date) = today.checked_sub_days(Days::new(days_ago)) else { continue };
+        let hours = desk_hours_on(rules, date);
+        let time = if off_hours {
+            if before_open {
+                hours.open - Duration::minutes(10 + (minutes % 110) as i64)
+            } else {
+                hours.close + Duration::minutes(5 + (minutes % 145) as i64)
+            }
+        } else {
+            let span = hours.close.signed_duration_since(hours.open).num_minutes().max(1);
+            hours.open + Duration::minutes((minutes % span as u64) as i64)
+        };
+        let Some(local) = tz.from_local_datetime(&date.and_time(time)).earliest() else { continue };
+        let arrival = local.with_timezone(&Utc);
+        if arrival >= now {
+            continue;
+        }
+        let mut agent = HISTORY_AGENTS.len() - 1;
+        let mut bound = 0u64;
+        for (k, &(_, _, _, weight)) in HISTORY_AGENTS.iter().enumerate() {
+            bound += weight;
+            if agent_draw < bound {
+                agent = k;
+                break;
+            }
+        }
+        plan.push(PlannedVisit {
+            arrival,
+            agent,
+            kind,
+            gap_minutes,
+            phone,
+            customer,
+            polite_report,
+            party_size,
+            sales_id: sales.get(sales_draw).copied(),
+            pad,
+        });
+    }
+    plan.sort_by_key(|v| v.arrival);
+
+    let mut recorded = 0usize;
+    for v in plan {
+        let arrival_local = v.arrival.with_timezone(&tz).fixed_offset();
+        let (full_name, polite_name) = HISTORY_CUSTOMERS[v.customer];
+        let report = match v.kind {
+            VisitKind::WalkIn => None,
+            VisitKind::Reported | VisitKind::Late => {
+                let reported = if v.polite_report { polite_name } else { full_name };
+                let new = NewReport {
+                    project_id: project.id.clone(),
+                    agent_id: agents[v.agent],
+                    customer_name: CustomerName::parse(reported).map_err(invalid)?,
+                    customer_phone: CustomerPhone::Full(v.phone),
+                    expected_arrival: None,
+                    party_size: Some(v.party_size),
+                    note: Some(HISTORY_NOTE.into()),
+                    idempotency_key: None,
+                    demo: true,
+                };
+                let filed = arrival_local - Duration::minutes(v.gap_minutes);
+                Some(store.file_report(new, ring.signing_key(), filed, || rng.mixed())?)
+            }
+        };
+        let accompanied = report.is_some();
+        let arrived_name = CustomerName::parse(full_name).map_err(invalid)?;
+        // What the kiosk would show before signing decides the statements.
+        let before = store.provisional(
+            &project.id,
+            report.as_ref(),
+            v.phone,
+            Some(arrived_name.clone()),
+            Some(DecisiveAnswers { agent_present: accompanied, customer_confirms_agent: accompanied }),
+            rules,
+            v.arrival,
+        )?;
+        let reasons: String = before.judgement.reasons.iter().map(|r| r.message(Lang::Zh)).collect();
+        let reported_name = report.as_ref().map(|r| r.customer_name.to_string()).unwrap_or_default();
+        let arrival_text = v.arrival.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
+        let facts = StatementFacts {
+            project: &project.name,
+            agency: report.as_ref().map_or("", |r| r.agency_name.as_str()),
+            agent: report.as_ref().map_or("", |r| r.agent_name.as_str()),
+            reported_name: &reported_name,
+            arrived_name: full_name,
+            arrival: &arrival_text,
+        };
+        let signers: Vec<Signer> =
+            if accompanied { Signer::ALL.to_vec() } else { vec![Signer::Customer, Signer::Sales] };
+        let signatures: Vec<SignatureInput> = signers
+            .into_iter()
+            .enumerate()
+            .map(|(k, signer)| {
+                let (png, strokes) = &pads[(v.pad + k) % pads.len()];
+                let text = match before.judgement.verdict {
+                    Verdict::Valid => statement(signer, &facts),
+                    Verdict::Invalid => natural_visit_statement(signer, &facts, &reasons),
+                };
+                SignatureInput { signer, png: png.clone(), strokes_json: strokes.clone(), statement: text }
+            })
+            .collect();
+        let req = CheckInRequest {
+            project_id: &project.id,
+            report_id: report.as_ref().map(|r| r.id),
+            customer_name: arrived_name,
+            customer_phone: v.phone,
+            agent_present: accompanied,
+            customer_confirms_agent: accompanied,
+            answers: DeskAnswers {
+                first_visit: Some(true),
+                contacted_before: Some(accompanied),
+                badge_seen: accompanied,
+            },
+            desk_clerk_id: desk_clerk,
+            sales_id: v.sales_id,
+            kiosk_id: None,
+            signatures,
+            demo: true,
+            walk_in_id: None,
+            over_report: None,
+            sales_requested: false,
+        };
+        store.record_checkin(req, rules, v.arrival)?;
+        recorded += 1;
+    }
+    store.audit(now, "system", "demo.history_seeded", Some(project.id.as_str()), &format!("{recorded} visits"))?;
+    Ok(recorded)
 }

@@ -46,11 +46,24 @@ pub fn serve(config: &Path, listen: Option<String>, demo: bool) -> ExitCode {
             let Some(project) = ctx.deployment.projects.first() else {
                 return fail(1, "no project configured in kiosk-config/projects");
             };
-            match crate::demo::seed(&mut store, &project.id.clone(), project.rules.timezone, &ctx.key_ring, clock.now())
-            {
-                Ok(info) => Some(info),
+            let info = match crate::demo::seed(
+                &mut store,
+                &project.id.clone(),
+                project.rules.timezone,
+                &ctx.key_ring,
+                clock.now(),
+            ) {
+                Ok(info) => info,
+                Err(e) => return fail(1, e),
+            };
+            // A fresh demo database also gets weeks of visits, so the back
+            // office's lists have something to show (once: restarts add none).
+            match crate::demo::seed_history(&mut store, project, &ctx.key_ring, clock.now()) {
+                Ok(Some(n)) => println!("演示数据：已生成 {n} 条带看记录（{} 天）", crate::demo::HISTORY_DAYS),
+                Ok(None) => {}
                 Err(e) => return fail(1, e),
             }
+            Some(info)
         } else {
             None
         };

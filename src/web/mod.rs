@@ -16,6 +16,7 @@ pub mod limiter;
 pub mod pages;
 pub mod qr;
 
+pub mod audit_page;
 pub mod records;
 pub mod session;
 pub mod staff;
@@ -123,6 +124,7 @@ pub fn router(state: AppState) -> Router {
         .merge(records::routes())
         .merge(staff::routes())
         .merge(visits::routes())
+        .merge(audit_page::routes())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(error::json_rejections))
         // Outside `json_rejections`, so its JSON answers are covered too.

@@ -69,6 +69,18 @@ async fn a_manager_lists_filters_and_exports_the_projects_visits() {
     assert_eq!(lines.len(), 3, "{text}");
     assert!(lines[0].starts_with("编号,到访时间"));
     assert!(text.contains("139****5678") && !text.contains("13912345678"));
+    // And as xlsx, read back with calamine: the header and the two valid visits.
+    let r = c.get(app.url("/staff/visits.xlsx?verdict=valid")).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let bytes = r.bytes().await.unwrap().to_vec();
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let sheet = book.worksheet_range("带看台账").unwrap();
+    let rows: Vec<Vec<String>> = sheet.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    assert_eq!(rows[0][0], "编号");
+    assert!(rows[1..].iter().all(|r| r[7] == "有效带看"), "{rows:?}");
+    assert!(rows.iter().flatten().all(|c| !c.contains("13912345678")), "phones masked");
 }
 
 #[tokio::test]

@@ -10,6 +10,7 @@ mod support;
 mod agency_api;
 mod agent_pages;
 mod arrival;
+mod audit_page;
 mod back_office;
 mod helpers;
 mod kiosk;

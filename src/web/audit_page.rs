@@ -1,0 +1,142 @@
+//! The audit log (审计日志) for managers and admins: who did what and when,
+//! filtered by actor, action and day, paged newest first like the visits
+//! ledger. A manager sees their project's entries; an admin every entry.
+
+use super::AppState;
+use super::error::WebError;
+use super::i18n::Lang;
+use super::session::CurrentStaff;
+use crate::store::audit::{AuditEntry, AuditFilter};
+use crate::store::people::Role;
+use askama::Template;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use serde::Deserialize;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/staff/audit", get(list))
+}
+
+const PAGE: u32 = 50;
+
+/// The filter as the form sends it (every field text; empty: no condition).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct AuditQuery {
+    pub actor: String,
+    pub action: String,
+    pub from: String,
+    pub to: String,
+    pub before: Option<i64>,
+}
+
+impl AuditQuery {
+    /// The store's filter for this viewer: a manager sees their project, an
+    /// admin every entry. Dates are local days in the project's zone.
+    fn filter(&self, me: &CurrentStaff, state: &AppState) -> AuditFilter {
+        let tz = me.staff.project_id.as_deref().map(|p| state.project_tz(p)).unwrap_or(chrono_tz::Asia::Shanghai);
+        let day = |s: &str, plus: i64| {
+            chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .and_then(|t| t.and_local_timezone(tz).earliest())
+                .map(|t| t.timestamp() + plus * 86_400)
+        };
+        let text = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+        AuditFilter {
+            project: me.staff.project_id.clone(),
+            actor: text(&self.actor),
+            action: text(&self.action),
+            from_unix: day(&self.from, 0),
+            to_unix: day(&self.to, 1),
+        }
+    }
+
+    /// The filter again as a query string (for the next page).
+    fn query_string(&self) -> String {
+        let pairs = [("actor", &self.actor), ("action", &self.action), ("from", &self.from), ("to", &self.to)];
+        pairs
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| format!("{k}={}", url_escape(v)))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+}
+
+fn url_escape(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Managers and admins; desk clerks and sales consultants are refused.
+fn may_list(me: &CurrentStaff) -> Result<(), WebError> {
+    match me.staff.role {
+        Role::Manager | Role::Admin => Ok(()),
+        Role::Desk | Role::Sales => Err(WebError::Forbidden),
+    }
+}
+
+struct RowView {
+    id: i64,
+    /// Local time of the entry's project (Shanghai when it has none).
+    at: String,
+    actor: String,
+    /// The query string listing this actor's entries.
+    actor_query: String,
+    action: String,
+    /// Empty: no project.
+    project: String,
+    detail: String,
+}
+
+impl RowView {
+    fn new(e: AuditEntry, state: &AppState) -> RowView {
+        let project = e.project_id.unwrap_or_default();
+        RowView {
+            id: e.id,
+            at: state.local_text(&project, &e.at, "%Y-%m-%d %H:%M:%S"),
+            actor_query: format!("actor={}", url_escape(&e.actor)),
+            actor: e.actor,
+            action: e.action,
+            project,
+            detail: e.detail,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "staff/audit.html")]
+struct AuditPage {
+    t: &'static super::i18n::Texts,
+    q: AuditQuery,
+    query: String,
+    rows: Vec<RowView>,
+    next: Option<i64>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    lang: Lang,
+    me: CurrentStaff,
+    Query(q): Query<AuditQuery>,
+) -> Result<Response, WebError> {
+    may_list(&me)?;
+    let (filter, before) = (q.filter(&me, &state), q.before);
+    let entries = state.db.run(move |store| store.audit_page(&filter, before, PAGE)).await.map_err(WebError::from)?;
+    let next = (entries.len() == PAGE as usize).then(|| entries.last().map(|e| e.id)).flatten();
+    let page = AuditPage {
+        t: lang.texts(),
+        query: q.query_string(),
+        q,
+        rows: entries.into_iter().map(|e| RowView::new(e, &state)).collect(),
+        next,
+    };
+    Ok(Html(page.render()?).into_response())
+}
