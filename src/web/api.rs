@@ -56,14 +56,14 @@ impl FromRequestParts<AppState> for ApiKey {
             .map(|k| k.trim().to_owned())
             .filter(|k| k.starts_with("pk_") && k.len() < 100)
             .map(ApiKey)
-            .ok_or(ApiError(WebError::SignIn { to: "" }))
+            .ok_or(ApiError(WebError::SignIn { to: String::new() }))
     }
 }
 
 impl ApiKey {
     /// The agency the key belongs to, inside a database job.
     fn agency(&self, store: &crate::store::Store) -> Result<i64, WebError> {
-        store.agency_of_api_key(&self.0)?.ok_or(WebError::SignIn { to: "" })
+        store.agency_of_api_key(&self.0)?.ok_or(WebError::SignIn { to: String::new() })
     }
 }
 

@@ -5,7 +5,7 @@
 use super::AppState;
 use super::error::WebError;
 use super::i18n::Lang;
-use super::session::CurrentStaff;
+use super::session::{CurrentStaff, url_escape};
 use crate::store::audit::{AuditEntry, AuditFilter};
 use crate::store::people::Role;
 use askama::Template;
@@ -64,15 +64,6 @@ impl AuditQuery {
             .collect::<Vec<_>>()
             .join("&")
     }
-}
-
-fn url_escape(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// Managers and admins; desk clerks and sales consultants are refused.

@@ -12,7 +12,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {
     #[error("sign-in required")]
-    SignIn { to: &'static str },
+    SignIn { to: String },
     #[error("页面不存在 / not found")]
     NotFound,
     #[error("无权访问 / not allowed")]
@@ -117,7 +117,7 @@ impl From<askama::Error> for WebError {
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         self.log();
-        if let WebError::SignIn { to } = self {
+        if let WebError::SignIn { to } = &self {
             return Redirect::to(to).into_response();
         }
         let page =

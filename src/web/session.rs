@@ -88,7 +88,7 @@ impl FromRequestParts<AppState> for CurrentAgent {
     type Rejection = WebError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let sign_in = WebError::SignIn { to: "/agent/login" };
+        let sign_in = WebError::SignIn { to: "/agent/login".to_owned() };
         let Some(secret) = cookie(&parts.headers, AGENT_COOKIE) else {
             return Err(sign_in);
         };
@@ -216,6 +216,20 @@ impl FromRequestParts<AppState> for CurrentStaff {
     type Rejection = WebError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        CurrentStaff::from_headers(&parts.headers, state).await?.ok_or(WebError::SignIn { to: "/staff/login" })
+        // Back to the page asked for once signed in (the sheet's and the
+        // kiosk's links); the login page keeps only known paths.
+        let asked = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/staff/home");
+        let to = format!("/staff/login?next={}", url_escape(asked));
+        CurrentStaff::from_headers(&parts.headers, state).await?.ok_or(WebError::SignIn { to })
     }
+}
+
+/// Percent-encodes a query value (everything but unreserved characters).
+pub(crate) fn url_escape(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

@@ -22,6 +22,7 @@ use serde::Deserialize;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/staff/login", get(login_page).post(login))
+        .route("/staff", get(home))
         .route("/staff/home", get(home))
         .route("/staff/logout", post(logout))
         .route("/staff/logout-everywhere", post(logout_everywhere))

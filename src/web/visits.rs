@@ -5,7 +5,7 @@
 use super::AppState;
 use super::error::WebError;
 use super::i18n::Lang;
-use super::session::CurrentStaff;
+use super::session::{CurrentStaff, url_escape};
 use crate::domain::phone::Phone;
 use crate::domain::reason::{Lang as ReasonLang, Reason};
 use crate::store::people::Role;
@@ -92,15 +92,6 @@ impl VisitQuery {
             .collect::<Vec<_>>()
             .join("&")
     }
-}
-
-fn url_escape(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// Managers and admins; desk clerks and sales consultants are refused.

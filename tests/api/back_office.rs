@@ -98,9 +98,14 @@ async fn only_managers_of_the_project_see_its_visits() {
     let (status, list) = page(&other, &app, "/staff/visits").await;
     assert_eq!(status, 200);
     assert!(list.contains("没有符合条件"), "another project's visits are not listed");
+    // Anonymous: sign in first, and come back to the list asked for.
     let anonymous = app.browser();
-    let r = anonymous.get(app.url("/staff/visits")).send().await.unwrap();
+    let r = anonymous.get(app.url("/staff/visits?verdict=valid")).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 303, "sign in first");
+    let to = r.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(to, "/staff/login?next=%2Fstaff%2Fvisits%3Fverdict%3Dvalid");
+    let login = anonymous.get(app.url(&to)).send().await.unwrap().text().await.unwrap();
+    assert!(login.contains("value=\"/staff/visits?verdict=valid\""), "the form keeps where to go");
     let agent = app.signed_in(AGENT_PHONE).await;
     let r = agent.get(app.url("/staff/visits")).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 303, "an agent is no staff member");
