@@ -5,9 +5,9 @@
 use super::AppState;
 use super::error::WebError;
 use super::i18n::Lang;
+use super::listing::{day_start, may_list, text};
 use super::session::{CurrentStaff, url_escape};
 use crate::store::audit::{AuditEntry, AuditFilter};
-use crate::store::people::Role;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
@@ -36,15 +36,7 @@ impl AuditQuery {
     /// The store's filter for this viewer: a manager sees their project, an
     /// admin every entry. Dates are local days in the project's zone.
     fn filter(&self, me: &CurrentStaff, state: &AppState) -> AuditFilter {
-        let tz = me.staff.project_id.as_deref().map(|p| state.project_tz(p)).unwrap_or(chrono_tz::Asia::Shanghai);
-        let day = |s: &str, plus: i64| {
-            chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                .ok()
-                .and_then(|d| d.and_hms_opt(0, 0, 0))
-                .and_then(|t| t.and_local_timezone(tz).earliest())
-                .map(|t| t.timestamp() + plus * 86_400)
-        };
-        let text = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+        let day = |s: &str, plus: i64| day_start(me, state, s, plus);
         AuditFilter {
             project: me.staff.project_id.clone(),
             actor: text(&self.actor),
@@ -63,14 +55,6 @@ impl AuditQuery {
             .map(|(k, v)| format!("{k}={}", url_escape(v)))
             .collect::<Vec<_>>()
             .join("&")
-    }
-}
-
-/// Managers and admins; desk clerks and sales consultants are refused.
-fn may_list(me: &CurrentStaff) -> Result<(), WebError> {
-    match me.staff.role {
-        Role::Manager | Role::Admin => Ok(()),
-        Role::Desk | Role::Sales => Err(WebError::Forbidden),
     }
 }
 

@@ -17,6 +17,7 @@ pub mod pages;
 pub mod qr;
 
 pub mod audit_page;
+pub mod listing;
 pub mod records;
 pub mod session;
 pub mod staff;
