@@ -181,3 +181,32 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }
+
+/// One agency's funnel over a period: reports filed, of those the ones that
+/// led to a visit, and to a valid one (报备 → 到访 → 有效).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunnelRow {
+    pub agency: String,
+    pub reported: i64,
+    pub arrived: i64,
+    pub valid: i64,
+}
+
+impl Store {
+    /// The funnel per agency of the reports filed in `[from, to)` (unix
+    /// seconds), in `project` (every project when `None`), most reports first.
+    pub fn agency_funnel(&self, project: Option<&str>, from_unix: i64, to_unix: i64) -> StoreResult<Vec<FunnelRow>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT a.name, count(*),
+                    sum(r.status IN ('visited-valid', 'visited-invalid')),
+                    sum(r.status = 'visited-valid')
+             FROM reports r JOIN agencies a ON a.id = r.agency_id
+             WHERE (?1 IS NULL OR r.project_id = ?1) AND r.filed_unix >= ?2 AND r.filed_unix < ?3
+             GROUP BY a.id ORDER BY count(*) DESC, a.name",
+        )?;
+        let rows = stmt.query_map(params![project, from_unix, to_unix], |r| {
+            Ok(FunnelRow { agency: r.get(0)?, reported: r.get(1)?, arrived: r.get(2)?, valid: r.get(3)? })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}

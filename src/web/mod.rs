@@ -17,6 +17,7 @@ pub mod pages;
 pub mod qr;
 
 pub mod audit_page;
+pub mod funnel;
 pub mod listing;
 pub mod records;
 pub mod session;
@@ -125,6 +126,7 @@ pub fn router(state: AppState) -> Router {
         .merge(records::routes())
         .merge(staff::routes())
         .merge(visits::routes())
+        .merge(funnel::routes())
         .merge(audit_page::routes())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(error::json_rejections))

@@ -110,3 +110,25 @@ async fn only_managers_of_the_project_see_its_visits() {
     let r = agent.get(app.url("/staff/visits")).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 303, "an agent is no staff member");
 }
+
+#[tokio::test]
+async fn the_funnel_counts_reports_visits_and_valid_visits_per_agency() {
+    let app = TestApp::spawn().await;
+    three_visits(&app).await;
+    // A fourth report that never led to a visit.
+    let agent = app.signed_in(AGENT_PHONE).await;
+    app.filed_id(&agent, "demo", "赵先生", "13612345678").await;
+    staff(&app, "demo", "boss-demo", Role::Manager, "9999");
+    let c = app.browser();
+    staff_sign_in(&c, &app.base, "boss-demo", "a long password").await;
+    let (status, funnel) = page(&c, &app, "/staff/funnel?from=2026-11-18&to=2026-11-18").await;
+    assert_eq!(status, 200, "{funnel}");
+    let row = funnel.split("<tbody>").nth(1).unwrap();
+    assert!(row.contains("链家-天河店"), "{row}");
+    let cells: Vec<&str> = row.split("<td>").skip(2).map(|c| c.split('<').next().unwrap()).collect();
+    assert_eq!(&cells[..5], ["4", "3", "2", "75%", "50%"], "{row}");
+    let (_, empty) = page(&c, &app, "/staff/funnel?from=2026-10-01&to=2026-10-31").await;
+    assert!(empty.contains("该期间没有报备"));
+    let (status, _) = page(&c, &app, "/staff/funnel?from=yesterday").await;
+    assert_eq!(status, 422);
+}
