@@ -20,6 +20,7 @@ pub mod audit_page;
 pub mod funnel;
 pub mod listing;
 pub mod records;
+pub mod reports_page;
 pub mod session;
 pub mod staff;
 pub mod visits;
@@ -127,6 +128,7 @@ pub fn router(state: AppState) -> Router {
         .merge(staff::routes())
         .merge(visits::routes())
         .merge(funnel::routes())
+        .merge(reports_page::routes())
         .merge(audit_page::routes())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(error::json_rejections))

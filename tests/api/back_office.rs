@@ -132,3 +132,28 @@ async fn the_funnel_counts_reports_visits_and_valid_visits_per_agency() {
     let (status, _) = page(&c, &app, "/staff/funnel?from=yesterday").await;
     assert_eq!(status, 422);
 }
+
+#[tokio::test]
+async fn a_manager_lists_the_projects_reports_by_status() {
+    let app = TestApp::spawn().await;
+    three_visits(&app).await;
+    let agent = app.signed_in(AGENT_PHONE).await;
+    app.filed_id(&agent, "demo", "赵先生", "13612345678").await;
+    staff(&app, "demo", "boss-demo", Role::Manager, "9999");
+    staff(&app, "demo", "clerk2-demo", Role::Desk, "1111");
+    let c = app.browser();
+    staff_sign_in(&c, &app.base, "boss-demo", "a long password").await;
+    let (status, all) = page(&c, &app, "/staff/reports").await;
+    assert_eq!(status, 200, "{all}");
+    assert_eq!(all.matches("<tr data-status").count(), 4);
+    assert!(all.contains("136****5678") && !all.contains("13612345678"), "phones masked");
+    let (_, pending) = page(&c, &app, "/staff/reports?status=pending").await;
+    assert_eq!(pending.matches("<tr data-status=\"pending\"").count(), 1, "{pending}");
+    let (_, valid) = page(&c, &app, "/staff/reports?status=visited-valid").await;
+    assert_eq!(valid.matches("<tr data-status").count(), 2);
+    let (_, other) = page(&c, &app, "/staff/reports?agency=%E4%B8%AD%E5%8E%9F-%E4%BD%93%E8%82%B2%E8%A5%BF").await;
+    assert!(other.contains("没有符合条件"), "{other}");
+    let desk = app.browser();
+    staff_sign_in(&desk, &app.base, "clerk2-demo", "a long password").await;
+    assert_eq!(page(&desk, &app, "/staff/reports").await.0, 403);
+}

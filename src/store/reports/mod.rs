@@ -275,6 +275,27 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// A page of reports for the back office, newest first (ids below
+    /// `before`), in `project` (every project when `None`), by status and
+    /// agency name when given.
+    pub fn reports_page(
+        &self,
+        project: Option<&str>,
+        status: Option<&str>,
+        agency: Option<&str>,
+        before: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<StoredReport>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {REPORT_COLUMNS} FROM {REPORT_FROM}
+             WHERE (?1 IS NULL OR r.project_id = ?1) AND (?2 IS NULL OR r.status = ?2)
+               AND (?3 IS NULL OR g.name = ?3) AND (?4 IS NULL OR r.id < ?4)
+             ORDER BY r.id DESC LIMIT ?5"
+        ))?;
+        let rows = stmt.query_map(params![project, status, agency, before, limit], read_report)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Withdraws a pending report of the agent's own agency.
     pub fn cancel_report(&self, id: ReportId, agency_id: i64, actor: &str, now: DateTime<Utc>) -> StoreResult<()> {
         let report = self.report(id)?;
