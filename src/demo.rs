@@ -165,10 +165,9 @@ pub fn seed(
 }
 
 use crate::config::deployment::ProjectConfig;
-use crate::domain::judge::{Signer, Verdict};
-use crate::domain::reason::Lang;
+use crate::domain::judge::Signer;
 use crate::domain::rules::{OpenHours, Rules};
-use crate::domain::signature::{StatementFacts, natural_visit_statement, statement, validate_png};
+use crate::domain::signature::validate_png;
 use crate::store::checkin::{CheckInRequest, DecisiveAnswers};
 use crate::wire::record::DeskAnswers;
 use chrono::{Datelike, Days, NaiveDate, TimeZone, Weekday};
@@ -432,17 +431,8 @@ fn history_in(store: &mut Store, project: &ProjectConfig, ring: &KeyRing, now: D
             rules,
             v.arrival,
         )?;
-        let reasons: String = before.judgement.reasons.iter().map(|r| r.message(Lang::Zh)).collect();
-        let reported_name = report.as_ref().map(|r| r.customer_name.to_string()).unwrap_or_default();
-        let arrival_text = v.arrival.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
-        let facts = StatementFacts {
-            project: &project.name,
-            agency: report.as_ref().map_or("", |r| r.agency_name.as_str()),
-            agent: report.as_ref().map_or("", |r| r.agent_name.as_str()),
-            reported_name: &reported_name,
-            arrived_name: full_name,
-            arrival: &arrival_text,
-        };
+        let statements =
+            crate::service::statements::statements_for(project, &before, report.as_ref(), Some(&arrived_name));
         let signers: Vec<Signer> =
             if accompanied { Signer::ALL.to_vec() } else { vec![Signer::Customer, Signer::Sales] };
         let signatures: Vec<SignatureInput> = signers
@@ -450,11 +440,8 @@ fn history_in(store: &mut Store, project: &ProjectConfig, ring: &KeyRing, now: D
             .enumerate()
             .map(|(k, signer)| {
                 let (png, strokes) = &pads[(v.pad + k) % pads.len()];
-                let text = match before.judgement.verdict {
-                    Verdict::Valid => statement(signer, &facts),
-                    Verdict::Invalid => natural_visit_statement(signer, &facts, &reasons),
-                };
-                SignatureInput { signer, png: png.clone(), strokes_json: strokes.clone(), statement: text }
+                let statement = statements.of(signer).to_owned();
+                SignatureInput { signer, png: png.clone(), strokes_json: strokes.clone(), statement }
             })
             .collect();
         let req = CheckInRequest {

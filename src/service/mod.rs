@@ -8,6 +8,7 @@ pub mod amend;
 pub mod checkin;
 pub mod filing;
 pub mod scan;
+pub mod statements;
 
 use crate::domain::filing::FilingRefusal;
 use crate::store::StoreError;

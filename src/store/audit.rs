@@ -43,8 +43,21 @@ fn stamp_of_unix(secs: i64) -> String {
     DateTime::<Utc>::from_timestamp(secs.clamp(0, LAST), 0).map(crate::time::stamp).unwrap_or_default()
 }
 
+/// An audit row as read by the lists (`id, at, actor, action, project_id,
+/// detail`).
+fn read_entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
+    Ok(AuditEntry {
+        id: r.get(0)?,
+        at: r.get(1)?,
+        actor: r.get(2)?,
+        action: r.get(3)?,
+        project_id: r.get(4)?,
+        detail: r.get(5)?,
+    })
+}
+
 /// `text` for a `LIKE … ESCAPE '\'` pattern, matched literally.
-fn like_literal(text: &str) -> String {
+pub(crate) fn like_literal(text: &str) -> String {
     text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
@@ -134,16 +147,7 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare("SELECT id, at, actor, action, project_id, detail FROM audit_log ORDER BY id DESC LIMIT ?1")?;
-        let rows = stmt.query_map([limit], |r| {
-            Ok(AuditEntry {
-                id: r.get(0)?,
-                at: r.get(1)?,
-                actor: r.get(2)?,
-                action: r.get(3)?,
-                project_id: r.get(4)?,
-                detail: r.get(5)?,
-            })
-        })?;
+        let rows = stmt.query_map([limit], read_entry)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -184,16 +188,7 @@ impl Store {
         args.push(Box::new(limit));
         let mut stmt = self.conn.prepare(&sql)?;
         let refs: Vec<&dyn ToSql> = args.iter().map(|a| a.as_ref()).collect();
-        let rows = stmt.query_map(refs.as_slice(), |r| {
-            Ok(AuditEntry {
-                id: r.get(0)?,
-                at: r.get(1)?,
-                actor: r.get(2)?,
-                action: r.get(3)?,
-                project_id: r.get(4)?,
-                detail: r.get(5)?,
-            })
-        })?;
+        let rows = stmt.query_map(refs.as_slice(), read_entry)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }

@@ -137,7 +137,7 @@ impl Store {
             cond(" AND off_hours = ?", Box::new(o));
         }
         if let Some(n) = filter.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
-            let escaped = n.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+            let escaped = super::audit::like_literal(n);
             cond(" AND customer_name LIKE ? ESCAPE '\\'", Box::new(format!("%{escaped}%")));
         }
         if let Some(p) = filter.phone.as_deref().map(|p| p.trim().replace([' ', '-'], "")).filter(|p| !p.is_empty()) {

@@ -5,7 +5,7 @@
 use super::AppState;
 use super::error::WebError;
 use super::i18n::Lang;
-use super::listing::{day_start, may_list, text};
+use super::listing::{day_start, may_list, next_page, text};
 use super::session::{CurrentStaff, url_escape};
 use crate::store::audit::{AuditEntry, AuditFilter};
 use askama::Template;
@@ -105,7 +105,7 @@ async fn list(
     may_list(&me)?;
     let (filter, before) = (q.filter(&me, &state), q.before);
     let entries = state.db.run(move |store| store.audit_page(&filter, before, PAGE)).await.map_err(WebError::from)?;
-    let next = (entries.len() == PAGE as usize).then(|| entries.last().map(|e| e.id)).flatten();
+    let next = next_page(&entries, PAGE, |e| e.id);
     let page = AuditPage {
         t: lang.texts(),
         query: q.query_string(),

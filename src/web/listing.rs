@@ -29,3 +29,9 @@ pub fn day_start(me: &CurrentStaff, state: &AppState, day: &str, plus_days: i64)
         .and_then(|t| t.and_local_timezone(tz).earliest())
         .map(|t| t.timestamp() + plus_days * 86_400)
 }
+
+/// Where the next page starts: the key of the last row when the page came
+/// back full (keyset paging, newest first), else none.
+pub fn next_page<T>(rows: &[T], page: u32, key: impl Fn(&T) -> i64) -> Option<i64> {
+    rows.last().filter(|_| rows.len() == page as usize).map(key)
+}

@@ -4,7 +4,7 @@
 use super::AppState;
 use super::error::WebError;
 use super::i18n::Lang;
-use super::listing::{may_list, text};
+use super::listing::{may_list, next_page, text};
 use super::session::{CurrentStaff, url_escape};
 use crate::store::reports::ReportStatus;
 use askama::Template;
@@ -72,7 +72,7 @@ async fn page(
         .run(move |store| store.reports_page(project.as_deref(), status, agency.as_deref(), before, PAGE))
         .await
         .map_err(WebError::from)?;
-    let next = (found.len() == PAGE as usize).then(|| found.last().map(|r| r.id.0)).flatten();
+    let next = next_page(&found, PAGE, |r| r.id.0);
     let rows = found
         .into_iter()
         .map(|r| Row {

@@ -5,7 +5,7 @@
 use super::AppState;
 use super::error::WebError;
 use super::i18n::Lang;
-use super::listing::{day_start, may_list, text};
+use super::listing::{day_start, may_list, next_page, text};
 use super::session::{CurrentStaff, url_escape};
 use crate::domain::phone::Phone;
 use crate::domain::reason::{Lang as ReasonLang, Reason};
@@ -152,7 +152,7 @@ async fn list(
     may_list(&me)?;
     let (filter, before) = (q.filter(&me, &state), q.before);
     let rows = state.db.run(move |store| store.visits(&filter, before, PAGE)).await.map_err(WebError::from)?;
-    let next = (rows.len() == PAGE as usize).then(|| rows.last().map(|r| r.seq)).flatten();
+    let next = next_page(&rows, PAGE, |r| r.seq);
     let page = VisitsPage {
         t: lang.texts(),
         query: q.query_string(),

@@ -7,7 +7,6 @@
 mod checkin;
 mod device;
 mod scan;
-mod statements;
 mod views;
 
 use super::AppState;

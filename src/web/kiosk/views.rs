@@ -167,12 +167,7 @@ pub struct ReportCard {
     pub min_gap_minutes: i64,
 }
 
-#[derive(Serialize)]
-pub struct Statements {
-    pub customer: String,
-    pub agent: String,
-    pub sales: String,
-}
+pub use crate::service::statements::Statements;
 
 /// `/kiosk/scan`: either the report to check in, or the record it already has.
 #[derive(Serialize)]

@@ -1,10 +1,10 @@
 //! What each signer signs: the statements of the verdict before signing,
 //! with the facts of the visit (agency, agent, the customer's name as
 //! reported and as given, the arrival instant). The kiosk shows them
-//! (`POST /kiosk/provisional`) and the check-in records their hashes: one
-//! function, so the two never say different words.
+//! (`POST /kiosk/provisional`), the check-in records their hashes, and the
+//! demo's history signs them: one function, so they never say different
+//! words.
 
-use super::views::Statements;
 use crate::config::deployment::ProjectConfig;
 use crate::domain::judge::{Signer, Verdict};
 use crate::domain::name::CustomerName;
@@ -12,6 +12,14 @@ use crate::domain::reason::Lang;
 use crate::domain::signature::{StatementFacts, natural_visit_statement, statement};
 use crate::store::checkin::Provisional;
 use crate::store::reports::StoredReport;
+
+/// What each signer signs, by signer.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Statements {
+    pub customer: String,
+    pub agent: String,
+    pub sales: String,
+}
 
 /// The statements for this verdict: the 带看确认单's when it is valid, the
 /// natural visit's (with its reasons) when it is not.
