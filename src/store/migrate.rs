@@ -16,6 +16,9 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (7, include_str!("migrations/0007_transparency.sql")),
     (8, include_str!("migrations/0008_audit_chain.sql")),
     (9, include_str!("migrations/0009_visit_index.sql")),
+    (10, include_str!("migrations/0010_amendments.sql")),
+    (11, include_str!("migrations/0011_people.sql")),
+    (12, include_str!("migrations/0012_fallback.sql")),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;

@@ -150,6 +150,14 @@ impl Lang {
         }
     }
 
+    /// The text in this language, for templates that carry both.
+    pub fn tr<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             Lang::Zh => "zh",

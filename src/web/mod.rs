@@ -17,10 +17,15 @@ pub mod pages;
 pub mod qr;
 
 pub mod audit_page;
+pub mod fallback;
 pub mod funnel;
+pub mod groups_page;
 pub mod listing;
+pub mod nav;
+pub mod people;
 pub mod records;
 pub mod reports_page;
+pub mod rules_page;
 pub mod session;
 pub mod staff;
 pub mod visits;
@@ -130,6 +135,10 @@ pub fn router(state: AppState) -> Router {
         .merge(funnel::routes())
         .merge(reports_page::routes())
         .merge(audit_page::routes())
+        .merge(people::routes())
+        .merge(groups_page::routes())
+        .merge(rules_page::routes())
+        .merge(fallback::routes())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(error::json_rejections))
         // Outside `json_rejections`, so its JSON answers are covered too.

@@ -40,15 +40,9 @@ struct LoginPage {
 #[derive(Template)]
 #[template(path = "staff/home.html")]
 struct HomePage {
-    t: &'static super::i18n::Texts,
-    csrf: String,
-    name: String,
+    nav: super::nav::StaffNav,
     login: String,
-    role: &'static str,
-    project: Option<String>,
     at_kiosk: bool,
-    /// Managers and admins see the back office's lists.
-    manages: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -143,14 +137,9 @@ async fn login(
 /// The staff landing page: who is signed in, and the ways to sign out.
 async fn home(lang: Lang, me: CurrentStaff) -> Result<Html<String>, WebError> {
     let page = HomePage {
-        t: lang.texts(),
-        csrf: me.session.csrf.clone(),
-        name: me.staff.name.clone(),
+        nav: super::nav::StaffNav::new(&me, lang, "/staff/home"),
         login: me.staff.login.clone(),
-        role: me.staff.role.code(),
-        project: me.staff.project_id.clone(),
         at_kiosk: me.session.kiosk_id.is_some(),
-        manages: matches!(me.staff.role, crate::store::people::Role::Manager | crate::store::people::Role::Admin),
     };
     Ok(Html(page.render()?))
 }

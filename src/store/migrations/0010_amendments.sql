@@ -1,0 +1,1 @@
+-- panke schema 10: amendment effects (voids, corrections) on the derived tables.

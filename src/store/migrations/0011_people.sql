@@ -1,0 +1,1 @@
+-- panke schema 11: agencies' projects (合作项目), kiosk status, agent roster.

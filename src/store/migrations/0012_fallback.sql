@@ -1,0 +1,1 @@
+-- panke schema 12: incident windows and fallback reports (补录), rule history.
