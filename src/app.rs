@@ -58,12 +58,20 @@ impl Context {
     }
 
     /// Opens the database and brings the project rows in line with the
-    /// project files (a change of rules is written to the audit log), and
+    /// project files (a change of rules is written to the audit log and
+    /// kept as a new rule version), and
     /// the Merkle log up to the ledger (records from before schema 7).
     pub fn open_store(&self, now: DateTime<Utc>) -> Result<Store, AppError> {
         let mut store = self.open_store_plain()?;
         for p in &self.deployment.projects {
             store.sync_project(&p.id, &p.name, &p.rules_sha256, now)?;
+            let sources: serde_json::Map<String, serde_json::Value> = p
+                .rule_sources()
+                .into_iter()
+                .map(|(key, source)| (key.to_owned(), serde_json::Value::from(source.code())))
+                .collect();
+            let sources = serde_json::Value::Object(sources).to_string();
+            store.record_rule_version(&p.id, &p.rules_sha256, &p.rules_snapshot, &sources, now)?;
         }
         store.catch_up_log()?;
         store.catch_up_visit_index()?;

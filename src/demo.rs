@@ -397,6 +397,7 @@ fn history_in(store: &mut Store, project: &ProjectConfig, ring: &KeyRing, now: D
     plan.sort_by_key(|v| v.arrival);
 
     let mut recorded = 0usize;
+    let mut valid_records = Vec::new();
     for v in plan {
         let arrival_local = v.arrival.with_timezone(&tz).fixed_offset();
         let (full_name, polite_name) = HISTORY_CUSTOMERS[v.customer];
@@ -465,8 +466,23 @@ fn history_in(store: &mut Store, project: &ProjectConfig, ring: &KeyRing, now: D
             over_report: None,
             sales_requested: false,
         };
-        store.record_checkin(req, rules, v.arrival)?;
+        let outcome = store.record_checkin(req, rules, v.arrival)?;
+        if outcome.record.verdict.is_valid() && outcome.row.report_id.is_some() {
+            valid_records.push(outcome.row.seq);
+        }
         recorded += 1;
+    }
+    // A few corrections, so the back office shows what amendments do.
+    let manager = store.project_staff(&project.id, Role::Manager)?.first().map(|m| format!("staff:{}", m.id));
+    let actor = manager.as_deref().unwrap_or("system");
+    let corrections = [
+        (2, crate::domain::amendment::Amendment::Void, "演示:回访核实为假客户(切客)"),
+        (5, crate::domain::amendment::Amendment::Note("客户补充了购房意向".into()), "演示:补充说明"),
+    ];
+    for (nth, amendment, reason) in corrections {
+        if let Some(seq) = valid_records.get(nth) {
+            store.amend_record(*seq, actor, reason, &amendment, None, now)?;
+        }
     }
     store.audit(now, "system", "demo.history_seeded", Some(project.id.as_str()), &format!("{recorded} visits"))?;
     Ok(recorded)

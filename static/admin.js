@@ -2,35 +2,16 @@
 // forbids them): confirm destructive forms, keep a form from being sent
 // twice, and show an export's progress while it downloads.
 "use strict";
-document.addEventListener("submit", function (event) {
-  var form = event.target;
-  var message = form.getAttribute("data-confirm");
-  if (message && !window.confirm(message)) {
-    event.preventDefault();
-    return;
-  }
-  if (form.method.toLowerCase() === "post") {
-    if (form.dataset.sent === "1") {
-      event.preventDefault();
-      return;
-    }
-    form.dataset.sent = "1";
-    Array.prototype.forEach.call(form.querySelectorAll("button[type=submit], button:not([type])"), function (b) {
-      b.setAttribute("aria-busy", "true");
-    });
-  }
-});
 
-// Exports stream: read them with fetch to show how many bytes arrived,
-// then hand the file to the browser. Without fetch the link still works.
-document.addEventListener("click", function (event) {
-  var link = event.target.closest && event.target.closest("a[data-export]");
-  if (!link || !window.fetch || !window.ReadableStream || !window.URL.createObjectURL) return;
-  event.preventDefault();
-  var status = document.getElementById(link.getAttribute("data-export"));
+// Exports stream: read them with fetch to show how much has arrived, then
+// hand the file to the browser. Without fetch, links and forms still work.
+function exportWithProgress(el, url, init) {
+  if (!window.fetch || !window.ReadableStream || !window.URL.createObjectURL) return false;
+  var status = document.getElementById(el.getAttribute("data-export"));
   var say = function (text) { if (status) { status.hidden = false; status.textContent = text; } };
-  say(link.getAttribute("data-preparing") || "…");
-  fetch(link.href, { credentials: "same-origin" }).then(function (response) {
+  var progress = el.getAttribute("data-progress") || "…";
+  say(progress);
+  fetch(url, init).then(function (response) {
     if (!response.ok) throw new Error(String(response.status));
     var reader = response.body.getReader();
     var chunks = [];
@@ -41,7 +22,7 @@ document.addEventListener("click", function (event) {
         if (step.done) return;
         chunks.push(step.value);
         received += step.value.length;
-        say((link.getAttribute("data-progress") || "") + " " + Math.round(received / 1024) + " KB");
+        say(progress + " " + Math.round(received / 1024) + " KB");
         return pump();
       });
     }
@@ -53,9 +34,44 @@ document.addEventListener("click", function (event) {
       document.body.appendChild(a);
       a.click();
       setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
-      say(link.getAttribute("data-done") || "✓");
+      say((el.getAttribute("data-done") || "✓") + " (" + Math.round(received / 1024) + " KB)");
     });
   }).catch(function (e) {
-    say((link.getAttribute("data-failed") || "failed") + " (" + e.message + ")");
+    say((el.getAttribute("data-failed") || "failed") + " (" + e.message + ")");
   });
+  return true;
+}
+
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  var message = form.getAttribute("data-confirm");
+  if (message && !window.confirm(message)) {
+    event.preventDefault();
+    return;
+  }
+  if (form.hasAttribute("data-export")) {
+    var init = { method: "POST", credentials: "same-origin", body: new URLSearchParams(new FormData(form)) };
+    if (exportWithProgress(form, form.action, init)) event.preventDefault();
+    return;
+  }
+  if (form.method.toLowerCase() === "post") {
+    if (form.dataset.sent === "1") {
+      event.preventDefault();
+      return;
+    }
+    form.dataset.sent = "1";
+    Array.prototype.forEach.call(form.querySelectorAll("button"), function (b) {
+      b.setAttribute("aria-busy", "true");
+    });
+  }
+});
+
+document.addEventListener("click", function (event) {
+  var link = event.target.closest && event.target.closest("a[data-export]");
+  if (link && exportWithProgress(link, link.href, { credentials: "same-origin" })) event.preventDefault();
+});
+
+// Back from the browser's cache: forms may be sent again.
+window.addEventListener("pageshow", function () {
+  Array.prototype.forEach.call(document.querySelectorAll("form[data-sent]"), function (f) { delete f.dataset.sent; });
 });

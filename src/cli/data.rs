@@ -157,7 +157,11 @@ pub fn amend(config: &Path, record: i64, by: &str, reason: &str, changes: &str) 
         Ok(s) => s,
         Err(e) => return fail(1, e),
     };
-    match crate::service::amend::amend(&mut store, record, &format!("cli:{by}"), reason, changes, Utc::now()) {
+    let amendment = match crate::service::amend::parse_changes(&changes) {
+        Ok(a) => a,
+        Err(e) => return fail(2, e),
+    };
+    match crate::service::amend::amend(&mut store, record, &format!("cli:{by}"), reason, amendment, None, Utc::now()) {
         Ok(row) => {
             println!("record {} appended, amending record {record}", row.seq);
             ExitCode::SUCCESS

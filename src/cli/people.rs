@@ -1,25 +1,29 @@
-//! `panke agency|agent|staff …`: what a manager does before the back
-//! office pages exist. Passwords and PINs are generated and shown once.
+//! `panke agency|agent|staff|kiosk …`: what the back office's people and
+//! devices pages do (`/staff/people`), from the command line. Passwords,
+//! PINs, invitations and keys are generated and shown once.
 
 use super::fail;
 use crate::app::Context;
 use crate::domain::phone::{MaskedPhone, Phone};
-use crate::store::people::{NewStaff, Role};
+use crate::store::people::{By, NewStaff, Role, generated_password, generated_pin};
 use crate::store::sessions::SessionKind;
 use chrono::{NaiveDate, Utc};
 use clap::Subcommand;
-use rand::Rng;
 use std::path::Path;
 use std::process::ExitCode;
 
 #[derive(Subcommand)]
 pub enum AgencyAction {
-    /// Add an agency.
+    /// Add an agency. It reports for every project unless --project names
+    /// the one project it may report for (合作项目; more in the back office).
     Add {
         name: String,
         /// Last day of the agency contract (委托代理期到期日), YYYY-MM-DD.
         #[arg(long)]
         contract_end: Option<NaiveDate>,
+        /// The only project the agency may report for (default: every project).
+        #[arg(long)]
+        project: Option<String>,
     },
     /// List agencies.
     List,
@@ -89,14 +93,17 @@ pub fn agency(config: &Path, action: AgencyAction) -> ExitCode {
         Err(code) => return code,
     };
     match action {
-        AgencyAction::Add { name, contract_end } => match store.create_agency(&name, contract_end, Utc::now()) {
-            Ok(id) => {
-                let _ = store.audit(Utc::now(), "cli", "agency.add", None, &format!("agency {id}"));
-                println!("agency {id}: {}", name.trim());
-                ExitCode::SUCCESS
+        AgencyAction::Add { name, contract_end, project } => {
+            let by = By { actor: "cli", project: None };
+            match store.add_agency(&name, contract_end, project.as_deref(), by, Utc::now()) {
+                Ok(id) => {
+                    let scope = project.map(|p| format!("project {p} only")).unwrap_or_else(|| "every project".into());
+                    println!("agency {id}: {} (reports for {scope})", name.trim());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(2, e),
             }
-            Err(e) => fail(2, e),
-        },
+        }
         AgencyAction::ApiKey { agency, label } => match store.create_api_key(agency, &label, Utc::now()) {
             Ok(key) => {
                 let _ = store.audit(Utc::now(), "cli", "agency.api_key", None, &format!("agency {agency} ({label})"));
@@ -147,7 +154,8 @@ pub fn agency(config: &Path, action: AgencyAction) -> ExitCode {
             Ok(list) => {
                 for a in list {
                     let end = a.contract_end.map(|d| d.to_string()).unwrap_or_else(|| "-".into());
-                    println!("{:>5}  {}  (contract end {end})", a.id, a.name);
+                    let scope = if a.all_projects { "every project".to_owned() } else { a.projects.join(", ") };
+                    println!("{:>5}  {}  (contract end {end}; reports for {scope})", a.id, a.name);
                 }
                 ExitCode::SUCCESS
             }
@@ -195,10 +203,8 @@ pub fn staff(config: &Path, action: StaffAction) -> ExitCode {
     let Some(role) = Role::parse(&role) else {
         return fail(2, "--role must be admin, manager, desk or sales");
     };
-    let mut rng = rand::thread_rng();
-    let password: String =
-        (0..12).map(|_| char::from(b"abcdefghjkmnpqrstuvwxyz23456789"[rng.gen_range(0..31)])).collect();
-    let pin = matches!(role, Role::Desk | Role::Sales).then(|| format!("{:06}", rng.gen_range(0..1_000_000)));
+    let password = generated_password();
+    let pin = matches!(role, Role::Desk | Role::Sales).then(generated_pin);
     let new = NewStaff {
         project_id: project.as_deref(),
         login: &login,

@@ -86,6 +86,20 @@ pub struct ProjectConfig {
     pub rules: Rules,
     /// SHA-256 of the effective rules, to notice (and audit) changes.
     pub rules_sha256: String,
+    /// The effective rules spelled out (JSON): the text `rules_sha256` is
+    /// the hash of, kept as the project's rule history.
+    pub rules_snapshot: String,
+    /// The layers as written, to tell where each value comes from: the
+    /// deployment's `rules.toml` and the project file's `[rules]`.
+    pub rules_deployment: RulesPatch,
+    pub rules_project: RulesPatch,
+}
+
+impl ProjectConfig {
+    /// Where each rule value comes from (default, deployment, project file).
+    pub fn rule_sources(&self) -> Vec<(&'static str, super::rules::RuleSource)> {
+        super::rules::rule_sources(&self.rules_deployment, &self.rules_project)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -147,6 +161,9 @@ impl Deployment {
                 channel_copy_full_phone: parsed.project.channel_copy_full_phone,
                 rules,
                 rules_sha256: crate::crypto::sha256_hex(snapshot.as_bytes()),
+                rules_snapshot: snapshot,
+                rules_deployment: base.clone(),
+                rules_project: parsed.rules,
             });
         }
         Ok(Deployment { dir: dir.to_owned(), server: file.server, storage: file.storage, projects })
@@ -181,6 +198,12 @@ mod tests {
         assert_eq!(p.name, "天河·云境");
         assert_eq!(p.rules.max_reports_per_month, 3);
         assert_eq!(p.rules.min_gap, chrono::Duration::minutes(30));
+        let sources: std::collections::HashMap<_, _> = p.rule_sources().into_iter().collect();
+        use crate::config::rules::RuleSource;
+        assert_eq!(sources["max_reports_per_month"], RuleSource::Project);
+        assert_eq!(sources["min_gap_minutes"], RuleSource::Deployment);
+        assert_eq!(sources["protection_days"], RuleSource::Default);
+        assert_eq!(crate::crypto::sha256_hex(p.rules_snapshot.as_bytes()), p.rules_sha256);
     }
 
     #[test]

@@ -241,6 +241,120 @@ impl RulesPatch {
     }
 }
 
+/// Where an effective rule value comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RuleSource {
+    /// rules.md's default, built into panke.
+    Default,
+    /// The deployment's `kiosk-config/rules.toml`.
+    Deployment,
+    /// The project's own file, `kiosk-config/projects/<id>.toml` `[rules]`.
+    Project,
+}
+
+impl RuleSource {
+    pub fn code(self) -> &'static str {
+        match self {
+            RuleSource::Default => "default",
+            RuleSource::Deployment => "deployment",
+            RuleSource::Project => "project",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RuleSource> {
+        [RuleSource::Default, RuleSource::Deployment, RuleSource::Project].into_iter().find(|r| r.code() == s)
+    }
+}
+
+/// Every key of the rules, in the order of rules.md (the desk hours as
+/// their two keys).
+pub const RULE_KEYS: [&str; 13] = [
+    "timezone",
+    "min_gap_minutes",
+    "report_validity",
+    "history_window_days",
+    "protection_days",
+    "reporting_start",
+    "overlap_rule",
+    "max_reports_per_month",
+    "agent_must_accompany",
+    "allow_masked_phone",
+    "desk_hours.mon_thu",
+    "desk_hours.fri_sun",
+    "holidays",
+];
+
+impl RulesPatch {
+    /// Does this patch set `key` (one of [`RULE_KEYS`])?
+    pub fn sets(&self, key: &str) -> bool {
+        let hours = |f: fn(&DeskHoursPatch) -> bool| self.desk_hours.as_ref().is_some_and(f);
+        match key {
+            "timezone" => self.timezone.is_some(),
+            "min_gap_minutes" => self.min_gap_minutes.is_some(),
+            "report_validity" => self.report_validity.is_some(),
+            "history_window_days" => self.history_window_days.is_some(),
+            "protection_days" => self.protection_days.is_some(),
+            "reporting_start" => self.reporting_start.is_some(),
+            "overlap_rule" => self.overlap_rule.is_some(),
+            "max_reports_per_month" => self.max_reports_per_month.is_some(),
+            "agent_must_accompany" => self.agent_must_accompany.is_some(),
+            "allow_masked_phone" => self.allow_masked_phone.is_some(),
+            "desk_hours.mon_thu" => hours(|h| h.mon_thu.is_some()),
+            "desk_hours.fri_sun" => hours(|h| h.fri_sun.is_some()),
+            "holidays" => self.holidays.is_some(),
+            _ => false,
+        }
+    }
+
+    /// The keys this patch sets, flattened (`desk_hours.mon_thu`), each
+    /// value written as TOML writes it (`"7d"`, `30`, `true`, `[]`; an
+    /// explicitly absent reporting start as `"none"`).
+    pub fn flat_values(&self) -> std::collections::BTreeMap<String, String> {
+        let mut out = std::collections::BTreeMap::new();
+        let json = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);
+        let Some(map) = json.as_object() else { return out };
+        for (key, value) in map {
+            match value {
+                serde_json::Value::Object(inner) => {
+                    for (k, v) in inner {
+                        out.insert(format!("{key}.{k}"), value_text(v));
+                    }
+                }
+                v => {
+                    out.insert(key.clone(), value_text(v));
+                }
+            }
+        }
+        out
+    }
+}
+
+fn value_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => "\"none\"".to_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// Where each key's value comes from: the project's file when it sets the
+/// key, else the deployment's rules file, else the built-in default.
+pub fn rule_sources(deployment: &RulesPatch, project: &RulesPatch) -> Vec<(&'static str, RuleSource)> {
+    RULE_KEYS
+        .iter()
+        .map(|&key| {
+            let source = if project.sets(key) {
+                RuleSource::Project
+            } else if deployment.sets(key) {
+                RuleSource::Deployment
+            } else {
+                RuleSource::Default
+            };
+            (key, source)
+        })
+        .collect()
+}
+
 fn parse_validity(v: &str) -> Option<ReportValidity> {
     if v == "same-day" {
         return Some(ReportValidity::SameDay);
@@ -355,6 +469,31 @@ mod tests {
         assert_eq!(rules.report_validity, ReportValidity::SameDay);
         assert_eq!(rules.desk_hours.mon_thu, parse_open_hours("08:00-17:00").unwrap());
         assert_eq!(rules.desk_hours.fri_sun, parse_open_hours("10:00-20:00").unwrap());
+    }
+
+    #[test]
+    fn each_value_names_the_layer_it_comes_from() {
+        let deployment = RulesPatch::from_toml("min_gap_minutes = 30\nhistory_window_days = 20", "a").unwrap();
+        let project = RulesPatch::from_toml("min_gap_minutes = 45\n[desk_hours]\nfri_sun = \"10:00-20:00\"", "b").unwrap();
+        let sources: std::collections::HashMap<_, _> = rule_sources(&deployment, &project).into_iter().collect();
+        assert_eq!(sources.len(), RULE_KEYS.len());
+        assert_eq!(sources["min_gap_minutes"], RuleSource::Project);
+        assert_eq!(sources["history_window_days"], RuleSource::Deployment);
+        assert_eq!(sources["protection_days"], RuleSource::Default);
+        assert_eq!(sources["desk_hours.fri_sun"], RuleSource::Project);
+        assert_eq!(sources["desk_hours.mon_thu"], RuleSource::Default);
+    }
+
+    #[test]
+    fn a_snapshot_flattens_to_every_key() {
+        let values = RulesPatch::from_rules(&Rules::default()).flat_values();
+        for key in RULE_KEYS {
+            assert!(values.contains_key(key), "{key} missing from {values:?}");
+        }
+        assert_eq!(values["min_gap_minutes"], "30");
+        assert_eq!(values["report_validity"], "\"7d\"");
+        assert_eq!(values["reporting_start"], "\"none\"");
+        assert_eq!(values["desk_hours.mon_thu"], "\"09:00-18:00\"");
     }
 
     #[test]

@@ -36,6 +36,12 @@ pub struct FilingContext {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum FilingRefusal {
+    /// The agency is not a partner of the project (合作项目): it may not
+    /// report for it at all.
+    #[error(
+        "贵公司不是本项目的合作渠道,不能报备本项目 / your agency is not a partner of this project and cannot report for it"
+    )]
+    NotPartner,
     #[error("本项目尚未开放报备,提前报备无效 / this project does not accept reports yet")]
     BeforeReportingStart,
     #[error(
@@ -52,6 +58,7 @@ impl FilingRefusal {
     /// Stable codes for the JSON API.
     pub fn code(self) -> &'static str {
         match self {
+            FilingRefusal::NotPartner => "NOT_PARTNER",
             FilingRefusal::BeforeReportingStart => "REPORT_BEFORE_START",
             FilingRefusal::ProtectedByOtherAgency => "PROTECTED_BY_OTHER_AGENCY",
             FilingRefusal::RepeatLimit => "REPEAT_LIMIT",
@@ -62,6 +69,8 @@ impl FilingRefusal {
 
 /// Would a report of `phone` filed `now` be refused? The first refusal in
 /// the order an agent can act on: timing, other agency, own limit, visits.
+/// (Whether the agency may report for the project at all, `NotPartner`,
+/// is checked before, by the store, which knows its partner projects.)
 pub fn check_filing(
     phone: &CustomerPhone,
     ctx: &FilingContext,
@@ -113,6 +122,13 @@ mod tests {
     }
 
     const NOW: &str = "2026-11-18T10:00:00+08:00";
+
+    #[test]
+    fn the_not_partner_refusal_says_so_in_both_languages_without_naming_anyone() {
+        let text = FilingRefusal::NotPartner.to_string();
+        assert!(text.contains("合作渠道") && text.contains("not a partner"), "{text}");
+        assert_eq!(FilingRefusal::NotPartner.code(), "NOT_PARTNER");
+    }
 
     #[test]
     fn a_fresh_customer_may_be_reported() {

@@ -1,6 +1,7 @@
 //! Pure rules and values: no I/O, no clock, no randomness. Callers pass
 //! instants and random numbers in, so every rule can be tested at any time.
 
+pub mod amendment;
 pub mod filing;
 pub mod judge;
 pub mod manual_code;

@@ -429,6 +429,7 @@ fn apply_side_effects(
         source: &format!("kiosk:record {}", row.seq),
         protection,
         report_id: v.report_id,
+        record_seq: Some(row.seq),
     };
     super::history::insert_visit_in(tx, v.project_id, &visit)?;
     Ok(())

@@ -83,6 +83,8 @@ pub(crate) struct NewVisit<'a> {
     pub protection: Option<(&'a str, DateTime<FixedOffset>)>,
     /// The report the visit was recorded for, or registered over.
     pub report_id: Option<ReportId>,
+    /// The visit record (kiosk visits), which amendments may void.
+    pub record_seq: Option<i64>,
 }
 
 pub(crate) fn insert_visit_in(conn: &Connection, project_id: &str, v: &NewVisit<'_>) -> StoreResult<bool> {
@@ -90,8 +92,9 @@ pub(crate) fn insert_visit_in(conn: &Connection, project_id: &str, v: &NewVisit<
     let changed = conn
         .prepare_cached(
             "INSERT OR IGNORE INTO history
-             (project_id, at, at_unix, customer_name, phone, phone_head, phone_tail, source, dedup_key, agency, protected_until, report_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+             (project_id, at, at_unix, customer_name, phone, phone_head, phone_tail, source, dedup_key, agency, protected_until, report_id,
+              record_seq)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         )?
         .execute(params![
             project_id,
@@ -106,6 +109,7 @@ pub(crate) fn insert_visit_in(conn: &Connection, project_id: &str, v: &NewVisit<
             v.protection.map(|(agency, _)| agency),
             v.protection.map(|(_, until)| crate::time::format_instant(until)),
             v.report_id.map(|r| r.0),
+            v.record_seq,
         ])?;
     Ok(changed == 1)
 }
@@ -120,10 +124,10 @@ pub(crate) fn history_in(
     report: Option<ReportId>,
 ) -> StoreResult<Vec<HistoryVisit>> {
     // The desk's own registration over this very report (a walk-in while
-    // the agent parked) is not a visit before it.
+    // the agent parked) is not a visit before it; a voided visit is none.
     let mut stmt = conn.prepare_cached(
         "SELECT id, at, phone, agency, protected_until FROM history
-         WHERE project_id = ?1 AND phone_head = ?2 AND phone_tail = ?3 AND at_unix <= ?4
+         WHERE project_id = ?1 AND phone_head = ?2 AND phone_tail = ?3 AND at_unix <= ?4 AND voided = 0
            AND (?5 IS NULL OR report_id IS NULL OR report_id != ?5)",
     )?;
     let mut seen = std::collections::BTreeSet::new();
@@ -224,6 +228,7 @@ impl Store {
                 source: &v.source,
                 protection: None,
                 report_id: None,
+                record_seq: None,
             };
             if insert_visit_in(&tx, project_id, &visit)? {
                 added += 1;

@@ -14,33 +14,145 @@ pub struct Kiosk {
     pub project_id: String,
     pub name: String,
     pub revoked: bool,
+    /// When the tablet last called panke (unix seconds; written at most
+    /// every `SEEN_EVERY_SECS`).
+    pub last_seen_unix: Option<i64>,
+    /// The kiosk app's version it last named (`v-…`, the asset version).
+    pub app_version: Option<String>,
+}
+
+/// A kiosk as the back office lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KioskStatus {
+    pub kiosk: Kiosk,
+    pub created_at: String,
+    pub paired_at: Option<String>,
+    pub revoked_at: Option<String>,
+    /// A pairing code not used yet works until then (unix seconds).
+    pub pairing_expires_unix: Option<i64>,
+    /// The tablet holds a live device session.
+    pub device_live: bool,
+    /// The clerk signed in at it now (the newest live PIN session).
+    pub clerk: Option<Staff>,
 }
 
 /// Pairing codes are short enough to type on a tablet and live a day.
 const PAIRING_SECS: i64 = 24 * 3600;
 
+/// A kiosk's last-seen time is written at most this often.
+pub const SEEN_EVERY_SECS: i64 = 60;
+
+const KIOSK_COLUMNS: &str = "SELECT id, project_id, name, revoked_at IS NOT NULL, last_seen_unix, app_version";
+
+fn read_kiosk(r: &rusqlite::Row<'_>) -> rusqlite::Result<Kiosk> {
+    Ok(Kiosk {
+        id: r.get(0)?,
+        project_id: r.get(1)?,
+        name: r.get(2)?,
+        revoked: r.get(3)?,
+        last_seen_unix: r.get(4)?,
+        app_version: r.get(5)?,
+    })
+}
+
 impl Store {
     /// Creates a kiosk and returns it with its one-time pairing code.
     pub fn create_kiosk(&self, project_id: &str, name: &str, now: DateTime<Utc>) -> StoreResult<(Kiosk, String)> {
+        self.create_kiosk_by(project_id, name, "cli", now)
+    }
+
+    /// The same, `actor` named in the audit entry written with the insert.
+    pub fn create_kiosk_by(
+        &self,
+        project_id: &str,
+        name: &str,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<(Kiosk, String)> {
         self.project(project_id)?;
+        let name = super::people::checked_name(name, "平板名称", "kiosk name")?;
         let code = random_secret()[..10].to_owned();
-        self.conn.execute(
-            "INSERT INTO kiosks (project_id, name, pairing_sha256, pairing_expires_unix, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![project_id, name.trim(), sha256_hex(code.as_bytes()), now.timestamp() + PAIRING_SECS, now.to_rfc3339()],
-        )?;
-        let kiosk = self.kiosk(self.conn.last_insert_rowid())?;
-        self.audit(now, "cli", "kiosk.create", Some(project_id), &format!("kiosk {} {}", kiosk.id, kiosk.name))?;
-        Ok((kiosk, code))
+        self.all_or_nothing(|store| {
+            store.conn.execute(
+                "INSERT INTO kiosks (project_id, name, pairing_sha256, pairing_expires_unix, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![project_id, name, sha256_hex(code.as_bytes()), now.timestamp() + PAIRING_SECS, now.to_rfc3339()],
+            )?;
+            let kiosk = store.kiosk(store.conn.last_insert_rowid())?;
+            store.audit(now, actor, "kiosk.create", Some(project_id), &format!("kiosk {} {}", kiosk.id, kiosk.name))?;
+            Ok((kiosk, code))
+        })
     }
 
     pub fn kiosk(&self, id: i64) -> StoreResult<Kiosk> {
         self.conn
-            .prepare_cached("SELECT id, project_id, name, revoked_at IS NOT NULL FROM kiosks WHERE id = ?1")?
-            .query_row([id], |r| {
-                Ok(Kiosk { id: r.get(0)?, project_id: r.get(1)?, name: r.get(2)?, revoked: r.get(3)? })
-            })
+            .prepare_cached(&format!("{KIOSK_COLUMNS} FROM kiosks WHERE id = ?1"))?
+            .query_row([id], read_kiosk)
             .optional()?
             .ok_or_else(|| StoreError::NotFound(format!("kiosk {id}")))
+    }
+
+    /// The kiosks of a project (or every project: `None`) with their
+    /// status, live ones first.
+    pub fn kiosk_statuses(&self, project_id: Option<&str>, now: DateTime<Utc>) -> StoreResult<Vec<KioskStatus>> {
+        let mut stmt = self.conn.prepare(&format!(
+            "{KIOSK_COLUMNS}, created_at, paired_at, revoked_at, pairing_expires_unix FROM kiosks
+             WHERE (?1 IS NULL OR project_id = ?1) ORDER BY revoked_at IS NOT NULL, project_id, id"
+        ))?;
+        let rows = stmt.query_map([project_id], |r| {
+            Ok((
+                read_kiosk(r)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, Option<String>>(7)?,
+                r.get::<_, Option<String>>(8)?,
+                r.get::<_, Option<i64>>(9)?,
+            ))
+        })?;
+        let mut list = Vec::new();
+        for row in rows {
+            let (kiosk, created_at, paired_at, revoked_at, pairing_expires_unix) = row?;
+            let device_live: bool = self.conn.query_row(
+                "SELECT EXISTS (SELECT 1 FROM sessions WHERE kind = 'kiosk' AND subject_id = ?1 AND expires_unix > ?2)",
+                params![kiosk.id, now.timestamp()],
+                |r| r.get(0),
+            )?;
+            let clerk_id: Option<i64> = self
+                .conn
+                .query_row(
+                    "SELECT subject_id FROM sessions WHERE kind = 'staff' AND kiosk_id = ?1 AND expires_unix > ?2
+                     ORDER BY created_unix DESC LIMIT 1",
+                    params![kiosk.id, now.timestamp()],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let clerk = match clerk_id.map(|id| self.staff(id)) {
+                Some(Ok(staff)) => Some(staff),
+                None | Some(Err(StoreError::NotFound(_))) => None,
+                Some(Err(e)) => return Err(e),
+            };
+            list.push(KioskStatus {
+                kiosk,
+                created_at,
+                paired_at,
+                revoked_at,
+                pairing_expires_unix,
+                device_live,
+                clerk,
+            });
+        }
+        Ok(list)
+    }
+
+    /// Notes that a kiosk called panke, with the app version it named:
+    /// written only when the last note is `SEEN_EVERY_SECS` old or the
+    /// version changed (not audited: a status, not a change). Returns
+    /// whether it was written.
+    pub fn note_kiosk_seen(&self, id: i64, version: Option<&str>, now: DateTime<Utc>) -> StoreResult<bool> {
+        Ok(self.conn.execute(
+            "UPDATE kiosks SET last_seen_unix = ?2, app_version = coalesce(?3, app_version)
+             WHERE id = ?1 AND revoked_at IS NULL
+               AND (last_seen_unix IS NULL OR last_seen_unix <= ?2 - ?4 OR (?3 IS NOT NULL AND app_version IS NOT ?3))",
+            params![id, now.timestamp(), version, SEEN_EVERY_SECS],
+        )? > 0)
     }
 
     /// Uses up a pairing code: the kiosk it was for, if the code is live.
@@ -70,14 +182,22 @@ impl Store {
     /// on it with a PIN end at once, in one transaction with the audit
     /// entry.
     pub fn revoke_kiosk(&self, id: i64, now: DateTime<Utc>) -> StoreResult<()> {
+        self.revoke_kiosk_by(id, "cli", now)
+    }
+
+    /// The same, `actor` named in the audit entry. A kiosk is revoked once.
+    pub fn revoke_kiosk_by(&self, id: i64, actor: &str, now: DateTime<Utc>) -> StoreResult<()> {
         let kiosk = self.kiosk(id)?;
+        if kiosk.revoked {
+            return Err(StoreError::Conflict(format!("平板 {id} 已吊销 / kiosk {id} is already revoked")));
+        }
         self.all_or_nothing(|store| {
             store.conn.execute("UPDATE kiosks SET revoked_at = ?1 WHERE id = ?2", params![now.to_rfc3339(), id])?;
             let device = store.end_sessions_of(super::sessions::SessionKind::Kiosk, id)?;
             let staff = store.end_sessions_at_kiosk(id)?;
             store.audit(
                 now,
-                "cli",
+                actor,
                 "kiosk.revoke",
                 Some(&kiosk.project_id),
                 &format!("kiosk {id}; {device} device and {staff} staff session(s) ended"),

@@ -32,6 +32,10 @@ pub(super) fn migrate(conn: &mut Connection, path: &Path) -> StoreResult<()> {
         // Each migration and its version bump commit together or not at all.
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive)?;
         tx.execute_batch(sql)?;
+        if *version == 10 {
+            // Amendments made before schema 10 take effect now.
+            super::amendments::refresh_all_in(&tx)?;
+        }
         tx.pragma_update(None, "user_version", version)?;
         tx.commit()?;
         tracing::info!(version, "database schema migrated");

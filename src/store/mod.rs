@@ -2,6 +2,7 @@
 //! applied at open, and one module per kind of record. All functions are
 //! blocking; the web layer runs them off the async executor's threads.
 
+pub mod amendments;
 pub mod audit;
 pub mod backup;
 pub mod checkin;
@@ -9,12 +10,14 @@ pub mod credentials;
 pub mod first_reads;
 pub mod groups;
 pub mod history;
+pub mod incidents;
 pub mod kiosks;
 pub mod ledger;
 mod migrate;
 pub mod people;
 pub mod pool;
 pub mod reports;
+pub mod rule_history;
 pub mod sessions;
 pub mod visits;
 pub mod walk_ins;

@@ -1,6 +1,7 @@
 //! Sign-in sessions and agency API keys. Secrets are random, shown to
 //! their holder once, and stored only as SHA-256.
 
+use super::people::By;
 use super::{Store, StoreError, StoreResult};
 use crate::crypto::{random_secret, sha256_hex};
 use chrono::{DateTime, Utc};
@@ -31,7 +32,13 @@ pub struct ApiKey {
     pub label: String,
     pub created_at: String,
     pub revoked_at: Option<String>,
+    /// The key's first characters (`pk_` and 7 more), to tell keys apart;
+    /// `None` for keys issued before schema 11.
+    pub prefix: Option<String>,
 }
+
+/// How many characters of a key are kept to recognise it.
+const KEY_PREFIX_CHARS: usize = 10;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
@@ -148,6 +155,15 @@ impl Store {
         )?)
     }
 
+    /// Ends a staff member's PIN sessions at kiosks (a new PIN), leaving
+    /// their back-office sessions.
+    pub fn end_pin_sessions_of(&self, staff_id: i64) -> StoreResult<usize> {
+        Ok(self.conn.execute(
+            "DELETE FROM sessions WHERE kind = ?1 AND subject_id = ?2 AND kiosk_id IS NOT NULL",
+            params![SessionKind::Staff.code(), staff_id],
+        )?)
+    }
+
     /// "Sign out everywhere": ends every session of a person (or kiosk),
     /// audited in the same transaction. Returns how many ended.
     pub fn end_all_sessions(
@@ -177,13 +193,39 @@ impl Store {
     /// Issues an API key for an agency; the key is returned once.
     pub fn create_api_key(&self, agency_id: i64, label: &str, now: DateTime<Utc>) -> StoreResult<String> {
         let key = format!("pk_{}", random_secret().to_lowercase());
+        let prefix: String = key.chars().take(KEY_PREFIX_CHARS).collect();
         self.conn
             .execute(
-                "INSERT INTO api_keys (agency_id, key_sha256, label, created_at) VALUES (?1, ?2, ?3, ?4)",
-                params![agency_id, sha256_hex(key.as_bytes()), label.trim(), now.to_rfc3339()],
+                "INSERT INTO api_keys (agency_id, key_sha256, label, created_at, prefix) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![agency_id, sha256_hex(key.as_bytes()), label.trim(), now.to_rfc3339(), prefix],
             )
             .map_err(|e| super::unique_violation(e, "渠道公司不存在 / no such agency"))?;
         Ok(key)
+    }
+
+    /// Issues an API key from the back office: a label is required (which
+    /// system uses it), audited with the insert. Returns the key's id and
+    /// the key, shown once.
+    pub fn issue_api_key(
+        &self,
+        agency_id: i64,
+        label: &str,
+        by: By<'_>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<(i64, String)> {
+        let label = super::people::checked_name(label, "密钥用途", "key label")?;
+        self.all_or_nothing(|store| {
+            let key = store.create_api_key(agency_id, &label, now)?;
+            let id = store.conn.last_insert_rowid();
+            store.audit(
+                now,
+                by.actor,
+                "agency.api_key",
+                by.project,
+                &format!("key {id} ({label}) of agency {agency_id}"),
+            )?;
+            Ok((id, key))
+        })
     }
 
     /// The agency an API key belongs to, if it is live.
@@ -197,7 +239,7 @@ impl Store {
     /// An agency's API keys, oldest first.
     pub fn api_keys(&self, agency_id: i64) -> StoreResult<Vec<ApiKey>> {
         let mut stmt = self.conn.prepare(
-            "SELECT id, agency_id, label, created_at, revoked_at FROM api_keys WHERE agency_id = ?1 ORDER BY id",
+            "SELECT id, agency_id, label, created_at, revoked_at, prefix FROM api_keys WHERE agency_id = ?1 ORDER BY id",
         )?;
         let rows = stmt.query_map([agency_id], read_api_key)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -206,7 +248,7 @@ impl Store {
     pub fn api_key(&self, id: i64) -> StoreResult<ApiKey> {
         self.conn
             .query_row(
-                "SELECT id, agency_id, label, created_at, revoked_at FROM api_keys WHERE id = ?1",
+                "SELECT id, agency_id, label, created_at, revoked_at, prefix FROM api_keys WHERE id = ?1",
                 [id],
                 read_api_key,
             )
@@ -227,6 +269,11 @@ impl Store {
     /// Revokes an API key: the API refuses it from the next request on.
     /// Audited in the same transaction.
     pub fn revoke_api_key(&self, id: i64, actor: &str, now: DateTime<Utc>) -> StoreResult<ApiKey> {
+        self.revoke_api_key_by(id, By { actor, project: None }, now)
+    }
+
+    /// The same, the audit entry filed under `by.project`.
+    pub fn revoke_api_key_by(&self, id: i64, by: By<'_>, now: DateTime<Utc>) -> StoreResult<ApiKey> {
         let key = self.api_key(id)?;
         let already = || StoreError::Conflict(format!("API key {id} 已吊销 / is already revoked"));
         if key.revoked_at.is_some() {
@@ -244,9 +291,9 @@ impl Store {
             }
             store.audit(
                 now,
-                actor,
+                by.actor,
                 "agency.api_key_revoke",
-                None,
+                by.project,
                 &format!("key {id} of agency {} ({})", key.agency_id, key.label),
             )?;
             Ok(ApiKey { revoked_at: Some(at), ..key })
@@ -255,5 +302,12 @@ impl Store {
 }
 
 fn read_api_key(r: &rusqlite::Row<'_>) -> rusqlite::Result<ApiKey> {
-    Ok(ApiKey { id: r.get(0)?, agency_id: r.get(1)?, label: r.get(2)?, created_at: r.get(3)?, revoked_at: r.get(4)? })
+    Ok(ApiKey {
+        id: r.get(0)?,
+        agency_id: r.get(1)?,
+        label: r.get(2)?,
+        created_at: r.get(3)?,
+        revoked_at: r.get(4)?,
+        prefix: r.get(5)?,
+    })
 }

@@ -24,6 +24,11 @@ pub struct VisitRow {
     pub customer_name: String,
     /// The full phone; pages and exports show it masked.
     pub phone: String,
+    pub kiosk_id: Option<i64>,
+    /// An amendment voided the visit (作废).
+    pub voided: bool,
+    /// At least one amendment points at the record.
+    pub amended: bool,
 }
 
 /// What to list. Every field narrows; `None` / empty: no condition.
@@ -34,6 +39,13 @@ pub struct VisitFilter {
     pub from_unix: Option<i64>,
     pub to_unix: Option<i64>,
     pub agency: Option<String>,
+    /// Part of the agent's name.
+    pub agent: Option<String>,
+    /// Part of the sales consultant's name.
+    pub sales: Option<String>,
+    pub kiosk_id: Option<i64>,
+    /// `Some(true)`: only voided visits; `Some(false)`: only those that count.
+    pub voided: Option<bool>,
     pub verdict: Option<String>,
     pub reason: Option<String>,
     pub off_hours: Option<bool>,
@@ -97,6 +109,7 @@ impl Store {
             )?;
             index_visit_in(&tx, *seq, project, &row.visit_body()?)?;
         }
+        super::amendments::refresh_all_in(&tx)?;
         tx.commit()?;
         Ok(missing.len())
     }
@@ -104,7 +117,8 @@ impl Store {
     /// A page of visits, newest first, with record numbers below `before`.
     pub fn visits(&self, filter: &VisitFilter, before: Option<i64>, limit: u32) -> StoreResult<Vec<VisitRow>> {
         let mut sql = String::from(
-            "SELECT seq, project_id, arrived_at, agency, agent, verdict, reasons, off_hours, sales, customer_name, phone
+            "SELECT seq, project_id, arrived_at, agency, agent, verdict, reasons, off_hours, sales, customer_name, phone,
+                    kiosk_id, voided, amended
              FROM visit_index WHERE 1 = 1",
         );
         let mut args: Vec<Box<dyn ToSql>> = Vec::new();
@@ -127,6 +141,18 @@ impl Store {
         if let Some(a) = filter.agency.as_deref().filter(|a| !a.is_empty()) {
             cond(" AND agency = ?", Box::new(a.to_owned()));
         }
+        for (column, part) in [("agent", &filter.agent), ("sales", &filter.sales)] {
+            if let Some(n) = part.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+                let escaped = super::audit::like_literal(n);
+                cond(&format!(" AND {column} LIKE ? ESCAPE '\\'"), Box::new(format!("%{escaped}%")));
+            }
+        }
+        if let Some(k) = filter.kiosk_id {
+            cond(" AND kiosk_id = ?", Box::new(k));
+        }
+        if let Some(v) = filter.voided {
+            cond(" AND voided = ?", Box::new(v));
+        }
         if let Some(v) = filter.verdict.as_deref().filter(|v| !v.is_empty()) {
             cond(" AND verdict = ?", Box::new(v.to_owned()));
         }
@@ -142,7 +168,12 @@ impl Store {
         }
         if let Some(p) = filter.phone.as_deref().map(|p| p.trim().replace([' ', '-'], "")).filter(|p| !p.is_empty()) {
             match (p.len(), p.find('*')) {
-                (11, None) => cond(" AND phone = ?", Box::new(p)),
+                (11, None) if p.bytes().all(|b| b.is_ascii_digit()) => {
+                    // Head and tail first: the (project, head, tail) index finds them.
+                    cond(" AND phone_head = ?", Box::new(p[..3].to_owned()));
+                    cond(" AND phone_tail = ?", Box::new(p[7..].to_owned()));
+                    cond(" AND phone = ?", Box::new(p));
+                }
                 (_, Some(_)) => {
                     let head: String = p.chars().take_while(char::is_ascii_digit).collect();
                     let tail: String = p
@@ -153,8 +184,13 @@ impl Store {
                         .into_iter()
                         .rev()
                         .collect();
-                    cond(" AND phone LIKE ?", Box::new(format!("{head}%")));
-                    cond(" AND phone LIKE ?", Box::new(format!("%{tail}")));
+                    if head.len() == 3 && tail.len() == 4 {
+                        cond(" AND phone_head = ?", Box::new(head));
+                        cond(" AND phone_tail = ?", Box::new(tail));
+                    } else {
+                        cond(" AND phone LIKE ?", Box::new(format!("{head}%")));
+                        cond(" AND phone LIKE ?", Box::new(format!("%{tail}")));
+                    }
                 }
                 _ => cond(" AND phone LIKE ?", Box::new(format!("%{p}"))),
             }
@@ -176,6 +212,9 @@ impl Store {
                 sales: r.get(8)?,
                 customer_name: r.get(9)?,
                 phone: r.get(10)?,
+                kiosk_id: r.get(11)?,
+                voided: r.get(12)?,
+                amended: r.get(13)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -199,7 +238,7 @@ impl Store {
         let mut stmt = self.conn.prepare(
             "SELECT a.name, count(*),
                     sum(r.status IN ('visited-valid', 'visited-invalid')),
-                    sum(r.status = 'visited-valid')
+                    sum(r.status = 'visited-valid' AND r.voided_by IS NULL)
              FROM reports r JOIN agencies a ON a.id = r.agency_id
              WHERE (?1 IS NULL OR r.project_id = ?1) AND r.filed_unix >= ?2 AND r.filed_unix < ?3
              GROUP BY a.id ORDER BY count(*) DESC, a.name",

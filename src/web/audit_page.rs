@@ -27,6 +27,8 @@ const PAGE: u32 = 50;
 pub struct AuditQuery {
     pub actor: String,
     pub action: String,
+    /// An admin narrows to one project (a manager always sees their own).
+    pub project: String,
     pub from: String,
     pub to: String,
     pub before: Option<i64>,
@@ -38,7 +40,7 @@ impl AuditQuery {
     fn filter(&self, me: &CurrentStaff, state: &AppState) -> AuditFilter {
         let day = |s: &str, plus: i64| day_start(me, state, s, plus);
         AuditFilter {
-            project: me.staff.project_id.clone(),
+            project: me.staff.project_id.clone().or_else(|| text(&self.project)),
             actor: text(&self.actor),
             action: text(&self.action),
             from_unix: day(&self.from, 0),
@@ -48,7 +50,7 @@ impl AuditQuery {
 
     /// The filter again as a query string (for the next page).
     fn query_string(&self) -> String {
-        let pairs = [("actor", &self.actor), ("action", &self.action), ("from", &self.from), ("to", &self.to)];
+        let pairs = [("actor", &self.actor), ("action", &self.action), ("project", &self.project), ("from", &self.from), ("to", &self.to)];
         pairs
             .iter()
             .filter(|(_, v)| !v.is_empty())
@@ -89,7 +91,9 @@ impl RowView {
 #[derive(Template)]
 #[template(path = "staff/audit.html")]
 struct AuditPage {
-    t: &'static super::i18n::Texts,
+    nav: super::nav::StaffNav,
+    /// An admin may choose a project.
+    projects: Vec<(String, String)>,
     q: AuditQuery,
     query: String,
     rows: Vec<RowView>,
@@ -107,7 +111,11 @@ async fn list(
     let entries = state.db.run(move |store| store.audit_page(&filter, before, PAGE)).await.map_err(WebError::from)?;
     let next = next_page(&entries, PAGE, |e| e.id);
     let page = AuditPage {
-        t: lang.texts(),
+        nav: super::nav::StaffNav::new(&me, lang, "/staff/audit"),
+        projects: match me.staff.project_id {
+            Some(_) => Vec::new(),
+            None => state.deployment.projects.iter().map(|p| (p.id.clone(), p.name.clone())).collect(),
+        },
         query: q.query_string(),
         q,
         rows: entries.into_iter().map(|e| RowView::new(e, &state)).collect(),

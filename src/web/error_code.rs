@@ -77,6 +77,7 @@ error_codes! {
     ProtectedByOtherAgency = "PROTECTED_BY_OTHER_AGENCY", CONFLICT, "该客户在其他渠道的保护期内", "the customer is protected for another agency";
     RepeatLimit = "REPEAT_LIMIT", CONFLICT, "本月对该客户的报备次数已达上限", "this month's report limit for the customer is reached";
     VisitedBefore = "VISITED_BEFORE", CONFLICT, "该客户近期已到访过", "the customer visited recently";
+    NotPartner = "NOT_PARTNER", FORBIDDEN, "贵公司不是本项目的合作渠道", "your agency is not a partner of this project";
     // The server.
     NotSaved = "NOT_SAVED", SERVICE_UNAVAILABLE, "保存失败,未记录任何内容,请重试", "the database could not commit; nothing was saved, try again";
     Internal = "INTERNAL", INTERNAL_SERVER_ERROR, "服务器内部错误,请稍后再试", "something went wrong on our side; try again";
@@ -114,6 +115,7 @@ impl From<crate::domain::filing::FilingRefusal> for ErrorCode {
             F::ProtectedByOtherAgency => ErrorCode::ProtectedByOtherAgency,
             F::RepeatLimit => ErrorCode::RepeatLimit,
             F::VisitedRecently => ErrorCode::VisitedBefore,
+            F::NotPartner => ErrorCode::NotPartner,
         }
     }
 }
@@ -136,7 +138,7 @@ mod tests {
     #[test]
     fn filing_refusals_keep_the_codes_of_the_domain() {
         use crate::domain::filing::FilingRefusal as F;
-        for r in [F::BeforeReportingStart, F::ProtectedByOtherAgency, F::RepeatLimit, F::VisitedRecently] {
+        for r in [F::NotPartner, F::BeforeReportingStart, F::ProtectedByOtherAgency, F::RepeatLimit, F::VisitedRecently] {
             assert_eq!(ErrorCode::from(r).as_str(), r.code());
         }
     }

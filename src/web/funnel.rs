@@ -40,7 +40,7 @@ fn percent(part: i64, whole: i64) -> String {
 #[derive(Template)]
 #[template(path = "staff/funnel.html")]
 struct FunnelPage {
-    t: &'static super::i18n::Texts,
+    nav: super::nav::StaffNav,
     from: String,
     to: String,
     rows: Vec<Row>,
@@ -80,5 +80,6 @@ async fn page(
             valid: r.valid,
         })
         .collect();
-    Ok(Html(FunnelPage { t: lang.texts(), from, to, rows }.render()?).into_response())
+    let nav = super::nav::StaffNav::new(&me, lang, "/staff/funnel");
+    Ok(Html(FunnelPage { nav, from, to, rows }.render()?).into_response())
 }

@@ -181,6 +181,7 @@ impl Lang {
             (Lang::En, ReportStatus::VisitedInvalid) => "Invalid visit",
             (Lang::En, ReportStatus::Expired) => "Expired",
             (Lang::En, ReportStatus::Cancelled) => "Cancelled",
+            (Lang::En, ReportStatus::Voided) => "Voided",
         }
     }
 }

@@ -35,3 +35,13 @@ pub fn day_start(me: &CurrentStaff, state: &AppState, day: &str, plus_days: i64)
 pub fn next_page<T>(rows: &[T], page: u32, key: impl Fn(&T) -> i64) -> Option<i64> {
     rows.last().filter(|_| rows.len() == page as usize).map(key)
 }
+
+/// Rows as CSV bytes (one page of a streamed export).
+pub fn csv_bytes<const N: usize>(rows: &[[String; N]]) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for r in rows {
+        // Writing to memory cannot fail.
+        let _ = w.write_record(r);
+    }
+    w.into_inner().unwrap_or_default()
+}

@@ -1,99 +1,240 @@
-//! The reports (报备) of a project for managers, newest first, by status and
-//! agency; phones masked.
+//! The reports (报备) for managers, newest first: by status, agency, agent,
+//! filing day and customer, each with its first read (arrival); phones
+//! masked; the filtered list exported as CSV, streamed page by page. As in
+//! the visits list, a search by phone or name is only taken from a POSTed
+//! form, never from a URL.
 
 use super::AppState;
 use super::error::WebError;
 use super::i18n::Lang;
-use super::listing::{may_list, next_page, text};
-use super::session::{CurrentStaff, url_escape};
-use crate::store::reports::ReportStatus;
+use super::listing::{day_start, may_list, next_page, text};
+use super::session::{CurrentStaff, check_csrf, url_escape};
+use crate::store::reports::{ReportFilter, ReportStatus, StoredReport};
 use askama::Template;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::{Form, Query, State};
+use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/staff/reports", get(page))
+    Router::new()
+        .route("/staff/reports", get(list).post(search))
+        .route("/staff/reports.csv", get(export).post(search_export))
 }
 
 const PAGE: u32 = 50;
-const STATUSES: [ReportStatus; 5] = [
+const EXPORT_PAGE: u32 = 1000;
+const STATUSES: [ReportStatus; 6] = [
     ReportStatus::Pending,
     ReportStatus::VisitedValid,
     ReportStatus::VisitedInvalid,
     ReportStatus::Expired,
     ReportStatus::Cancelled,
+    ReportStatus::Voided,
 ];
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
-struct ReportQuery {
-    status: String,
-    agency: String,
-    before: Option<i64>,
+pub struct ReportQuery {
+    pub status: String,
+    pub agency: String,
+    pub agent: String,
+    pub from: String,
+    pub to: String,
+    pub phone: String,
+    pub name: String,
+    pub before: Option<i64>,
+    pub csrf: String,
+}
+
+impl ReportQuery {
+    fn filter(&self, me: &CurrentStaff, state: &AppState) -> ReportFilter {
+        ReportFilter {
+            project: me.staff.project_id.clone(),
+            status: STATUSES.iter().copied().find(|s| s.code() == self.status),
+            agency: text(&self.agency),
+            agent: text(&self.agent),
+            filed_from_unix: day_start(me, state, &self.from, 0),
+            filed_to_unix: day_start(me, state, &self.to, 1),
+            name: text(&self.name),
+            phone: text(&self.phone),
+        }
+    }
+
+    /// The filter as (name, value) pairs, for the hidden fields of a
+    /// POSTed page or export.
+    fn fields(&self) -> [(&'static str, &str); 7] {
+        [
+            ("status", &self.status),
+            ("agency", &self.agency),
+            ("agent", &self.agent),
+            ("from", &self.from),
+            ("to", &self.to),
+            ("phone", &self.phone),
+            ("name", &self.name),
+        ]
+    }
+
+    fn url_safe(mut self) -> ReportQuery {
+        self.phone.clear();
+        self.name.clear();
+        self
+    }
+
+    fn personal(&self) -> bool {
+        !self.phone.trim().is_empty() || !self.name.trim().is_empty()
+    }
+
+    fn query_string(&self) -> String {
+        [("status", &self.status), ("agency", &self.agency), ("agent", &self.agent), ("from", &self.from), ("to", &self.to)]
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| format!("{k}={}", url_escape(v)))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
 }
 
 struct Row {
     id: i64,
     filed: String,
+    first_read: String,
     agency: String,
     agent: String,
     customer: String,
     phone: String,
     status: &'static str,
-    status_label: &'static str,
+    status_zh: &'static str,
+    status_en: &'static str,
+}
+
+fn row(state: &AppState, (r, first_read): (StoredReport, Option<String>)) -> Row {
+    Row {
+        id: r.id.0,
+        filed: r.filed_at.format("%Y-%m-%d %H:%M").to_string(),
+        first_read: first_read.map(|f| state.local_text(&r.project_id, &f, "%Y-%m-%d %H:%M")).unwrap_or_default(),
+        agency: r.agency_name,
+        agent: r.agent_name,
+        customer: r.customer_name.to_string(),
+        phone: r.customer_phone.masked().to_string(),
+        status: r.status.code(),
+        status_zh: r.status.label_zh(),
+        status_en: Lang::En.status_label(r.status),
+    }
 }
 
 #[derive(Template)]
 #[template(path = "staff/reports.html")]
 struct ReportsPage {
-    t: &'static super::i18n::Texts,
-    statuses: Vec<(&'static str, &'static str)>,
-    status: String,
-    agency: String,
-    agency_query: String,
+    nav: super::nav::StaffNav,
+    statuses: Vec<(&'static str, &'static str, &'static str)>,
+    q: ReportQuery,
+    query: String,
+    personal: bool,
     rows: Vec<Row>,
     next: Option<i64>,
 }
 
-async fn page(
+async fn list(
     State(state): State<AppState>,
     lang: Lang,
     me: CurrentStaff,
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, WebError> {
+    show(state, lang, me, q.url_safe()).await
+}
+
+async fn search(
+    State(state): State<AppState>,
+    lang: Lang,
+    me: CurrentStaff,
+    Form(q): Form<ReportQuery>,
+) -> Result<Response, WebError> {
+    check_csrf(&me.session.csrf, &q.csrf)?;
+    show(state, lang, me, q).await
+}
+
+async fn show(state: AppState, lang: Lang, me: CurrentStaff, q: ReportQuery) -> Result<Response, WebError> {
     may_list(&me)?;
-    let status = STATUSES.iter().find(|s| s.code() == q.status).map(|s| s.code());
-    let (project, agency, before) = (me.staff.project_id.clone(), text(&q.agency), q.before);
-    let found = state
-        .db
-        .run(move |store| store.reports_page(project.as_deref(), status, agency.as_deref(), before, PAGE))
-        .await
-        .map_err(WebError::from)?;
-    let next = next_page(&found, PAGE, |r| r.id.0);
-    let rows = found
-        .into_iter()
-        .map(|r| Row {
-            id: r.id.0,
-            filed: r.filed_at.format("%Y-%m-%d %H:%M").to_string(),
-            agency: r.agency_name,
-            agent: r.agent_name,
-            customer: r.customer_name.to_string(),
-            phone: r.customer_phone.masked().to_string(),
-            status: r.status.code(),
-            status_label: r.status.label_zh(),
-        })
-        .collect();
+    let (filter, before) = (q.filter(&me, &state), q.before);
+    let found = state.db.run(move |store| store.reports_page(&filter, before, PAGE)).await.map_err(WebError::from)?;
+    let next = next_page(&found, PAGE, |(r, _)| r.id.0);
     let page = ReportsPage {
-        t: lang.texts(),
-        statuses: STATUSES.iter().map(|s| (s.code(), s.label_zh())).collect(),
-        status: status.unwrap_or_default().to_owned(),
-        agency_query: url_escape(&q.agency),
-        agency: q.agency,
-        rows,
+        nav: super::nav::StaffNav::new(&me, lang, "/staff/reports"),
+        statuses: STATUSES.iter().map(|s| (s.code(), s.label_zh(), Lang::En.status_label(*s))).collect(),
+        query: q.query_string(),
+        personal: q.personal(),
+        q,
+        rows: found.into_iter().map(|r| row(&state, r)).collect(),
         next,
     };
     Ok(Html(page.render()?).into_response())
+}
+
+async fn export(
+    State(state): State<AppState>,
+    me: CurrentStaff,
+    Query(q): Query<ReportQuery>,
+) -> Result<Response, WebError> {
+    csv_of(state, me, q.url_safe())
+}
+
+async fn search_export(
+    State(state): State<AppState>,
+    me: CurrentStaff,
+    Form(q): Form<ReportQuery>,
+) -> Result<Response, WebError> {
+    check_csrf(&me.session.csrf, &q.csrf)?;
+    csv_of(state, me, q)
+}
+
+const COLUMNS: [&str; 9] = ["编号", "报备时间", "首次扫码(到访)", "渠道公司", "经纪人", "客户", "手机号", "状态", "项目"];
+
+/// The CSV of the filtered list, read a thousand reports at a time.
+fn csv_of(state: AppState, me: CurrentStaff, q: ReportQuery) -> Result<Response, WebError> {
+    may_list(&me)?;
+    let filter = q.filter(&me, &state);
+    let first = [b"\xEF\xBB\xBF".as_slice(), &super::listing::csv_bytes(&[COLUMNS.map(str::to_owned)])].concat();
+    let pages = futures_util::stream::unfold(Some((None::<i64>, Some(first))), move |cursor| {
+        let (state, filter) = (state.clone(), filter.clone());
+        async move {
+            let (before, first) = cursor?;
+            if let Some(bytes) = first {
+                return Some((Ok::<_, std::io::Error>(bytes), Some((before, None))));
+            }
+            let found = state.db.run(move |store| store.reports_page(&filter, before, EXPORT_PAGE)).await.ok()?;
+            let last = found.last().map(|(r, _)| r.id.0)?;
+            let done = found.len() < EXPORT_PAGE as usize;
+            let lines: Vec<[String; 9]> = found
+                .into_iter()
+                .map(|found| {
+                    let project = found.0.project_id.clone();
+                    let r = row(&state, found);
+                    [
+                        r.id.to_string(),
+                        r.filed,
+                        r.first_read,
+                        r.agency,
+                        r.agent,
+                        r.customer,
+                        r.phone,
+                        r.status_zh.to_owned(),
+                        project,
+                    ]
+                })
+                .collect();
+            Some((Ok(super::listing::csv_bytes(&lines)), if done { None } else { Some((Some(last), None)) }))
+        }
+    });
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"panke-reports.csv\""),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        axum::body::Body::from_stream(pages),
+    )
+        .into_response())
 }

@@ -153,7 +153,45 @@ impl FromRequestParts<AppState> for PairedKiosk {
                 Ok((!kiosk.revoked).then_some((kiosk, session)))
             })
             .await?;
+        if let Some((kiosk, _)) = &found {
+            note_kiosk_seen(state, kiosk, kiosk_app_version(&parts.headers)).await;
+        }
         found.map(|(kiosk, session)| PairedKiosk { kiosk, session }).ok_or_else(not_paired)
+    }
+}
+
+/// The header the kiosk app sends with every request: the asset version it
+/// was loaded with (`v-…`, see `assets::prefix`).
+pub const KIOSK_VERSION_HEADER: &str = "x-panke-kiosk-version";
+
+/// The kiosk app version a request names, if it looks like one.
+pub fn kiosk_app_version(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(KIOSK_VERSION_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty() && v.len() <= 40)
+        .filter(|v| v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_'))
+        .map(str::to_owned)
+}
+
+/// Notes that a paired kiosk called (last seen, app version), writing at
+/// most once a minute per kiosk — decided from the row the request just
+/// read, so no write happens in between (a race of two requests writes
+/// twice at worst; the store's condition keeps the row right). A failure
+/// is logged; the request goes on.
+pub async fn note_kiosk_seen(state: &AppState, kiosk: &crate::store::kiosks::Kiosk, version: Option<String>) {
+    let now = state.clock.now();
+    let stale =
+        kiosk.last_seen_unix.is_none_or(|t| now.timestamp() - t >= crate::store::kiosks::SEEN_EVERY_SECS);
+    let new_version = version.as_ref().is_some_and(|v| kiosk.app_version.as_ref() != Some(v));
+    if kiosk.revoked || !(stale || new_version) {
+        return;
+    }
+    let id = kiosk.id;
+    let written = state.db.write(move |store| store.note_kiosk_seen(id, version.as_deref(), now)).await;
+    if let Err(e) = written {
+        tracing::warn!(kiosk = id, error = %e, "could not note that the kiosk was seen");
     }
 }
 

@@ -1,18 +1,23 @@
 //! The visits ledger (带看台账) for managers: filtered, paged newest first,
 //! each row opening its record; the filtered list exported as CSV, streamed
 //! page by page (never the whole ledger in memory), phones masked.
+//!
+//! A search by the customer's phone or name is personal data: it is only
+//! taken from a POSTed form (never from a URL, where it would stay in
+//! browser history and proxies' logs); paging and exports of such a search
+//! are POSTed forms too.
 
 use super::AppState;
 use super::error::WebError;
 use super::i18n::Lang;
 use super::listing::{day_start, may_list, next_page, text};
-use super::session::{CurrentStaff, url_escape};
+use super::session::{CurrentStaff, check_csrf, url_escape};
 use crate::domain::phone::Phone;
 use crate::domain::reason::{Lang as ReasonLang, Reason};
 use crate::store::visits::{VisitFilter, VisitRow};
 use askama::Template;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::{Form, Query, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -20,9 +25,9 @@ use serde::Deserialize;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/staff/visits", get(list))
-        .route("/staff/visits.csv", get(export_csv))
-        .route("/staff/visits.xlsx", get(export_xlsx))
+        .route("/staff/visits", get(list).post(search))
+        .route("/staff/visits.csv", get(export_csv).post(search_csv))
+        .route("/staff/visits.xlsx", get(export_xlsx).post(search_xlsx))
 }
 
 const PAGE: u32 = 50;
@@ -35,12 +40,19 @@ pub struct VisitQuery {
     pub from: String,
     pub to: String,
     pub agency: String,
+    pub agent: String,
+    pub sales: String,
+    pub kiosk: String,
+    /// `void`: only voided visits; `counted`: only those not voided.
+    pub state: String,
     pub verdict: String,
     pub reason: String,
     pub off_hours: String,
     pub phone: String,
     pub name: String,
     pub before: Option<i64>,
+    /// Only in POSTed searches.
+    pub csrf: String,
 }
 
 impl VisitQuery {
@@ -53,6 +65,14 @@ impl VisitQuery {
             from_unix: day(&self.from, 0),
             to_unix: day(&self.to, 1),
             agency: text(&self.agency),
+            agent: text(&self.agent),
+            sales: text(&self.sales),
+            kiosk_id: self.kiosk.trim().parse().ok(),
+            voided: match self.state.as_str() {
+                "void" => Some(true),
+                "counted" => Some(false),
+                _ => None,
+            },
             verdict: text(&self.verdict).filter(|v| v == "valid" || v == "invalid"),
             reason: text(&self.reason).filter(|r| Reason::ALL.iter().any(|x| x.code() == r)),
             off_hours: match self.off_hours.as_str() {
@@ -65,17 +85,31 @@ impl VisitQuery {
         }
     }
 
+    /// The filter's fields that may travel in a URL (no personal data).
+    fn url_safe(mut self) -> VisitQuery {
+        self.phone.clear();
+        self.name.clear();
+        self
+    }
+
+    /// A search by phone or name (POSTed only).
+    fn personal(&self) -> bool {
+        !self.phone.trim().is_empty() || !self.name.trim().is_empty()
+    }
+
     /// The filter again as a query string (for the next page and export).
     fn query_string(&self) -> String {
         let pairs = [
             ("from", &self.from),
             ("to", &self.to),
             ("agency", &self.agency),
+            ("agent", &self.agent),
+            ("sales", &self.sales),
+            ("kiosk", &self.kiosk),
+            ("state", &self.state),
             ("verdict", &self.verdict),
             ("reason", &self.reason),
             ("off_hours", &self.off_hours),
-            ("phone", &self.phone),
-            ("name", &self.name),
         ];
         pairs
             .iter()
@@ -101,6 +135,8 @@ struct RowView {
     verdict: String,
     reasons: Vec<String>,
     sales: String,
+    voided: bool,
+    amended: bool,
 }
 
 fn reason_texts(codes: &str) -> Vec<String> {
@@ -128,6 +164,8 @@ impl From<VisitRow> for RowView {
             verdict: r.verdict,
             reasons: reason_texts(&r.reasons),
             sales: r.sales,
+            voided: r.voided,
+            amended: r.amended,
         }
     }
 }
@@ -135,8 +173,10 @@ impl From<VisitRow> for RowView {
 #[derive(Template)]
 #[template(path = "staff/visits.html")]
 struct VisitsPage {
-    t: &'static super::i18n::Texts,
+    nav: super::nav::StaffNav,
     q: VisitQuery,
+    /// The search holds a phone or a name: page and export by POST.
+    personal: bool,
     query: String,
     reasons: Vec<(&'static str, &'static str)>,
     rows: Vec<RowView>,
@@ -149,13 +189,29 @@ async fn list(
     me: CurrentStaff,
     Query(q): Query<VisitQuery>,
 ) -> Result<Response, WebError> {
+    show(state, lang, me, q.url_safe()).await
+}
+
+/// The same list for a POSTed search (which may hold a phone or a name).
+async fn search(
+    State(state): State<AppState>,
+    lang: Lang,
+    me: CurrentStaff,
+    Form(q): Form<VisitQuery>,
+) -> Result<Response, WebError> {
+    check_csrf(&me.session.csrf, &q.csrf)?;
+    show(state, lang, me, q).await
+}
+
+async fn show(state: AppState, lang: Lang, me: CurrentStaff, q: VisitQuery) -> Result<Response, WebError> {
     may_list(&me)?;
     let (filter, before) = (q.filter(&me, &state), q.before);
     let rows = state.db.run(move |store| store.visits(&filter, before, PAGE)).await.map_err(WebError::from)?;
     let next = next_page(&rows, PAGE, |r| r.seq);
     let page = VisitsPage {
-        t: lang.texts(),
+        nav: super::nav::StaffNav::new(&me, lang, "/staff/visits"),
         query: q.query_string(),
+        personal: q.personal(),
         q,
         reasons: Reason::ALL.iter().map(|r| (r.code(), r.message(ReasonLang::Zh))).collect(),
         rows: rows.into_iter().map(RowView::from).collect(),
@@ -164,15 +220,45 @@ async fn list(
     Ok(Html(page.render()?).into_response())
 }
 
-/// The CSV of the filtered list, streamed a thousand rows at a time.
 async fn export_csv(
     State(state): State<AppState>,
     me: CurrentStaff,
     Query(q): Query<VisitQuery>,
 ) -> Result<Response, WebError> {
+    csv_of(state, me, q.url_safe())
+}
+
+async fn search_csv(
+    State(state): State<AppState>,
+    me: CurrentStaff,
+    Form(q): Form<VisitQuery>,
+) -> Result<Response, WebError> {
+    check_csrf(&me.session.csrf, &q.csrf)?;
+    csv_of(state, me, q)
+}
+
+async fn export_xlsx(
+    State(state): State<AppState>,
+    me: CurrentStaff,
+    Query(q): Query<VisitQuery>,
+) -> Result<Response, WebError> {
+    xlsx_of(state, me, q.url_safe()).await
+}
+
+async fn search_xlsx(
+    State(state): State<AppState>,
+    me: CurrentStaff,
+    Form(q): Form<VisitQuery>,
+) -> Result<Response, WebError> {
+    check_csrf(&me.session.csrf, &q.csrf)?;
+    xlsx_of(state, me, q).await
+}
+
+/// The CSV of the filtered list, streamed a thousand rows at a time.
+fn csv_of(state: AppState, me: CurrentStaff, q: VisitQuery) -> Result<Response, WebError> {
     may_list(&me)?;
     let filter = q.filter(&me, &state);
-    let header_row = csv_bytes(&[COLUMNS.map(str::to_owned)]);
+    let header_row = super::listing::csv_bytes(&[COLUMNS.map(str::to_owned)]);
     let first = [b"\xEF\xBB\xBF".as_slice(), &header_row].concat();
     let pages = futures_util::stream::unfold(Some((None::<i64>, Some(first))), move |cursor| {
         let (state, filter) = (state.clone(), filter.clone());
@@ -184,8 +270,8 @@ async fn export_csv(
             let rows = state.db.run(move |store| store.visits(&filter, before, EXPORT_PAGE)).await.ok()?;
             let last = rows.last().map(|r| r.seq)?;
             let done = rows.len() < EXPORT_PAGE as usize;
-            let lines: Vec<[String; 10]> = rows.into_iter().map(export_line).collect();
-            Some((Ok(csv_bytes(&lines)), if done { None } else { Some((Some(last), None)) }))
+            let lines: Vec<[String; 11]> = rows.into_iter().map(export_line).collect();
+            Some((Ok(super::listing::csv_bytes(&lines)), if done { None } else { Some((Some(last), None)) }))
         }
     });
     Ok((
@@ -200,11 +286,11 @@ async fn export_csv(
 }
 
 /// The columns of both exports.
-const COLUMNS: [&str; 10] =
-    ["编号", "到访时间", "非工作时间", "渠道公司", "经纪人", "客户", "手机号", "判定", "原因", "置业顾问"];
+pub const COLUMNS: [&str; 11] =
+    ["编号", "到访时间", "非工作时间", "渠道公司", "经纪人", "客户", "手机号", "判定", "原因", "置业顾问", "更正"];
 
 /// One exported line: phones masked, words instead of codes.
-fn export_line(r: VisitRow) -> [String; 10] {
+pub fn export_line(r: VisitRow) -> [String; 11] {
     [
         r.seq.to_string(),
         local(&r.arrived_at),
@@ -216,6 +302,12 @@ fn export_line(r: VisitRow) -> [String; 10] {
         if r.verdict == "valid" { "有效带看" } else { "自然到访" }.to_owned(),
         reason_texts(&r.reasons).join(""),
         r.sales,
+        match (r.voided, r.amended) {
+            (true, _) => "已作废",
+            (false, true) => "已更正",
+            (false, false) => "",
+        }
+        .to_owned(),
     ]
 }
 
@@ -223,44 +315,15 @@ fn export_line(r: VisitRow) -> [String; 10] {
 /// written in the workbook's constant-memory mode (each row goes to a
 /// temporary file as it is written); only the finished, compressed file is
 /// held before it is sent.
-async fn export_xlsx(
-    State(state): State<AppState>,
-    me: CurrentStaff,
-    Query(q): Query<VisitQuery>,
-) -> Result<Response, WebError> {
+async fn xlsx_of(state: AppState, me: CurrentStaff, q: VisitQuery) -> Result<Response, WebError> {
     may_list(&me)?;
     let filter = q.filter(&me, &state);
     let bytes = state
         .db
         .run(move |store| -> Result<Vec<u8>, WebError> {
-            let fail = |e: rust_xlsxwriter::XlsxError| WebError::Internal(format!("xlsx: {e}"));
             let mut book = rust_xlsxwriter::Workbook::new();
-            let sheet = book.add_worksheet_with_constant_memory().map_err(fail)?;
-            sheet.set_name("带看台账").map_err(fail)?;
-            for (col, title) in COLUMNS.iter().enumerate() {
-                sheet.write_string(0, col as u16, *title).map_err(fail)?;
-            }
-            let (mut row, mut before) = (1u32, None);
-            loop {
-                let page = store.visits(&filter, before, EXPORT_PAGE)?;
-                let done = page.len() < EXPORT_PAGE as usize;
-                before = page.last().map(|r| r.seq);
-                for visit in page {
-                    let seq = visit.seq;
-                    for (col, value) in export_line(visit).iter().enumerate() {
-                        if col == 0 {
-                            sheet.write_number(row, 0, seq as f64).map_err(fail)?;
-                        } else {
-                            sheet.write_string(row, col as u16, value).map_err(fail)?;
-                        }
-                    }
-                    row += 1;
-                }
-                if done || before.is_none() {
-                    break;
-                }
-            }
-            book.save_to_buffer().map_err(fail)
+            write_visits_sheet(store, &filter, &mut book)?;
+            book.save_to_buffer().map_err(|e| WebError::Internal(format!("xlsx: {e}")))
         })
         .await?;
     Ok((
@@ -274,11 +337,39 @@ async fn export_xlsx(
         .into_response())
 }
 
-fn csv_bytes<const N: usize>(rows: &[[String; N]]) -> Vec<u8> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    for r in rows {
-        // Writing to memory cannot fail.
-        let _ = w.write_record(r);
+/// The export's sheet: the visits `filter` selects, newest first, read a
+/// thousand at a time and written in constant-memory mode. Returns how many
+/// visits it wrote (public for benches/backoffice.rs).
+pub fn write_visits_sheet(
+    store: &crate::store::Store,
+    filter: &VisitFilter,
+    book: &mut rust_xlsxwriter::Workbook,
+) -> Result<u32, WebError> {
+    let fail = |e: rust_xlsxwriter::XlsxError| WebError::Internal(format!("xlsx: {e}"));
+    let sheet = book.add_worksheet_with_constant_memory().map_err(fail)?;
+    sheet.set_name("带看台账").map_err(fail)?;
+    for (col, title) in COLUMNS.iter().enumerate() {
+        sheet.write_string(0, col as u16, *title).map_err(fail)?;
     }
-    w.into_inner().unwrap_or_default()
+    let (mut row, mut before) = (1u32, None);
+    loop {
+        let page = store.visits(filter, before, EXPORT_PAGE)?;
+        let done = page.len() < EXPORT_PAGE as usize;
+        before = page.last().map(|r| r.seq);
+        for visit in page {
+            let seq = visit.seq;
+            for (col, value) in export_line(visit).iter().enumerate() {
+                if col == 0 {
+                    sheet.write_number(row, 0, seq as f64).map_err(fail)?;
+                } else {
+                    sheet.write_string(row, col as u16, value).map_err(fail)?;
+                }
+            }
+            row += 1;
+        }
+        if done || before.is_none() {
+            break;
+        }
+    }
+    Ok(row - 1)
 }

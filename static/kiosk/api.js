@@ -13,6 +13,11 @@ import { T, local } from "./i18n.js";
 
 const PING_MS = 5000;
 
+// The version of this kiosk app: the asset version it was loaded under
+// (/static/v-…/kiosk/api.js), sent with every request so the back office
+// shows which tablets run an old page.
+const VERSION = (import.meta.url.match(/\/static\/(v-[0-9A-Za-z]+)\//) || [])[1] || "dev";
+
 let csrf = "";
 let reachable = true;
 let browserOnline = true;
@@ -99,7 +104,7 @@ function unreachable() {
 
 /** POSTs `body` as JSON, or as it is when `raw` (a Blob: a camera frame). */
 export function post(path, body, raw) {
-  const headers = { "X-CSRF-Token": csrf };
+  const headers = { "X-CSRF-Token": csrf, "X-Panke-Kiosk-Version": VERSION };
   if (!raw) headers["Content-Type"] = "application/json";
   return send(path, {
     method: "POST",
@@ -116,7 +121,7 @@ export function post(path, body, raw) {
 export function get(path) {
   return send(path, {
     method: "GET",
-    headers: { "X-CSRF-Token": csrf, Accept: "application/json" },
+    headers: { "X-CSRF-Token": csrf, "X-Panke-Kiosk-Version": VERSION, Accept: "application/json" },
     credentials: "same-origin",
     cache: "no-store",
   });

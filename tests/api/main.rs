@@ -8,13 +8,16 @@
 mod support;
 
 mod agency_api;
+mod amendments;
 mod agent_pages;
 mod arrival;
 mod audit_page;
 mod back_office;
+mod back_office_roles;
 mod helpers;
 mod kiosk;
 mod ledger;
+mod people;
 mod rejections;
 mod release_fixture;
 mod sessions;

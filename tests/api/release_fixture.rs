@@ -83,7 +83,7 @@ async fn the_release_0_1_records_display_on_the_sheet_and_verification_page() {
     let (status, sheet) = get(format!("{base}/records/1/sheet")).await;
     assert_eq!(status, 200, "{sheet}");
     for expected in
-        ["王小明", "139****5678", "链家-天河店", "张三", "赵判客", "钱顾问", "2026-11-18 10:45", "2026-12-03 10:45"]
+        ["王晓明", "139****5678", "链家-天河店", "张三", "赵判客", "钱顾问", "2026-11-18 10:45", "2026-12-03 10:45"]
     {
         assert!(sheet.contains(expected), "sheet of record 1 lacks {expected}");
     }
@@ -95,6 +95,9 @@ async fn the_release_0_1_records_display_on_the_sheet_and_verification_page() {
     let (status, verify) = get(format!("{base}/records/1")).await;
     assert_eq!(status, 200);
     assert!(verify.contains("客户姓名录入有误"), "the amendment is shown with its reason");
+    // The 0.1 amendment takes effect after the upgrade (schema 10): the
+    // sheet shows the corrected name, the record page both.
+    assert!(verify.contains("王晓明") && verify.contains("王小明"), "{verify}");
     assert!(verify.contains("139****5678"));
 }
 

@@ -22,7 +22,7 @@ use super::{Store, StoreError, StoreResult};
 use crate::crypto::sha256_hex;
 use crate::domain::judge::Signer;
 use crate::domain::signature::ValidPng;
-use crate::wire::record::{self, AmendmentBody, RECORD_VERSION, SignatureRef};
+use crate::wire::record::SignatureRef;
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 
@@ -159,60 +159,6 @@ impl Store {
     pub fn append(&mut self, entry: NewEntry<'_>, now: DateTime<Utc>) -> StoreResult<LedgerRow> {
         let tx = super::WriteTx::begin(&mut self.conn)?;
         let row = append_in(&tx, &self.ledger_key, self.tip.as_ref(), entry, now)?;
-        tx.commit()?;
-        self.appended(&row);
-        Ok(row)
-    }
-
-    /// Appends a correction that points at record `amends_seq`; the
-    /// original stays as it was.
-    pub fn amend(
-        &mut self,
-        amends_seq: i64,
-        actor: &str,
-        reason: &str,
-        changes: serde_json::Value,
-        now: DateTime<Utc>,
-    ) -> StoreResult<LedgerRow> {
-        let reason = reason.trim();
-        if reason.is_empty() {
-            return Err(StoreError::Invalid("更正必须写明原因 / an amendment needs a reason".into()));
-        }
-        let tx = super::WriteTx::begin(&mut self.conn)?;
-        let original: Option<(String, Option<i64>)> = tx
-            .query_row("SELECT project_id, report_id FROM ledger WHERE seq = ?1", [amends_seq], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
-            .optional()?;
-        let Some((project_id, report_id)) = original else {
-            return Err(StoreError::NotFound(format!("record {amends_seq}")));
-        };
-        let amendment = AmendmentBody {
-            version: Some(RECORD_VERSION),
-            amends: amends_seq,
-            by: actor.to_owned(),
-            reason: reason.to_owned(),
-            changes,
-        };
-        let body = record::canonical(&amendment).map_err(|e| StoreError::Invalid(e.to_string()))?;
-        let entry = NewEntry {
-            kind: EntryKind::Amendment,
-            project_id: &project_id,
-            report_id,
-            amends_seq: Some(amends_seq),
-            body: &body,
-            signatures: Vec::new(),
-        };
-        let row = append_in(&tx, &self.ledger_key, self.tip.as_ref(), entry, now)?;
-        super::audit::record_in(
-            &tx,
-            &self.ledger_key,
-            now,
-            actor,
-            "ledger.amend",
-            Some(&project_id),
-            &format!("record {amends_seq} → {}: {reason}", row.seq),
-        )?;
         tx.commit()?;
         self.appended(&row);
         Ok(row)

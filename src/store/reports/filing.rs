@@ -78,7 +78,8 @@ pub(crate) fn filing_context_in(
     let own_name: Option<String> =
         conn.query_row("SELECT name FROM agencies WHERE id = ?1", [agency_id], |r| r.get(0)).optional()?;
     let mut history = conn.prepare_cached(
-        "SELECT at, phone, agency, protected_until FROM history WHERE project_id = ?1 AND phone_head = ?2 AND phone_tail = ?3",
+        "SELECT at, phone, agency, protected_until FROM history
+         WHERE project_id = ?1 AND phone_head = ?2 AND phone_tail = ?3 AND voided = 0",
     )?;
     let rows = history.query_map(params![project_id, head, tail], |r| {
         Ok((
@@ -103,10 +104,13 @@ pub(crate) fn filing_context_in(
             });
         }
     }
-    // Valid visits of other agencies protect the customer for them.
+    // Valid visits of other agencies protect the customer for them. Visits
+    // with a history row were read above (as amended); this reads the
+    // sealed bodies of older records, unless an amendment voided them.
     let mut visits = conn.prepare_cached(
         "SELECT l.body FROM ledger l JOIN reports r ON r.id = l.report_id
-         WHERE l.kind = 'visit' AND r.project_id = ?1 AND r.phone_head = ?2 AND r.phone_tail = ?3 AND r.agency_id != ?4",
+         WHERE l.kind = 'visit' AND r.project_id = ?1 AND r.phone_head = ?2 AND r.phone_tail = ?3 AND r.agency_id != ?4
+           AND r.voided_by IS NULL AND NOT EXISTS (SELECT 1 FROM history h WHERE h.record_seq = l.seq)",
     )?;
     let rows = visits.query_map(params![project_id, head, tail, agency_id], |r| r.get::<_, String>(0))?;
     for text in rows {
@@ -175,6 +179,11 @@ impl Store {
             .query_row("SELECT agency_id FROM agents WHERE id = ?1 AND active = 1", [new.agent_id], |r| r.get(0))
             .optional()?
             .ok_or_else(|| StoreError::NotFound(format!("agent {}", new.agent_id)))?;
+        // 合作项目: whatever the path (agent page, API, fallback, import), an
+        // agency files only for the projects it may report for.
+        if !super::super::people::agency_reports_for_in(&tx, agency_id, &new.project_id)? {
+            return Err(FilingError::Refused(FilingRefusal::NotPartner));
+        }
         if let Some(rules) = rules {
             let ctx = group_filing_context_in(&tx, &new.project_id, agency_id, &new.customer_phone)?;
             check_filing(&new.customer_phone, &ctx, rules, filed_at).map_err(FilingError::Refused)?;

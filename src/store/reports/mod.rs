@@ -21,6 +21,9 @@ pub enum ReportStatus {
     VisitedInvalid,
     Expired,
     Cancelled,
+    /// Its visit was voided by an amendment (作废): the report no longer
+    /// counts for the agency. Not a stored status: read from `voided_by`.
+    Voided,
 }
 
 impl ReportStatus {
@@ -31,12 +34,13 @@ impl ReportStatus {
             ReportStatus::VisitedInvalid => "visited-invalid",
             ReportStatus::Expired => "expired",
             ReportStatus::Cancelled => "cancelled",
+            ReportStatus::Voided => "voided",
         }
     }
 
     pub fn parse(s: &str) -> Option<ReportStatus> {
         use ReportStatus::*;
-        [Pending, VisitedValid, VisitedInvalid, Expired, Cancelled].into_iter().find(|r| r.code() == s)
+        [Pending, VisitedValid, VisitedInvalid, Expired, Cancelled, Voided].into_iter().find(|r| r.code() == s)
     }
 
     /// As the agent's list shows it.
@@ -47,8 +51,26 @@ impl ReportStatus {
             ReportStatus::VisitedInvalid => "无效到访",
             ReportStatus::Expired => "已过期",
             ReportStatus::Cancelled => "已撤销",
+            ReportStatus::Voided => "已作废",
         }
     }
+}
+
+/// What the back office's reports list shows. Every field narrows.
+#[derive(Debug, Clone, Default)]
+pub struct ReportFilter {
+    /// `None`: every project (an admin).
+    pub project: Option<String>,
+    pub status: Option<ReportStatus>,
+    pub agency: Option<String>,
+    /// Part of the agent's name.
+    pub agent: Option<String>,
+    pub filed_from_unix: Option<i64>,
+    pub filed_to_unix: Option<i64>,
+    /// Part of the customer's name.
+    pub name: Option<String>,
+    /// A full phone, a masked one, or its last digits.
+    pub phone: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -99,7 +121,7 @@ pub struct NewReport {
 
 const REPORT_COLUMNS: &str =
     "r.id, r.project_id, r.agency_id, g.name, r.agent_id, a.name, r.customer_name, r.customer_phone,
-     r.filed_at, r.status, r.key_id, r.manual_code, r.expected_arrival, r.party_size, r.note, r.demo";
+     r.filed_at, r.status, r.key_id, r.manual_code, r.expected_arrival, r.party_size, r.note, r.demo, r.voided_by";
 const REPORT_FROM: &str = "reports r JOIN agencies g ON g.id = r.agency_id JOIN agents a ON a.id = r.agent_id";
 
 fn read_report(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredReport> {
@@ -121,7 +143,10 @@ fn read_report(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredReport> {
         customer_name: CustomerName::from_stored(&name),
         customer_phone: CustomerPhone::parse(&phone, true).map_err(|_| bad(7, "phone"))?,
         filed_at: DateTime::parse_from_rfc3339(&filed).map_err(|_| bad(8, "instant"))?,
-        status: ReportStatus::parse(&status).ok_or_else(|| bad(9, "status"))?,
+        status: match r.get::<_, Option<i64>>(16)? {
+            Some(_) => ReportStatus::Voided,
+            None => ReportStatus::parse(&status).ok_or_else(|| bad(9, "status"))?,
+        },
         key_id: KeyId(r.get(10)?),
         manual_code: ManualCode::parse(&code).map_err(|_| bad(11, "manual code"))?,
         expected_arrival: r.get(12)?,
@@ -203,7 +228,8 @@ pub(crate) fn customer_reports_in(
             }
             match report {
                 Some(own) if own.agency_id == r.agency_id => found.own_agency.push(r.filed_at),
-                _ if r.status == ReportStatus::Cancelled => {}
+                // A cancelled report, or one whose visit was voided, claims nothing.
+                _ if matches!(r.status, ReportStatus::Cancelled | ReportStatus::Voided) => {}
                 _ => found.others.push(r.as_judged()),
             }
         }
@@ -276,27 +302,71 @@ impl Store {
     }
 
     /// A page of reports for the back office, newest first (ids below
-    /// `before`), in `project` (every project when `None`), by status and
-    /// agency name when given.
+    /// `before`), with each report's first read (arrival) when there is one.
     pub fn reports_page(
         &self,
-        project: Option<&str>,
-        status: Option<&str>,
-        agency: Option<&str>,
+        filter: &ReportFilter,
         before: Option<i64>,
         limit: u32,
-    ) -> StoreResult<Vec<StoredReport>> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {REPORT_COLUMNS} FROM {REPORT_FROM}
-             WHERE (?1 IS NULL OR r.project_id = ?1) AND (?2 IS NULL OR r.status = ?2)
-               AND (?3 IS NULL OR g.name = ?3) AND (?4 IS NULL OR r.id < ?4)
-             ORDER BY r.id DESC LIMIT ?5"
-        ))?;
-        let rows = stmt.query_map(params![project, status, agency, before, limit], read_report)?;
+    ) -> StoreResult<Vec<(StoredReport, Option<String>)>> {
+        use rusqlite::ToSql;
+        let mut sql = format!(
+            "SELECT {REPORT_COLUMNS}, f.at FROM {REPORT_FROM} LEFT JOIN first_reads f ON f.report_id = r.id WHERE 1 = 1"
+        );
+        let mut args: Vec<Box<dyn ToSql>> = Vec::new();
+        let mut cond = |part: &str, value: Box<dyn ToSql>| {
+            sql.push_str(part);
+            args.push(value);
+        };
+        if let Some(p) = &filter.project {
+            cond(" AND r.project_id = ?", Box::new(p.clone()));
+        }
+        if let Some(b) = before {
+            cond(" AND r.id < ?", Box::new(b));
+        }
+        match filter.status {
+            Some(ReportStatus::Voided) => cond(" AND r.voided_by IS NOT NULL AND ? = 1", Box::new(1)),
+            Some(s) => cond(" AND r.status = ? AND r.voided_by IS NULL", Box::new(s.code())),
+            None => {}
+        }
+        if let Some(a) = &filter.agency {
+            cond(" AND g.name = ?", Box::new(a.clone()));
+        }
+        if let Some(a) = &filter.agent {
+            cond(" AND a.name LIKE ? ESCAPE '\\'", Box::new(format!("%{}%", super::audit::like_literal(a))));
+        }
+        if let Some(f) = filter.filed_from_unix {
+            cond(" AND r.filed_unix >= ?", Box::new(f));
+        }
+        if let Some(t) = filter.filed_to_unix {
+            cond(" AND r.filed_unix < ?", Box::new(t));
+        }
+        if let Some(n) = &filter.name {
+            cond(" AND r.customer_name LIKE ? ESCAPE '\\'", Box::new(format!("%{}%", super::audit::like_literal(n))));
+        }
+        if let Some(p) = filter.phone.as_deref().map(|p| p.trim().replace([' ', '-'], "")).filter(|p| !p.is_empty()) {
+            // Full or masked: the first three and last four; else the last digits.
+            let digits_at = |from_end: bool| -> String {
+                let it: Box<dyn Iterator<Item = char>> = if from_end { Box::new(p.chars().rev()) } else { Box::new(p.chars()) };
+                let d: String = it.take_while(char::is_ascii_digit).collect();
+                if from_end { d.chars().rev().collect() } else { d }
+            };
+            if p.len() == 11 || p.contains('*') {
+                cond(" AND r.phone_head = ?", Box::new(digits_at(false).chars().take(3).collect::<String>()));
+                let tail: String = digits_at(true);
+                cond(" AND r.phone_tail = ?", Box::new(tail[tail.len().saturating_sub(4)..].to_owned()));
+            } else {
+                cond(" AND r.customer_phone LIKE ?", Box::new(format!("%{}", digits_at(true))));
+            }
+        }
+        sql.push_str(" ORDER BY r.id DESC LIMIT ?");
+        args.push(Box::new(limit));
+        let mut stmt = self.conn.prepare(&sql)?;
+        let refs: Vec<&dyn ToSql> = args.iter().map(|a| a.as_ref()).collect();
+        let rows = stmt.query_map(refs.as_slice(), |r| Ok((read_report(r)?, r.get::<_, Option<String>>(17)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Withdraws a pending report of the agent's own agency.
     pub fn cancel_report(&self, id: ReportId, agency_id: i64, actor: &str, now: DateTime<Utc>) -> StoreResult<()> {
         let report = self.report(id)?;
         if report.agency_id != agency_id {

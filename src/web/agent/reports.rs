@@ -25,7 +25,7 @@ pub fn status_class(s: ReportStatus) -> &'static str {
         ReportStatus::Pending => "pending",
         ReportStatus::VisitedValid => "valid",
         ReportStatus::VisitedInvalid => "invalid",
-        ReportStatus::Expired | ReportStatus::Cancelled => "closed",
+        ReportStatus::Expired | ReportStatus::Cancelled | ReportStatus::Voided => "closed",
     }
 }
 
@@ -72,8 +72,21 @@ pub struct ReportForm {
     note: String,
 }
 
+/// The projects the agency may report for (合作项目), as (id, name): the
+/// form offers no other.
+async fn partner_projects(state: &AppState, agency_id: i64) -> Result<Vec<(String, String)>, WebError> {
+    let agency = state.db.run(move |store| store.agency(agency_id)).await.map_err(WebError::from)?;
+    Ok(state
+        .deployment
+        .projects
+        .iter()
+        .filter(|p| agency.reports_for(&p.id))
+        .map(|p| (p.id.clone(), p.name.clone()))
+        .collect())
+}
+
 fn form_page(
-    state: &AppState,
+    projects: Vec<(String, String)>,
     t: &'static Texts,
     csrf: String,
     form: ReportForm,
@@ -84,7 +97,7 @@ fn form_page(
         csrf,
         idem: if form.idem.is_empty() { random_secret() } else { form.idem },
         error,
-        projects: state.deployment.projects.iter().map(|p| (p.id.clone(), p.name.clone())).collect(),
+        projects,
         project: form.project,
         customer_name: form.customer_name,
         customer_phone: form.customer_phone,
@@ -95,7 +108,8 @@ fn form_page(
 }
 
 pub async fn new_form(State(state): State<AppState>, lang: Lang, me: CurrentAgent) -> Result<Html<String>, WebError> {
-    html(form_page(&state, lang.texts(), me.session.csrf, ReportForm::default(), None))
+    let projects = partner_projects(&state, me.agent.agency_id).await?;
+    html(form_page(projects, lang.texts(), me.session.csrf, ReportForm::default(), None))
 }
 
 /// A report as typed, checked field by field; the error is for the agent.
@@ -171,7 +185,11 @@ pub async fn file(
         Ok(report) => Redirect::to(&format!("/agent/reports/{}", report.id)).into_response(),
         Err(e @ WebError::Refused { .. }) => {
             let status = e.status();
-            let page = form_page(&state, t, me.session.csrf.clone(), form, Some(e.to_string()));
+            let projects = match partner_projects(&state, me.agent.agency_id).await {
+                Ok(p) => p,
+                Err(e) => return e.into_response(),
+            };
+            let page = form_page(projects, t, me.session.csrf.clone(), form, Some(e.to_string()));
             match html(page) {
                 Ok(body) => (status, body).into_response(),
                 Err(e) => e.into_response(),

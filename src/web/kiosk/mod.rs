@@ -123,6 +123,10 @@ impl FromRequestParts<AppState> for KioskOperator {
             }
             Lookup::Found(op) => {
                 check_csrf(&op.session.csrf, &given)?;
+                // The back office's kiosk list shows when each tablet was last
+                // seen and which app version it runs (written once a minute).
+                super::session::note_kiosk_seen(state, &op.kiosk, super::session::kiosk_app_version(&parts.headers))
+                    .await;
                 Ok(*op)
             }
         }

@@ -20,7 +20,8 @@ export function render() {
         T("配对", "Pair"),
         () => {
           post("/kiosk/pair", { code: input.value }).then(
-            () => location.reload(),
+            // The code leaves the address bar once used.
+            () => location.replace("/kiosk"),
             (e) => trouble(msg, e)
           );
         },
@@ -29,5 +30,8 @@ export function render() {
       )
     )
   );
+  // The pairing QR in the back office opens /kiosk?pair=CODE.
+  const given = new URLSearchParams(location.search).get("pair");
+  if (given) input.value = given;
   input.focus();
 }
