@@ -474,7 +474,8 @@ mod tests {
     #[test]
     fn each_value_names_the_layer_it_comes_from() {
         let deployment = RulesPatch::from_toml("min_gap_minutes = 30\nhistory_window_days = 20", "a").unwrap();
-        let project = RulesPatch::from_toml("min_gap_minutes = 45\n[desk_hours]\nfri_sun = \"10:00-20:00\"", "b").unwrap();
+        let project =
+            RulesPatch::from_toml("min_gap_minutes = 45\n[desk_hours]\nfri_sun = \"10:00-20:00\"", "b").unwrap();
         let sources: std::collections::HashMap<_, _> = rule_sources(&deployment, &project).into_iter().collect();
         assert_eq!(sources.len(), RULE_KEYS.len());
         assert_eq!(sources["min_gap_minutes"], RuleSource::Project);

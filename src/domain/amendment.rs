@@ -199,7 +199,8 @@ pub fn effective<'a>(original: Effective, amendments: impl IntoIterator<Item = &
             now.customer_phone = p.to_owned();
         }
         if let Some(s) = fields.get("sales_consultant") {
-            if let (Some(id), Some(name)) = (s.get("id").and_then(Value::as_i64), s.get("name").and_then(Value::as_str)) {
+            if let (Some(id), Some(name)) = (s.get("id").and_then(Value::as_i64), s.get("name").and_then(Value::as_str))
+            {
                 now.sales = Some((id, name.to_owned()));
             }
         }
@@ -283,7 +284,9 @@ mod tests {
         let c = Amendment::ChangeSales { id: 9, name: "赵敏".into() }.changes(Some(&attachment));
         assert_eq!(effective(original(), [&c]).sales, Some((9, "赵敏".into())));
         assert_eq!(attachment_of(&c), Some(attachment));
-        assert!(describe(&Amendment::FixPhone(Phone::parse("13912345678").unwrap()).changes(None), true)
-            .contains("139****5678"));
+        assert!(
+            describe(&Amendment::FixPhone(Phone::parse("13912345678").unwrap()).changes(None), true)
+                .contains("139****5678")
+        );
     }
 }

@@ -24,10 +24,7 @@ pub fn parse_changes(changes: &serde_json::Value) -> ServiceResult<Amendment> {
     };
     let mut entries = fields.iter();
     let (Some((key, value)), None) = (entries.next(), entries.next()) else {
-        return Err(invalid(format!(
-            "每次更正只改一项 / one change per amendment (one of: {})",
-            AMENDABLE.join(", ")
-        )));
+        return Err(invalid(format!("每次更正只改一项 / one change per amendment (one of: {})", AMENDABLE.join(", "))));
     };
     let text = || value.as_str().map(str::trim).filter(|s| !s.is_empty());
     match key.as_str() {
@@ -44,7 +41,9 @@ pub fn parse_changes(changes: &serde_json::Value) -> ServiceResult<Amendment> {
             Some(false) => Ok(Amendment::Reinstate),
             None => Err(invalid("void 应为 true 或 false / void must be true or false".into())),
         },
-        "note" => text().map(|n| Amendment::Note(n.to_owned())).ok_or_else(|| invalid("备注不能为空 / the note is empty".into())),
+        "note" => text()
+            .map(|n| Amendment::Note(n.to_owned()))
+            .ok_or_else(|| invalid("备注不能为空 / the note is empty".into())),
         "sales_consultant" => {
             let id = value.get("id").and_then(serde_json::Value::as_i64);
             let name = value.get("name").and_then(serde_json::Value::as_str);
@@ -81,7 +80,9 @@ pub fn amend(
             let consultants = store.project_staff(&original.project_id, crate::store::people::Role::Sales)?;
             let staff = consultants.into_iter().find(|s| s.id == id);
             let Some(staff) = staff else {
-                return Err(ServiceError::Invalid("请选择本项目的置业顾问 / choose a sales consultant of this project".into()));
+                return Err(ServiceError::Invalid(
+                    "请选择本项目的置业顾问 / choose a sales consultant of this project".into(),
+                ));
             };
             Amendment::ChangeSales { id, name: staff.name }
         }

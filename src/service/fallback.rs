@@ -31,7 +31,9 @@ pub enum ScreenshotError {
     Missing,
     #[error("截图不能超过 5 MB / the screenshot is larger than 5 MB")]
     TooLarge,
-    #[error("截图须为 JPEG 或 PNG 图片(按文件内容检查,改文件名无效) / the screenshot must be a JPEG or PNG image (checked by its content, not its name)")]
+    #[error(
+        "截图须为 JPEG 或 PNG 图片(按文件内容检查,改文件名无效) / the screenshot must be a JPEG or PNG image (checked by its content, not its name)"
+    )]
     NotAnImage,
     #[error("截图图片已损坏或尺寸不正确 / the screenshot image is damaged or of an impossible size")]
     Damaged,

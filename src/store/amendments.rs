@@ -9,8 +9,8 @@ use super::ledger::{EntryKind, LedgerRow, NewEntry, ROW_COLUMNS, append_in, read
 use super::{Store, StoreError, StoreResult};
 use crate::crypto::sha256_hex;
 use crate::domain::amendment::{Amendment, AttachmentRef, Effective, effective};
-use crate::wire::record::{self, AmendmentBody, RECORD_VERSION};
 use crate::domain::phone::Phone;
+use crate::wire::record::{self, AmendmentBody, RECORD_VERSION};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -138,9 +138,10 @@ impl Store {
     /// An attachment of an amendment of record `seq` (`None` when no
     /// amendment of that record names it), with its media type.
     pub fn attachment(&self, seq: i64, sha256: &str) -> StoreResult<Option<(String, String, Vec<u8>)>> {
-        let named = changes_in(&self.conn, seq)?.iter().filter_map(crate::domain::amendment::attachment_of).any(|a| {
-            a.sha256 == sha256
-        });
+        let named = changes_in(&self.conn, seq)?
+            .iter()
+            .filter_map(crate::domain::amendment::attachment_of)
+            .any(|a| a.sha256 == sha256);
         if !named {
             return Ok(None);
         }

@@ -426,31 +426,30 @@ impl Store {
             let agency = store.agency(id)?;
             store.project(project_id)?;
             let added = stamp(now);
-            let changed = match (partner, agency.all_projects) {
-                (true, true) => false,
-                (true, false) => {
-                    store.conn.execute(
+            let changed =
+                match (partner, agency.all_projects) {
+                    (true, true) => false,
+                    (true, false) => store.conn.execute(
                         "INSERT OR IGNORE INTO agency_projects (agency_id, project_id, added_at) VALUES (?1, ?2, ?3)",
                         params![id, project_id, added],
-                    )? > 0
-                }
-                (false, false) => {
-                    store.conn.execute(
-                        "DELETE FROM agency_projects WHERE agency_id = ?1 AND project_id = ?2",
-                        params![id, project_id],
-                    )? > 0
-                }
-                (false, true) => {
-                    store.conn.execute("UPDATE agencies SET all_projects = 0 WHERE id = ?1", [id])?;
-                    store.conn.execute("DELETE FROM agency_projects WHERE agency_id = ?1", [id])?;
-                    store.conn.execute(
-                        "INSERT INTO agency_projects (agency_id, project_id, added_at)
+                    )? > 0,
+                    (false, false) => {
+                        store.conn.execute(
+                            "DELETE FROM agency_projects WHERE agency_id = ?1 AND project_id = ?2",
+                            params![id, project_id],
+                        )? > 0
+                    }
+                    (false, true) => {
+                        store.conn.execute("UPDATE agencies SET all_projects = 0 WHERE id = ?1", [id])?;
+                        store.conn.execute("DELETE FROM agency_projects WHERE agency_id = ?1", [id])?;
+                        store.conn.execute(
+                            "INSERT INTO agency_projects (agency_id, project_id, added_at)
                          SELECT ?1, id, ?3 FROM projects WHERE id != ?2",
-                        params![id, project_id, added],
-                    )?;
-                    true
-                }
-            };
+                            params![id, project_id, added],
+                        )?;
+                        true
+                    }
+                };
             if changed {
                 let what = if partner { "may now report for" } else { "may no longer report for" };
                 store.audit(

@@ -50,7 +50,13 @@ impl AuditQuery {
 
     /// The filter again as a query string (for the next page).
     fn query_string(&self) -> String {
-        let pairs = [("actor", &self.actor), ("action", &self.action), ("project", &self.project), ("from", &self.from), ("to", &self.to)];
+        let pairs = [
+            ("actor", &self.actor),
+            ("action", &self.action),
+            ("project", &self.project),
+            ("from", &self.from),
+            ("to", &self.to),
+        ];
         pairs
             .iter()
             .filter(|(_, v)| !v.is_empty())

@@ -138,7 +138,8 @@ mod tests {
     #[test]
     fn filing_refusals_keep_the_codes_of_the_domain() {
         use crate::domain::filing::FilingRefusal as F;
-        for r in [F::NotPartner, F::BeforeReportingStart, F::ProtectedByOtherAgency, F::RepeatLimit, F::VisitedRecently] {
+        for r in [F::NotPartner, F::BeforeReportingStart, F::ProtectedByOtherAgency, F::RepeatLimit, F::VisitedRecently]
+        {
             assert_eq!(ErrorCode::from(r).as_str(), r.code());
         }
     }

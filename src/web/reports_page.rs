@@ -88,12 +88,18 @@ impl ReportQuery {
     }
 
     fn query_string(&self) -> String {
-        [("status", &self.status), ("agency", &self.agency), ("agent", &self.agent), ("from", &self.from), ("to", &self.to)]
-            .iter()
-            .filter(|(_, v)| !v.is_empty())
-            .map(|(k, v)| format!("{k}={}", url_escape(v)))
-            .collect::<Vec<_>>()
-            .join("&")
+        [
+            ("status", &self.status),
+            ("agency", &self.agency),
+            ("agent", &self.agent),
+            ("from", &self.from),
+            ("to", &self.to),
+        ]
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", url_escape(v)))
+        .collect::<Vec<_>>()
+        .join("&")
     }
 }
 
@@ -190,7 +196,8 @@ async fn search_export(
     csv_of(state, me, q)
 }
 
-const COLUMNS: [&str; 9] = ["编号", "报备时间", "首次扫码(到访)", "渠道公司", "经纪人", "客户", "手机号", "状态", "项目"];
+const COLUMNS: [&str; 9] =
+    ["编号", "报备时间", "首次扫码(到访)", "渠道公司", "经纪人", "客户", "手机号", "状态", "项目"];
 
 /// The CSV of the filtered list, read a thousand reports at a time.
 fn csv_of(state: AppState, me: CurrentStaff, q: ReportQuery) -> Result<Response, WebError> {

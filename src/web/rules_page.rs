@@ -65,7 +65,11 @@ const MEANINGS: [(&str, &str, &str); 13] = [
     ("timezone", "项目所在时区(“当地时间”)", "IANA zone for \"local\""),
     ("min_gap_minutes", "报备须提前到访的分钟数", "minutes a report must precede the arrival"),
     ("report_validity", "报备有效期", "how long a report stays valid"),
-    ("history_window_days", "到访前此天数内有到访记录则为老客户", "a visit this many days before arrival: VISITED_BEFORE"),
+    (
+        "history_window_days",
+        "到访前此天数内有到访记录则为老客户",
+        "a visit this many days before arrival: VISITED_BEFORE",
+    ),
     ("protection_days", "有效带看后的保护期(天)", "protection after a valid visit (days)"),
     ("reporting_start", "开放报备时间(之前的报备无效)", "reports filed before this are void"),
     ("overlap_rule", "多家渠道报备同一客户时", "two agencies report one customer"),

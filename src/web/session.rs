@@ -182,8 +182,7 @@ pub fn kiosk_app_version(headers: &HeaderMap) -> Option<String> {
 /// is logged; the request goes on.
 pub async fn note_kiosk_seen(state: &AppState, kiosk: &crate::store::kiosks::Kiosk, version: Option<String>) {
     let now = state.clock.now();
-    let stale =
-        kiosk.last_seen_unix.is_none_or(|t| now.timestamp() - t >= crate::store::kiosks::SEEN_EVERY_SECS);
+    let stale = kiosk.last_seen_unix.is_none_or(|t| now.timestamp() - t >= crate::store::kiosks::SEEN_EVERY_SECS);
     let new_version = version.as_ref().is_some_and(|v| kiosk.app_version.as_ref() != Some(v));
     if kiosk.revoked || !(stale || new_version) {
         return;

@@ -75,7 +75,8 @@ async fn voiding_a_visit_voids_its_report_and_the_next_agency_is_no_longer_block
     let seq = v["record"].as_i64().unwrap();
 
     let boss = manager(&app, "firstvisit", "boss-fv").await;
-    let (status, to) = amend(&app, &boss, seq, &[("kind", "void"), ("reason", "切客:客户由自然到访转报备")], None).await;
+    let (status, to) =
+        amend(&app, &boss, seq, &[("kind", "void"), ("reason", "切客:客户由自然到访转报备")], None).await;
     assert_eq!((status, to.as_str()), (303, format!("/records/{seq}?done=amended").as_str()));
     let first_report = app.store.ledger_row(seq).unwrap().report_id.unwrap();
     assert_eq!(app.store.report(ReportId(first_report)).unwrap().status, ReportStatus::Voided);
@@ -121,11 +122,18 @@ async fn a_corrected_name_and_phone_show_on_the_record_the_sheet_and_the_list_an
     let kiosk = Kiosk::ready(&app, "demo").await;
     let (_, seq) = valid_visit(&app, &kiosk, "demo", "13812345678").await;
     let boss = manager(&app, "demo", "boss-demo").await;
-    let (status, _) = amend(&app, &boss, seq, &[("kind", "fix_name"), ("customer_name", "王晓明"), ("reason", "录入错字")], None).await;
-    assert_eq!(status, 303);
     let (status, _) =
-        amend(&app, &boss, seq, &[("kind", "fix_phone"), ("customer_phone", "13912345678"), ("reason", "号码抄错")], None)
+        amend(&app, &boss, seq, &[("kind", "fix_name"), ("customer_name", "王晓明"), ("reason", "录入错字")], None)
             .await;
+    assert_eq!(status, 303);
+    let (status, _) = amend(
+        &app,
+        &boss,
+        seq,
+        &[("kind", "fix_phone"), ("customer_phone", "13912345678"), ("reason", "号码抄错")],
+        None,
+    )
+    .await;
     assert_eq!(status, 303);
     let (_, record) = text(&app, &boss, &format!("/records/{seq}")).await;
     assert!(record.contains("王晓明") && record.contains("139****5678"), "{record}");
@@ -150,10 +158,12 @@ async fn an_amendment_needs_a_kind_and_a_reason_and_keeps_what_was_typed() {
     let kiosk = Kiosk::ready(&app, "demo").await;
     let (_, seq) = valid_visit(&app, &kiosk, "demo", "13812345678").await;
     let boss = manager(&app, "demo", "boss-demo").await;
-    let (status, page) = amend(&app, &boss, seq, &[("kind", "fix_name"), ("customer_name", "王晓明"), ("reason", " ")], None).await;
+    let (status, page) =
+        amend(&app, &boss, seq, &[("kind", "fix_name"), ("customer_name", "王晓明"), ("reason", " ")], None).await;
     assert_eq!(status, 422);
     assert!(page.contains("请写明更正原因") && page.contains("value=\"王晓明\""), "{page}");
-    let (status, page) = amend(&app, &boss, seq, &[("kind", "fix_phone"), ("customer_phone", "1381234"), ("reason", "x")], None).await;
+    let (status, page) =
+        amend(&app, &boss, seq, &[("kind", "fix_phone"), ("customer_phone", "1381234"), ("reason", "x")], None).await;
     assert_eq!(status, 422);
     assert!(page.contains("手机号"), "{page}");
     let (status, _) = amend(&app, &boss, seq, &[("reason", "x")], None).await;
@@ -168,16 +178,29 @@ async fn an_attachment_is_checked_by_content_sealed_by_hash_and_served_to_the_pr
     let (_, seq) = valid_visit(&app, &kiosk, "demo", "13812345678").await;
     let boss = manager(&app, "demo", "boss-demo").await;
     let exe = b"MZ\x90\x00 this is a renamed executable".to_vec();
-    let (status, page) = amend(&app, &boss, seq, &[("kind", "note"), ("note", "聊天记录"), ("reason", "补充证据")], Some(("chat.jpg", exe))).await;
+    let (status, page) = amend(
+        &app,
+        &boss,
+        seq,
+        &[("kind", "note"), ("note", "聊天记录"), ("reason", "补充证据")],
+        Some(("chat.jpg", exe)),
+    )
+    .await;
     assert_eq!(status, 422);
     assert!(page.contains("JPEG"), "{page}");
     let big = [b"%PDF-1.4\n".to_vec(), vec![b'x'; 6 * 1024 * 1024]].concat();
-    let (status, _) = amend(&app, &boss, seq, &[("kind", "note"), ("note", "x"), ("reason", "x")], Some(("big.pdf", big))).await;
+    let (status, _) =
+        amend(&app, &boss, seq, &[("kind", "note"), ("note", "x"), ("reason", "x")], Some(("big.pdf", big))).await;
     assert!(status == 413 || status == 422, "{status}");
     let png = panke::demo::signature_png(7);
-    let (status, _) =
-        amend(&app, &boss, seq, &[("kind", "note"), ("note", "聊天记录"), ("reason", "补充证据")], Some(("聊天.png", png.clone())))
-            .await;
+    let (status, _) = amend(
+        &app,
+        &boss,
+        seq,
+        &[("kind", "note"), ("note", "聊天记录"), ("reason", "补充证据")],
+        Some(("聊天.png", png.clone())),
+    )
+    .await;
     assert_eq!(status, 303);
     let amendment = &app.store.amendments_of(seq).unwrap()[0];
     let sha = panke::crypto::sha256_hex(&png);
@@ -214,7 +237,12 @@ async fn only_managers_and_admins_of_the_project_amend() {
     let r = agent.get(app.url(&format!("/records/{seq}"))).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 303, "an agent is sent to the staff sign-in");
     let anonymous = app.browser();
-    let r = anonymous.post(app.url(&format!("/records/{seq}/amend"))).multipart(Form::new().text("kind", "void")).send().await.unwrap();
+    let r = anonymous
+        .post(app.url(&format!("/records/{seq}/amend")))
+        .multipart(Form::new().text("kind", "void"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 303);
     assert!(app.store.amendments_of(seq).unwrap().is_empty());
     let admin = app.browser();
@@ -232,7 +260,8 @@ async fn only_managers_and_admins_of_the_project_amend() {
         )
         .unwrap();
     staff_sign_in(&admin, &app.base, "group-admin", "a long password").await;
-    let (status, _) = amend(&app, &admin, seq, &[("kind", "note"), ("note", "集团抽查"), ("reason", "抽查")], None).await;
+    let (status, _) =
+        amend(&app, &admin, seq, &[("kind", "note"), ("note", "集团抽查"), ("reason", "抽查")], None).await;
     assert_eq!(status, 303, "an admin amends any project's record");
 }
 
@@ -243,13 +272,24 @@ async fn the_sales_consultant_is_changed_only_to_one_of_the_projects_consultants
     let (_, seq) = valid_visit(&app, &kiosk, "demo", "13812345678").await;
     let boss = manager(&app, "demo", "boss-demo").await;
     let elsewhere = staff(&app, "strict", "sales-strict", Role::Sales, "2468");
-    let (status, page) =
-        amend(&app, &boss, seq, &[("kind", "change_sales"), ("sales_id", &elsewhere.to_string()), ("reason", "x")], None).await;
+    let (status, page) = amend(
+        &app,
+        &boss,
+        seq,
+        &[("kind", "change_sales"), ("sales_id", &elsewhere.to_string()), ("reason", "x")],
+        None,
+    )
+    .await;
     assert_eq!(status, 422, "{page}");
     let here = staff(&app, "demo", "sales-zhao", Role::Sales, "2468");
-    let (status, _) =
-        amend(&app, &boss, seq, &[("kind", "change_sales"), ("sales_id", &here.to_string()), ("reason", "实际接待人为赵")], None)
-            .await;
+    let (status, _) = amend(
+        &app,
+        &boss,
+        seq,
+        &[("kind", "change_sales"), ("sales_id", &here.to_string()), ("reason", "实际接待人为赵")],
+        None,
+    )
+    .await;
     assert_eq!(status, 303);
     let (_, list) = text(&app, &boss, "/staff/visits").await;
     assert!(list.contains("sales-zhao"), "{list}");

@@ -248,8 +248,8 @@ async fn every_page_and_action_admits_the_right_role_and_refuses_every_other() {
                 assert_eq!(r.status, 403, "{name} {what}");
             }
         };
-        let r = post(&app, c, "/staff/groups/search", &[("csrf", &their_csrf), ("project", "demo"), ("q", "4321")])
-            .await;
+        let r =
+            post(&app, c, "/staff/groups/search", &[("csrf", &their_csrf), ("project", "demo"), ("q", "4321")]).await;
         refused("search", &r, 403);
         let r = post(
             &app,
@@ -293,8 +293,8 @@ async fn every_page_and_action_admits_the_right_role_and_refuses_every_other() {
         )
         .await;
         refused("open a window", &r, 403);
-        let r = post(&app, c, &format!("/staff/fallback/incidents/{second_window}/close"), &[("csrf", &their_csrf)])
-            .await;
+        let r =
+            post(&app, c, &format!("/staff/fallback/incidents/{second_window}/close"), &[("csrf", &their_csrf)]).await;
         refused("close a window", &r, 403);
         let r = enter(&app, c, window, &their_csrf, "13712340000", "2026-11-18T09:45", screenshot()).await;
         refused("enter a report", &r, 404);
@@ -326,7 +326,8 @@ async fn every_page_and_action_admits_the_right_role_and_refuses_every_other() {
     // The right roles: search, link, unlink (manager and admin), enter
     // (manager and admin), close (admin).
     for (name, c, csrf_token) in [("manager", &who.manager, &manager_csrf), ("admin", &who.admin, &admin_csrf)] {
-        let r = post(&app, c, "/staff/groups/search", &[("csrf", csrf_token), ("project", "demo"), ("q", "4321")]).await;
+        let r =
+            post(&app, c, "/staff/groups/search", &[("csrf", csrf_token), ("project", "demo"), ("q", "4321")]).await;
         assert_eq!(r.status, 200, "{name} search");
         assert!(r.body.contains("139****4321") && !r.body.contains(WIFE), "{name}: {}", r.body);
     }
@@ -449,9 +450,13 @@ async fn a_link_or_an_unlink_needs_a_reason_and_keeps_who_when_and_why() {
     assert_eq!(r.status, 422, "{}", r.body);
     // Found by its last four digits, the husband's visit links by its
     // record (the form carries no number).
-    let found =
-        post(&app, &manager, "/staff/groups/search", &[("csrf", &csrf), ("project", "demo"), ("q", "5678"), ("anchor", &anchor)])
-            .await;
+    let found = post(
+        &app,
+        &manager,
+        "/staff/groups/search",
+        &[("csrf", &csrf), ("project", "demo"), ("q", "5678"), ("anchor", &anchor)],
+    )
+    .await;
     assert_eq!(found.status, 200);
     assert!(found.body.contains("138****5678") && !found.body.contains(HUSBAND), "{}", found.body);
     let other = format!("record:{husband_record}");
@@ -460,7 +465,13 @@ async fn a_link_or_an_unlink_needs_a_reason_and_keeps_who_when_and_why() {
         &app,
         &manager,
         "/staff/groups/link",
-        &[("csrf", &csrf), ("project", "demo"), ("anchor", &anchor), ("other", &other), ("reason", "夫妻,已核对结婚证")],
+        &[
+            ("csrf", &csrf),
+            ("project", "demo"),
+            ("anchor", &anchor),
+            ("other", &other),
+            ("reason", "夫妻,已核对结婚证"),
+        ],
     )
     .await;
     assert_eq!(r.status, 303, "{}", r.body);
@@ -674,6 +685,11 @@ async fn a_change_of_rules_at_a_restart_is_kept_in_the_history() {
     assert!(change.contains(">30<") && change.contains(">45<") && change.contains("项目文件"), "{change}");
     assert!(page.body.contains("2026-11-17 09:00"), "the first version's time");
     // The restart wrote the change to the audit log as well.
-    assert!(app.store.audit_entries(50).unwrap().iter().any(|a| a.action == "config.project"
-        && a.detail.contains("rules changed")));
+    assert!(
+        app.store
+            .audit_entries(50)
+            .unwrap()
+            .iter()
+            .any(|a| a.action == "config.project" && a.detail.contains("rules changed"))
+    );
 }

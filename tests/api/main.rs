@@ -8,12 +8,13 @@
 mod support;
 
 mod agency_api;
-mod amendments;
 mod agent_pages;
+mod amendments;
 mod arrival;
 mod audit_page;
 mod back_office;
 mod back_office_roles;
+mod groups_rules_fallback;
 mod helpers;
 mod kiosk;
 mod ledger;

@@ -59,7 +59,13 @@ fn qr_of(page: &str) -> String {
 
 /// The table row marked `marker` (e.g. `data-agent="3"`).
 fn row_of(page: &str, marker: &str) -> String {
-    page.split(marker).nth(1).unwrap_or_else(|| panic!("no row {marker} in {page}")).split("</tr>").next().unwrap().to_owned()
+    page.split(marker)
+        .nth(1)
+        .unwrap_or_else(|| panic!("no row {marker} in {page}"))
+        .split("</tr>")
+        .next()
+        .unwrap()
+        .to_owned()
 }
 
 /// The id at the end of a redirect to `/staff/people/agencies/<id>?…`.
@@ -81,7 +87,12 @@ async fn as_staff(app: &TestApp, login: &str) -> Client {
 async fn staff_login(app: &TestApp, login: &str, password: &str) -> u16 {
     let c = app.browser();
     let (_, page) = app.get_text(&c, "/staff/login").await;
-    let form = [("csrf", csrf(&page)), ("login", login.to_owned()), ("password", password.to_owned()), ("next", String::new())];
+    let form = [
+        ("csrf", csrf(&page)),
+        ("login", login.to_owned()),
+        ("password", password.to_owned()),
+        ("next", String::new()),
+    ];
     c.post(app.url("/staff/login")).form(&form).send().await.unwrap().status().as_u16()
 }
 
@@ -166,7 +177,13 @@ fn pages(app: &TestApp) -> Vec<String> {
 }
 
 /// Every action of the section, on real targets.
-fn actions(app: &TestApp, agent: i64, key: i64, staff: i64, kiosk: i64) -> Vec<(String, Vec<(&'static str, &'static str)>)> {
+fn actions(
+    app: &TestApp,
+    agent: i64,
+    key: i64,
+    staff: i64,
+    kiosk: i64,
+) -> Vec<(String, Vec<(&'static str, &'static str)>)> {
     let agency = app.agency;
     vec![
         ("/staff/people/agencies".to_owned(), vec![("name", "新渠道")]),
@@ -223,7 +240,10 @@ async fn managers_and_admins_open_every_people_page() {
         for path in pages(&app) {
             let a = get(&app, c, &path).await;
             assert_eq!(a.status, 200, "{path}: {}", a.body);
-            assert!(a.body.contains("href=\"/staff/people\" aria-current=\"page\""), "{path}: the navigation says where");
+            assert!(
+                a.body.contains("href=\"/staff/people\" aria-current=\"page\""),
+                "{path}: the navigation says where"
+            );
         }
     }
 }
@@ -238,7 +258,12 @@ async fn desk_clerks_sales_consultants_agents_and_anonymous_visitors_are_refused
     let (kiosk, _) = app.store.create_kiosk("demo", "前台", now).unwrap();
     let agent = agent_id(&app, AGENT_PHONE);
     let actions = actions(&app, agent, key_id, cast.sales_id, kiosk.id);
-    let who = [("desk", &cast.desk, 403), ("sales", &cast.sales, 403), ("agent", &cast.agent, 303), ("anonymous", &cast.anonymous, 303)];
+    let who = [
+        ("desk", &cast.desk, 403),
+        ("sales", &cast.sales, 403),
+        ("agent", &cast.agent, 303),
+        ("anonymous", &cast.anonymous, 303),
+    ];
     for (name, c, want) in who {
         for path in pages(&app) {
             let a = get(&app, c, &path).await;
@@ -301,12 +326,20 @@ async fn a_manager_of_another_project_neither_sees_nor_changes_this_projects_sta
 async fn a_manager_changes_the_roster_and_keys_only_of_agencies_that_report_for_their_project() {
     let app = TestApp::spawn().await;
     let cast = cast(&app).await;
-    let a = post(&app, &cast.manager, "/staff/people/agencies", &[("name", "满堂红-珠江新城"), ("contract_end", "2027-06-30")])
-        .await;
+    let a = post(
+        &app,
+        &cast.manager,
+        "/staff/people/agencies",
+        &[("name", "满堂红-珠江新城"), ("contract_end", "2027-06-30")],
+    )
+    .await;
     assert_eq!(a.status, 303, "{}", a.body);
     let id = agency_in(&a.location);
     let agency = app.store.agency(id).unwrap();
-    assert!(!agency.all_projects && agency.projects == vec!["demo"], "a manager's new agency reports for demo only: {agency:?}");
+    assert!(
+        !agency.all_projects && agency.projects == vec!["demo"],
+        "a manager's new agency reports for demo only: {agency:?}"
+    );
     assert_eq!(agency.contract_end.unwrap().to_string(), "2027-06-30");
     // Another project's manager sees it, not a partner of theirs.
     let list = get(&app, &cast.other_manager, "/staff/people/agencies").await;
@@ -315,8 +348,13 @@ async fn a_manager_changes_the_roster_and_keys_only_of_agencies_that_report_for_
     let page = get(&app, &cast.other_manager, &format!("/staff/people/agencies/{id}")).await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains("id=\"not-manageable\"") && !page.body.contains("id=\"add-agent\""));
-    let added = post(&app, &cast.manager, &format!("/staff/people/agencies/{id}/agents"), &[("name", "赵六"), ("phone", "13800000011")])
-        .await;
+    let added = post(
+        &app,
+        &cast.manager,
+        &format!("/staff/people/agencies/{id}/agents"),
+        &[("name", "赵六"), ("phone", "13800000011")],
+    )
+    .await;
     assert_eq!(added.status, 200, "{}", added.body);
     let agent = agent_id(&app, "13800000011");
     for (path, fields) in [
@@ -333,17 +371,25 @@ async fn a_manager_changes_the_roster_and_keys_only_of_agencies_that_report_for_
     assert!(app.store.agent(agent).unwrap().active);
     assert_eq!(app.store.agency(id).unwrap().projects, vec!["demo"]);
     // Once it reports for strict too, strict's manager manages it.
-    let a = post(&app, &cast.other_manager, &format!("/staff/people/agencies/{id}/projects"), &[("project", "strict"), ("partner", "1")])
-        .await;
+    let a = post(
+        &app,
+        &cast.other_manager,
+        &format!("/staff/people/agencies/{id}/projects"),
+        &[("project", "strict"), ("partner", "1")],
+    )
+    .await;
     assert_eq!((a.status, a.location), (303, format!("/staff/people/agencies/{id}?done=projects#projects")));
     assert_eq!(app.store.agency(id).unwrap().projects, vec!["demo", "strict"]);
     let a = post(&app, &cast.other_manager, &format!("/staff/people/agents/{agent}/disable"), &[]).await;
     assert_eq!(a.status, 303);
     // The contract end stays an admin's.
-    let a = post(&app, &cast.admin, &format!("/staff/people/agencies/{id}/contract"), &[("contract_end", "2027-12-31")]).await;
+    let a =
+        post(&app, &cast.admin, &format!("/staff/people/agencies/{id}/contract"), &[("contract_end", "2027-12-31")])
+            .await;
     assert_eq!((a.status, a.location), (303, format!("/staff/people/agencies/{id}?done=contract")));
     assert_eq!(app.store.agency(id).unwrap().contract_end.unwrap().to_string(), "2027-12-31");
-    let bad = post(&app, &cast.admin, &format!("/staff/people/agencies/{id}/contract"), &[("contract_end", "明年")]).await;
+    let bad =
+        post(&app, &cast.admin, &format!("/staff/people/agencies/{id}/contract"), &[("contract_end", "明年")]).await;
     assert_eq!(bad.status, 422);
     assert!(bad.body.contains("value=\"明年\""), "what was typed stays");
 }
@@ -354,8 +400,13 @@ async fn an_agency_that_is_not_a_partner_of_a_project_has_its_reports_for_it_ref
     let cast = cast(&app).await;
     let a = post(&app, &cast.manager, "/staff/people/agencies", &[("name", "满堂红-珠江新城")]).await;
     let id = agency_in(&a.location);
-    let added = post(&app, &cast.manager, &format!("/staff/people/agencies/{id}/agents"), &[("name", "赵六"), ("phone", "13800000011")])
-        .await;
+    let added = post(
+        &app,
+        &cast.manager,
+        &format!("/staff/people/agencies/{id}/agents"),
+        &[("name", "赵六"), ("phone", "13800000011")],
+    )
+    .await;
     let agent = accept(&app, &value_of(&added.body, "invite-link"), "zhao's password").await;
     // The form offers the partner projects only; another is refused anyway.
     let (_, form) = app.get_text(&agent, "/agent/reports/new").await;
@@ -374,7 +425,13 @@ async fn an_agency_that_is_not_a_partner_of_a_project_has_its_reports_for_it_ref
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["error"]["code"], "NOT_PARTNER");
     // Demo stops the partnership: its next report for demo is refused too.
-    let a = post(&app, &cast.manager, &format!("/staff/people/agencies/{id}/projects"), &[("project", "demo"), ("partner", "0")]).await;
+    let a = post(
+        &app,
+        &cast.manager,
+        &format!("/staff/people/agencies/{id}/projects"),
+        &[("project", "demo"), ("partner", "0")],
+    )
+    .await;
     assert_eq!(a.status, 303);
     assert_eq!(app.file(&agent, "demo", "王先生", "13912345678").await.status().as_u16(), 403);
     // An agency reporting everywhere that demo stops keeps every other project.
@@ -398,7 +455,9 @@ async fn the_roster_lists_each_agent_with_the_dates_they_joined_and_left() {
     // Bad input is refused on the form, nothing typed is lost.
     let bad = post(&app, &cast.manager, &path, &[("name", "赵六"), ("phone", "1380000")]).await;
     assert_eq!(bad.status, 422);
-    assert!(bad.body.contains("value=\"赵六\"") && bad.body.contains("value=\"1380000\"") && bad.body.contains("手机号"));
+    assert!(
+        bad.body.contains("value=\"赵六\"") && bad.body.contains("value=\"1380000\"") && bad.body.contains("手机号")
+    );
     let taken = post(&app, &cast.manager, &path, &[("name", "张三"), ("phone", AGENT_PHONE)]).await;
     assert_eq!(taken.status, 409);
     // Added: the invitation, once, as a link and a QR code of it.
@@ -423,7 +482,10 @@ async fn the_roster_lists_each_agent_with_the_dates_they_joined_and_left() {
     let a = post(&app, &cast.manager, &format!("/staff/people/agents/{agent}/disable"), &[]).await;
     assert_eq!((a.status, a.location), (303, format!("{agency_page}?done=disabled#roster")));
     let row = row_of(&get(&app, &cast.manager, &agency_page).await.body, &marker);
-    assert!(row.contains("data-status=\"disabled\"") && row.contains("2026-11-18") && row.contains("2026-12-02"), "{row}");
+    assert!(
+        row.contains("data-status=\"disabled\"") && row.contains("2026-11-18") && row.contains("2026-12-02"),
+        "{row}"
+    );
     assert!(!row.contains("/disable"), "no actions for someone who left");
 }
 
@@ -455,7 +517,10 @@ async fn a_password_reset_by_a_new_invitation_signs_the_agent_out_and_only_the_n
     assert_eq!(qr_of(&a.body), link);
     assert_eq!(get(&app, &cast.agent, "/agent/reports").await.status, 303, "signed out at once");
     assert_eq!(agent_login(&app, AGENT_PHONE, PASSWORD).await, 401, "the old password no longer works");
-    let row = row_of(&get(&app, &cast.manager, &format!("/staff/people/agencies/{}", app.agency)).await.body, &format!("data-agent=\"{agent}\""));
+    let row = row_of(
+        &get(&app, &cast.manager, &format!("/staff/people/agencies/{}", app.agency)).await.body,
+        &format!("data-agent=\"{agent}\""),
+    );
     assert!(row.contains("data-status=\"invited\""), "{row}");
     let c = accept(&app, &link, "a brand new password").await;
     assert_eq!(get(&app, &c, "/agent/reports").await.status, 200);
@@ -480,7 +545,10 @@ async fn an_api_key_is_shown_once_when_issued_and_refused_once_revoked() {
     assert!(!page.body.contains(&key), "the key is never shown again");
     let id: i64 = value_of(&issued.body, "key-id").parse().unwrap();
     let row = row_of(&page.body, &format!("data-key=\"{id}\""));
-    assert!(row.contains("CRM") && row.contains(&format!("{}…", &key[..10])) && row.contains("data-live=\"yes\""), "{row}");
+    assert!(
+        row.contains("CRM") && row.contains(&format!("{}…", &key[..10])) && row.contains("data-live=\"yes\""),
+        "{row}"
+    );
     let a = post(&app, &cast.manager, &format!("/staff/people/keys/{id}/revoke"), &[]).await;
     assert_eq!((a.status, a.location), (303, format!("{agency_page}?done=revoked#keys")));
     let refused = api.get(app.url("/api/v1/reports")).bearer_auth(&key).send().await.unwrap();
@@ -494,12 +562,18 @@ async fn an_api_key_is_shown_once_when_issued_and_refused_once_revoked() {
 async fn staff_are_added_with_a_password_and_pin_shown_once() {
     let app = TestApp::spawn().await;
     let cast = cast(&app).await;
-    let bad = post(&app, &cast.manager, "/staff/people/staff", &[("login", "a b"), ("name", "王判客"), ("role", "desk")]).await;
+    let bad =
+        post(&app, &cast.manager, "/staff/people/staff", &[("login", "a b"), ("name", "王判客"), ("role", "desk")])
+            .await;
     assert_eq!(bad.status, 422);
     assert!(bad.body.contains("value=\"a b\"") && bad.body.contains("value=\"王判客\""), "what was typed stays");
-    let taken = post(&app, &cast.manager, "/staff/people/staff", &[("login", "clerk"), ("name", "王判客"), ("role", "desk")]).await;
+    let taken =
+        post(&app, &cast.manager, "/staff/people/staff", &[("login", "clerk"), ("name", "王判客"), ("role", "desk")])
+            .await;
     assert_eq!(taken.status, 409);
-    let added = post(&app, &cast.manager, "/staff/people/staff", &[("login", "desk2"), ("name", "王判客"), ("role", "desk")]).await;
+    let added =
+        post(&app, &cast.manager, "/staff/people/staff", &[("login", "desk2"), ("name", "王判客"), ("role", "desk")])
+            .await;
     assert_eq!(added.status, 200, "{}", added.body);
     let (password, pin) = (value_of(&added.body, "new-password"), value_of(&added.body, "new-pin"));
     assert_eq!((password.len(), pin.len()), (12, 6));
@@ -512,7 +586,13 @@ async fn staff_are_added_with_a_password_and_pin_shown_once() {
     let row = row_of(&list.body, &format!("data-staff=\"{id}\""));
     assert!(row.contains("data-role=\"desk\"") && row.contains("云境·演示项目") && row.contains("2026-11-18"), "{row}");
     // A manager adds managers of their project, never admins.
-    let deputy = post(&app, &cast.manager, "/staff/people/staff", &[("login", "deputy"), ("name", "副经理"), ("role", "manager")]).await;
+    let deputy = post(
+        &app,
+        &cast.manager,
+        "/staff/people/staff",
+        &[("login", "deputy"), ("name", "副经理"), ("role", "manager")],
+    )
+    .await;
     assert_eq!(deputy.status, 200);
     assert!(!deputy.body.contains("id=\"new-pin\""), "managers get no kiosk PIN");
     let admin = [("login", "root2"), ("name", "总部"), ("role", "admin")];
@@ -537,9 +617,15 @@ async fn a_disabled_staff_member_is_signed_out_everywhere_and_cannot_sign_in() {
     assert_eq!(get(&app, &cast.desk, "/staff/home").await.status, 303, "signed out at once");
     assert_eq!(staff_login(&app, "clerk", STAFF_PASSWORD).await, 401);
     assert!(app.store.check_staff_pin(cast.desk_id, "1111").unwrap().is_none(), "nor with the PIN");
-    let row = row_of(&get(&app, &cast.manager, "/staff/people/staff").await.body, &format!("data-staff=\"{}\"", cast.desk_id));
+    let row = row_of(
+        &get(&app, &cast.manager, "/staff/people/staff").await.body,
+        &format!("data-staff=\"{}\"", cast.desk_id),
+    );
     assert!(row.contains("data-status=\"disabled\""), "{row}");
-    assert_eq!(post(&app, &cast.manager, &format!("/staff/people/staff/{}/disable", cast.desk_id), &[]).await.status, 409);
+    assert_eq!(
+        post(&app, &cast.manager, &format!("/staff/people/staff/{}/disable", cast.desk_id), &[]).await.status,
+        409
+    );
     // Nobody disables themselves here.
     let own = post(&app, &cast.manager, &format!("/staff/people/staff/{}/disable", cast.manager_id), &[]).await;
     assert_eq!(own.status, 409);
@@ -557,7 +643,11 @@ async fn a_new_password_or_pin_is_shown_once_and_the_old_one_stops_working() {
     let pin = value_of(&a.body, "new-pin");
     let (status, body) = kiosk.scan("ABCD-EFGH").await;
     assert_eq!((status, body["error"]["code"].as_str()), (422, Some("SIGN_IN")), "the PIN session ended");
-    assert_eq!(kiosk.post("/kiosk/signin", json!({ "staff_id": desk, "pin": "1234" })).await.0, 422, "the old PIN fails");
+    assert_eq!(
+        kiosk.post("/kiosk/signin", json!({ "staff_id": desk, "pin": "1234" })).await.0,
+        422,
+        "the old PIN fails"
+    );
     assert_eq!(kiosk.post("/kiosk/signin", json!({ "staff_id": desk, "pin": pin })).await.0, 200);
     // A new password: every session ends.
     let a = post(&app, &cast.manager, &format!("/staff/people/staff/{}/password", cast.desk_id), &[]).await;
@@ -607,7 +697,8 @@ async fn a_kiosk_pairs_with_a_one_time_code_and_shows_when_it_was_seen_who_is_si
     let signed_in = call("/kiosk/signin", &device, json!({ "staff_id": cast.desk_id, "pin": "1111" })).await.unwrap();
     assert_eq!(signed_in.status().as_u16(), 200);
     let row = row_of(&get(&app, &cast.manager, "/staff/people/kiosks").await.body, &marker);
-    for shown in ["data-status=\"paired\"", "2026-11-18 10:00", "class=\"clerk\">clerk", "判客岗", version, "旧版本"] {
+    for shown in ["data-status=\"paired\"", "2026-11-18 10:00", "class=\"clerk\">clerk", "判客岗", version, "旧版本"]
+    {
         assert!(row.contains(shown), "{shown} in {row}");
     }
     // Seen again within the minute: not written again; after it, written.
@@ -624,7 +715,13 @@ async fn a_kiosk_pairs_with_a_one_time_code_and_shows_when_it_was_seen_who_is_si
     // The code worked once.
     let other = app.browser();
     let pre = boot(&app.get_text(&other, "/kiosk").await.1)["csrf"].as_str().unwrap().to_owned();
-    let r = other.post(app.url("/kiosk/pair")).header("x-csrf-token", &pre).json(&json!({ "code": code })).send().await.unwrap();
+    let r = other
+        .post(app.url("/kiosk/pair"))
+        .header("x-csrf-token", &pre)
+        .json(&json!({ "code": code }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 422);
 }
 

@@ -723,3 +723,391 @@ async fn the_rotation_board_marks_a_consultant_away() {
     assert!(present(&d, "#rotation-open").await);
     assert!(!present(&d, "#rotation-board").await);
 }
+
+// ---------------------------------------------------------------------------
+// The back office, walked by the demo manager.
+
+/// The back office's two widths: a desktop, and a phone (at which every
+/// page must fit sideways; it may scroll down).
+const DESKTOP: (u32, u32) = (1280, 800);
+const PHONE: (u32, u32) = (390, 844);
+/// Headless Chromium makes no window narrower than this (CSS pixels): a
+/// narrower viewport is emulated (`Driver::emulate_viewport`).
+const NARROWEST_WINDOW: u32 = 500;
+/// The demo's agency (`panke::demo::seed`), its agent 张三, and what the
+/// manager writes when voiding a visit.
+const DEMO_AGENCY: &str = "链家-演示店";
+const DEMO_AGENT_PHONE: &str = "13800000001";
+const VOID_REASON: &str = "回访核实:客户称未由该经纪人带看";
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// The service over the repository's demo project, seeded as `serve --demo`
+/// seeds it: the demo people (manager, desk1, sales1, sales2, agencies and
+/// agents, password `DEMO_PASSWORD`) and weeks of visits
+/// (`seed_history`), its clock fixed at `now`.
+struct Backoffice {
+    base: String,
+    store: panke::store::Store,
+    now: chrono::DateTime<chrono::Utc>,
+    _deployment: support::TestDeployment,
+}
+
+impl Backoffice {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+async fn demo_backoffice() -> Backoffice {
+    let now = t("2026-11-18T10:00:00+08:00");
+    let deployment = support::TestDeployment::demo_and_other();
+    let ctx = deployment.context(now);
+    let mut store = ctx.open_store(now).unwrap();
+    let project = ctx.deployment.project("demo").expect("the demo project");
+    panke::demo::seed(&mut store, &project.id, project.rules.timezone, &ctx.key_ring, now).unwrap();
+    let visits = panke::demo::seed_history(&mut store, project, &ctx.key_ring, now).unwrap();
+    assert!(visits.is_some_and(|n| n > 100), "the demo history: {visits:?} visits");
+    let clock = std::sync::Arc::new(panke::clock::FixedClock::new(now)) as std::sync::Arc<dyn panke::clock::Clock>;
+    let base = support::serve(ctx, clock, 2).await;
+    Backoffice { base, store, now, _deployment: deployment }
+}
+
+/// Makes the viewport `width`×`height`: the window's size on a desktop, an
+/// emulated viewport below the narrowest window.
+async fn viewport(d: &Driver, (width, height): (u32, u32)) {
+    if width < NARROWEST_WINDOW {
+        d.emulate_viewport(width, height).await;
+    } else {
+        d.end_emulation().await;
+        d.resize(width, height).await;
+    }
+    let inner = d.script("return window.innerWidth", json!([])).await;
+    assert_eq!(inner, json!(width), "the viewport is not {width} px wide");
+}
+
+/// What a page's markup leaves out for a screen reader: a field (input,
+/// select or textarea, not hidden) without an accessible name (a label
+/// around it or for it, aria-label, aria-labelledby), an image without
+/// alt, and anything but exactly one <h1>.
+const ACCESSIBILITY_CHECK: &str = r##"
+const problems = [];
+const said = (text) => (text || "").trim() !== "";
+const labelledBy = (el) => (el.getAttribute("aria-labelledby") || "").split(/\s+/)
+  .some((id) => id !== "" && document.getElementById(id) !== null && said(document.getElementById(id).textContent));
+const named = (el) => said(el.getAttribute("aria-label")) || labelledBy(el)
+  || Array.from(el.labels || []).some((label) => said(label.textContent));
+const describe = (el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + (el.name ? "[name=" + el.name + "]" : "");
+for (const el of document.querySelectorAll("input, select, textarea")) {
+  if (el.type !== "hidden" && !named(el)) problems.push(describe(el) + " has no accessible name");
+}
+for (const img of document.querySelectorAll("img")) {
+  if (!img.hasAttribute("alt")) problems.push("img " + (img.getAttribute("src") || "").slice(0, 40) + " has no alt");
+}
+const h1 = document.querySelectorAll("h1").length;
+if (h1 !== 1) problems.push(h1 + " <h1> elements, not one");
+return problems;
+"##;
+
+/// Whether the page sticks out sideways (at most 1 px of rounding), and
+/// then what sticks out.
+const SIDEWAYS_CHECK: &str = r##"
+const e = document.documentElement;
+if (e.scrollWidth <= window.innerWidth + 1) return null;
+const out = Array.from(document.querySelectorAll("body *"))
+  .filter((x) => x.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 6)
+  .map((x) => x.tagName.toLowerCase() + (x.id ? "#" + x.id : "")
+    + (typeof x.className === "string" && x.className.trim() ? "." + x.className.trim().split(/\s+/).join(".") : ""));
+return "the page is " + e.scrollWidth + " px wide in a " + window.innerWidth + " px viewport; sticking out: " + out.join(", ");
+"##;
+
+/// Screenshots of the page at the phone's width and the desktop's, as
+/// `target/screenshots/backoffice-{step}-{width}.png`; the browser is at the
+/// desktop's width afterwards. Back-office pages may scroll down (unlike
+/// the kiosk's screens), but at 390 px nothing may stick out sideways.
+/// What sticks out, and what the accessibility check finds, goes into
+/// `problems` (the test fails on them at its end, having walked every page).
+async fn backoffice_shots(d: &Driver, step: &str, problems: &mut Vec<String>) {
+    let found = d.script(ACCESSIBILITY_CHECK, json!([])).await;
+    for problem in found.as_array().unwrap() {
+        problems.push(format!("{step}: {}", problem.as_str().unwrap_or_default()));
+    }
+    for (width, height) in [PHONE, DESKTOP] {
+        viewport(d, (width, height)).await;
+        if width == PHONE.0 {
+            // Measured until the layout has settled, for up to 3 s.
+            let deadline = Instant::now() + Duration::from_secs(3);
+            loop {
+                let sideways = d.script(SIDEWAYS_CHECK, json!([])).await;
+                if sideways.is_null() {
+                    break;
+                }
+                if Instant::now() > deadline {
+                    problems.push(format!("{step} at {width} px: {}", sideways.as_str().unwrap_or_default()));
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(150)).await;
+            }
+        }
+        d.screenshot(&format!("backoffice-{step}-{width}")).await;
+    }
+}
+
+/// Runs `script` until it returns something other than null, for up to
+/// 20 s, and returns that.
+async fn wait_for(d: &Driver, script: &str, what: &str) -> serde_json::Value {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let value = d.script(script, json!([])).await;
+        if !value.is_null() {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "waited 20 s for {what}");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+}
+
+/// Answers the page's confirmation dialogs (admin.js asks before a
+/// destructive form is sent) with OK, keeping the question in
+/// sessionStorage, which outlives the page the form leads to.
+async fn accept_confirmations(d: &Driver) {
+    d.script(
+        "sessionStorage.removeItem('confirmed'); \
+         window.confirm = function (question) { sessionStorage.setItem('confirmed', question); return true; };",
+        json!([]),
+    )
+    .await;
+}
+
+/// The last question answered by `accept_confirmations` ("" if none).
+async fn confirmed(d: &Driver) -> String {
+    let question = d.script("return sessionStorage.getItem('confirmed') || ''", json!([])).await;
+    question.as_str().unwrap_or_default().to_owned()
+}
+
+/// Catches the file admin.js hands to the browser after an export (a
+/// click on an `<a download>` holding a blob): instead of a download, the
+/// page keeps its name, type and bytes (base64) in `window.exported`.
+const CATCH_DOWNLOAD: &str = r##"
+window.exported = null;
+document.addEventListener("click", function (event) {
+  const a = event.target;
+  if (!(a instanceof HTMLAnchorElement) || !a.hasAttribute("download")) return;
+  event.preventDefault();
+  fetch(a.href).then((r) => r.blob()).then((blob) => blob.arrayBuffer().then((buffer) => {
+    const bytes = new Uint8Array(buffer);
+    let text = "";
+    for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+    window.exported = { name: a.download, type: blob.type, base64: btoa(text) };
+  })).catch((e) => { window.exported = { error: String(e) }; });
+}, true);
+"##;
+
+/// The same export fetched by the page itself: status, type, the first
+/// two bytes, into `window.fetched`.
+const FETCH_EXPORT: &str = r##"
+window.fetched = null;
+fetch(arguments[0], { credentials: "same-origin" }).then((r) => r.arrayBuffer().then((b) => {
+  const head = new Uint8Array(b.slice(0, 2));
+  window.fetched = { status: r.status, type: r.headers.get("content-type"), head: String.fromCharCode(head[0], head[1]) };
+})).catch((e) => { window.fetched = { error: String(e) }; });
+"##;
+
+/// Issue 12: the demo manager signs in, filters the ledger, opens a record
+/// and voids it with a reason, exports the filtered ledger as xlsx,
+/// disables an agent and adds a kiosk, which a second browser (the
+/// tablet) pairs with the code shown once. Every page is photographed at
+/// 1280 and 390 px; at 390 px no page sticks out sideways, and every page
+/// passes a small accessibility check (named fields, alt texts, one <h1>).
+#[tokio::test]
+async fn the_demo_manager_walks_the_back_office_at_desktop_and_phone_width() {
+    let Some((browser, driver)) = browser_or_skip() else { return };
+    let b = demo_backoffice().await;
+    let dir = tempfile::tempdir().unwrap();
+    let d = Driver::start(&browser, &driver, &blank_video(dir.path()), DESKTOP).await;
+    let mut problems = Vec::new();
+
+    // Sign in as the demo manager.
+    d.goto(&b.url("/staff/login")).await;
+    d.find("input[name='login']").await;
+    backoffice_shots(&d, "login", &mut problems).await;
+    d.type_into("input[name='login']", "manager").await;
+    d.type_into("input[name='password']", panke::demo::DEMO_PASSWORD).await;
+    d.click("form[action='/staff/login'] button[type='submit']").await;
+    d.find("#home-nav").await;
+    assert!(d.text("h1").await.contains("已登录"));
+    backoffice_shots(&d, "home", &mut problems).await;
+
+    // The ledger, filtered: the demo agency's valid visits not voided.
+    d.click("#home-nav a[href='/staff/visits']").await;
+    d.find("#visit-filters").await;
+    assert!(present(&d, "#visits tr[data-verdict]").await, "the demo history is listed");
+    backoffice_shots(&d, "visits", &mut problems).await;
+    d.type_into("#visit-filters input[name='agency']", DEMO_AGENCY).await;
+    d.click("#visit-filters select[name='verdict'] option[value='valid']").await;
+    d.click("#visit-filters select[name='state'] option[value='counted']").await;
+    d.click("#visit-filters button[type='submit']").await;
+    // The answer to the search: its export link carries the filter.
+    d.find("#export-xlsx[href*='verdict=valid'][href*='state=counted']").await;
+    let rows = d
+        .script(
+            "return Array.from(document.querySelectorAll('#visits tbody tr')).map((r) => \
+             [r.getAttribute('data-verdict'), r.classList.contains('voided'), r.cells[2].textContent]);",
+            json!([]),
+        )
+        .await;
+    let rows = rows.as_array().unwrap();
+    assert!(!rows.is_empty(), "the demo agency has valid visits");
+    for row in rows {
+        assert_eq!(row[0], json!("valid"), "{row}");
+        assert_eq!(row[1], json!(false), "not voided: {row}");
+        assert!(row[2].as_str().unwrap().contains(DEMO_AGENCY), "{row}");
+    }
+    backoffice_shots(&d, "visits-filtered", &mut problems).await;
+    let export_href = d.script("return document.getElementById('export-xlsx').getAttribute('href')", json!([])).await;
+    let export_href = export_href.as_str().unwrap().to_owned();
+
+    // Open the newest of them.
+    let record = d
+        .script("return document.querySelector('#visits tbody a[href^=\"/records/\"]').getAttribute('href')", json!([]))
+        .await;
+    let record = record.as_str().unwrap().to_owned();
+    let seq: i64 = record.rsplit('/').next().unwrap().parse().unwrap();
+    d.click(&format!("#visits tbody a[href='{record}']")).await;
+    d.find("#amend-form").await;
+    assert!(d.text("h1").await.contains(&format!("No. {seq}")), "{}", d.text("h1").await);
+    assert!(present(&d, "#sealed").await, "the record's seal verifies");
+    assert!(!present(&d, "#voided").await);
+    backoffice_shots(&d, "record", &mut problems).await;
+
+    // Void it, with a reason, past the confirmation.
+    d.click("#amend-form input[name='kind'][value='void']").await;
+    d.type_into("#amend-form textarea[name='reason']", VOID_REASON).await;
+    accept_confirmations(&d).await;
+    d.click("#amend-submit").await;
+    d.find("#amended-notice").await;
+    d.find("#voided").await;
+    assert!(confirmed(&d).await.contains("更正不能撤回"), "asked first: {:?}", confirmed(&d).await);
+    assert!(d.text("#amendments").await.contains(VOID_REASON));
+    backoffice_shots(&d, "record-voided", &mut problems).await;
+    assert!(b.store.record_now(seq).unwrap().voided, "the store has record {seq} voided");
+    let amendment = b.store.amendments_of(seq).unwrap().pop().expect("an amendment of the record");
+    let body = amendment.body_json().unwrap();
+    assert_eq!(body["reason"], json!(VOID_REASON));
+    assert_eq!(body["changes"], json!({ "void": true }));
+    assert!(b.store.verify_ledger().unwrap().is_ok(), "the ledger verifies with the amendment");
+
+    // Back to the filtered ledger (the same filter, as a link): the voided
+    // visit has left it. Export it as xlsx.
+    d.goto(&b.url(&export_href.replacen("/staff/visits.xlsx?", "/staff/visits?", 1))).await;
+    d.find("#export-xlsx").await;
+    assert!(!present(&d, &format!("#visits a[href='/records/{seq}']")).await, "the voided visit is not counted");
+    let listed = d.script("return document.querySelectorAll('#visits tbody tr').length", json!([])).await;
+    let listed = listed.as_u64().unwrap() as usize;
+    d.script(CATCH_DOWNLOAD, json!([])).await;
+    d.click("#export-xlsx").await;
+    let status = wait_for(
+        &d,
+        "const s = document.getElementById('export-status').textContent; \
+         return s.includes('导出完成') || s.includes('导出失败') ? s : null;",
+        "the export to finish",
+    )
+    .await;
+    assert!(status.as_str().unwrap().contains("导出完成"), "{status}");
+    let exported = wait_for(&d, "return window.exported", "the exported file").await;
+    assert!(exported["error"].is_null(), "{exported}");
+    assert_eq!(exported["name"], json!("panke-visits.xlsx"));
+    assert_eq!(exported["type"], json!(XLSX));
+    let bytes = data_encoding::BASE64.decode(exported["base64"].as_str().unwrap().as_bytes()).unwrap();
+    assert!(bytes.starts_with(b"PK"), "an xlsx is a zip");
+    backoffice_shots(&d, "visits-exported", &mut problems).await;
+    // The workbook: the filtered visits, and not the voided one.
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let sheet = book.worksheet_range("带看台账").unwrap();
+    let cells: Vec<Vec<String>> = sheet.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
+    assert_eq!(cells[0][0], "编号");
+    assert!(cells.len() > listed, "every listed visit is exported: {} rows for {listed}", cells.len() - 1);
+    for line in &cells[1..] {
+        assert_eq!(line[3], DEMO_AGENCY, "{line:?}");
+        assert_eq!(line[7], "有效带看", "{line:?}");
+        assert_ne!(line[10], "已作废", "{line:?}");
+        assert_ne!(line[0].trim_end_matches(".0"), seq.to_string(), "the voided visit is not exported");
+    }
+    // The same address fetched by the page: a workbook, said so.
+    d.script(FETCH_EXPORT, json!([export_href])).await;
+    let fetched = wait_for(&d, "return window.fetched", "the export fetched by the page").await;
+    assert_eq!(fetched["status"], json!(200), "{fetched}");
+    assert_eq!(fetched["type"], json!(XLSX), "{fetched}");
+    assert_eq!(fetched["head"], json!("PK"), "{fetched}");
+
+    // People and devices: the demo agency's page; disable its agent 张三.
+    let agency = b.store.agency_by_name(DEMO_AGENCY).unwrap().expect("the demo agency");
+    let phone = panke::domain::phone::Phone::parse(DEMO_AGENT_PHONE).unwrap();
+    let agent = b.store.agent_by_phone(&phone).unwrap().expect("the demo agent").id;
+    d.click(".sidenav a[href='/staff/people']").await;
+    d.find("#to-agencies").await;
+    backoffice_shots(&d, "people", &mut problems).await;
+    d.click("#to-agencies").await;
+    d.find("#agencies").await;
+    backoffice_shots(&d, "agencies", &mut problems).await;
+    d.click(&format!("#agencies a[href='/staff/people/agencies/{agency}']")).await;
+    d.find(&format!("#agents tr[data-agent='{agent}'][data-status='active']")).await;
+    backoffice_shots(&d, "agency", &mut problems).await;
+    accept_confirmations(&d).await;
+    d.click(&format!("form[action='/staff/people/agents/{agent}/disable'] button[type='submit']")).await;
+    d.find(&format!("#agents tr[data-agent='{agent}'][data-status='disabled']")).await;
+    assert!(confirmed(&d).await.contains("停用后该经纪人离开名单"), "asked first: {:?}", confirmed(&d).await);
+    assert!(d.text("#agency .notice").await.contains("已停用"));
+    assert!(!present(&d, &format!("form[action='/staff/people/agents/{agent}/disable']")).await, "off the roster");
+    assert!(!b.store.agent(agent).unwrap().active, "the store has the agent disabled");
+    backoffice_shots(&d, "agency-disabled", &mut problems).await;
+
+    // A new kiosk: its pairing code and QR code, shown once.
+    d.click(".sidenav a[href='/staff/people']").await;
+    d.click("#to-kiosks").await;
+    d.find("#add-kiosk").await;
+    backoffice_shots(&d, "kiosks", &mut problems).await;
+    d.type_into("#add-kiosk input[name='name']", "前台2").await;
+    d.click("#add-kiosk button[type='submit']").await;
+    let code = d.text("#pairing-code").await;
+    assert!(!code.is_empty(), "a pairing code");
+    let address = d.text("#pairing-address").await;
+    assert!(address.ends_with(&format!("/kiosk?pair={code}")), "{address}");
+    let qr = d.script("return document.getElementById('secret-qr').getAttribute('src')", json!([])).await;
+    let qr = qr.as_str().unwrap().strip_prefix("data:image/png;base64,").expect("the QR code is a PNG in the page");
+    let png = data_encoding::BASE64.decode(qr.as_bytes()).unwrap();
+    assert_eq!(helpers::decode_qr(&png), address, "the QR code holds the pairing address");
+    backoffice_shots(&d, "kiosk-pairing-code", &mut problems).await;
+    let kiosk = b
+        .store
+        .kiosk_statuses(Some("demo"), b.now)
+        .unwrap()
+        .into_iter()
+        .find(|k| k.kiosk.name == "前台2")
+        .expect("the new kiosk")
+        .kiosk
+        .id;
+
+    // The tablet, another browser, opens the pairing address (the QR
+    // code's) with the code filled in, pairs, and shows who may sign in.
+    let tablet = Driver::start(&browser, &driver, &blank_video(dir.path()), DESKTOP).await;
+    let path = &address[address.find("/kiosk").expect("a /kiosk address")..];
+    tablet.goto(&b.url(path)).await;
+    tablet.find("#pair-code").await;
+    let filled = tablet.script("return document.getElementById('pair-code').value", json!([])).await;
+    assert_eq!(filled, json!(code), "the address fills in the code");
+    backoffice_shots(&tablet, "kiosk-pair", &mut problems).await;
+    tablet.click("#pair-go").await;
+    let desk = b.store.project_staff("demo", Role::Desk).unwrap().first().expect("the demo desk clerk").id;
+    assert!(tablet.text(&format!("#op-{desk}")).await.contains("赵判客"));
+    tablet.screenshot("backoffice-kiosk-signin-1280").await;
+
+    // The back office lists the kiosk as paired.
+    d.goto(&b.url("/staff/people/kiosks")).await;
+    d.find(&format!("#kiosks tr[data-kiosk='{kiosk}'][data-status='paired']")).await;
+    backoffice_shots(&d, "kiosks-paired", &mut problems).await;
+    let paired = b.store.kiosk_statuses(Some("demo"), b.now).unwrap().into_iter().find(|k| k.kiosk.id == kiosk);
+    assert!(paired.is_some_and(|k| k.device_live), "the store has the tablet paired");
+
+    assert!(problems.is_empty(), "the back office at 390 px, and its accessibility:\n{}", problems.join("\n"));
+}

@@ -494,6 +494,26 @@ impl Driver {
         }
     }
 
+    /// Makes the page's viewport exactly `width`×`height` CSS pixels by
+    /// Chromium's device emulation (DevTools' `Emulation.setDeviceMetricsOverride`,
+    /// through chromedriver) instead of sizing the window: headless
+    /// Chromium makes no window narrower than 500 px, a phone is 390.
+    /// Screenshots are then of that viewport; `end_emulation` ends it.
+    pub async fn emulate_viewport(&self, width: u32, height: u32) {
+        let params = json!({ "width": width, "height": height, "deviceScaleFactor": 1, "mobile": false });
+        self.cdp("Emulation.setDeviceMetricsOverride", params).await;
+    }
+
+    /// Ends `emulate_viewport`: the viewport is the window's again.
+    pub async fn end_emulation(&self) {
+        self.cdp("Emulation.clearDeviceMetricsOverride", json!({})).await;
+    }
+
+    /// One Chrome DevTools Protocol command, sent through chromedriver.
+    async fn cdp(&self, cmd: &str, params: Value) -> Value {
+        self.call(reqwest::Method::POST, "/goog/cdp/execute", Some(json!({ "cmd": cmd, "params": params }))).await
+    }
+
     /// The page printed to PDF by the browser (WebDriver's print command),
     /// on paper of this size in centimetres.
     pub async fn print_pdf(&self, width_cm: f64, height_cm: f64) -> Vec<u8> {

@@ -207,15 +207,7 @@ impl Store {
             record_event(&tx, project_id, group, last, "unlink", reason, actor, now)?;
             detail.push_str(&format!("; {} was the last phone: group dissolved", masked_text(last)));
         }
-        super::audit::record_in(
-            &tx,
-            &self.ledger_key,
-            now,
-            actor,
-            "customer_group.unlink",
-            Some(project_id),
-            &detail,
-        )?;
+        super::audit::record_in(&tx, &self.ledger_key, now, actor, "customer_group.unlink", Some(project_id), &detail)?;
         tx.commit()?;
         Ok(())
     }

@@ -183,19 +183,18 @@ impl Store {
     /// `project_id` (a row of another project is not found).
     pub fn customer_by_ref(&self, project_id: &str, found: CustomerRef) -> StoreResult<(CustomerPhone, String)> {
         let (sql, id) = match found {
-            CustomerRef::Record(n) => ("SELECT phone, customer_name FROM visit_index WHERE seq = ?1 AND project_id = ?2", n),
+            CustomerRef::Record(n) => {
+                ("SELECT phone, customer_name FROM visit_index WHERE seq = ?1 AND project_id = ?2", n)
+            }
             CustomerRef::Report(n) => {
                 ("SELECT customer_phone, customer_name FROM reports WHERE id = ?1 AND project_id = ?2", n)
             }
-            CustomerRef::History(n) => (
-                "SELECT phone, coalesce(customer_name, '') FROM history WHERE id = ?1 AND project_id = ?2",
-                n,
-            ),
+            CustomerRef::History(n) => {
+                ("SELECT phone, coalesce(customer_name, '') FROM history WHERE id = ?1 AND project_id = ?2", n)
+            }
         };
-        let row: Option<(String, String)> = self
-            .conn
-            .query_row(sql, params![id, project_id], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?;
+        let row: Option<(String, String)> =
+            self.conn.query_row(sql, params![id, project_id], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
         let (phone, name) = row.ok_or_else(|| StoreError::NotFound(found.to_string()))?;
         let phone = CustomerPhone::parse(&phone, true)
             .map_err(|_| StoreError::Corrupt(format!("{found}: the stored phone does not parse")))?;
@@ -364,8 +363,7 @@ impl Store {
             for row in rows {
                 let (at, at_unix, agency, customer_name, phone, source) = row?;
                 let Ok(phone) = CustomerPhone::parse(&phone, true) else { continue };
-                let duplicate =
-                    visits.iter().any(|v| v.seq.is_none() && v.at_unix == at_unix && v.phone == phone);
+                let duplicate = visits.iter().any(|v| v.seq.is_none() && v.at_unix == at_unix && v.phone == phone);
                 if phone.matches_full(wanted) && !duplicate {
                     visits.push(CustomerVisit {
                         seq: None,

@@ -93,7 +93,9 @@ impl Store {
     pub fn fallback_reports_of(&self, incident_id: i64) -> StoreResult<Vec<FallbackReport>> {
         let ids: Vec<i64> = self
             .conn
-            .prepare_cached("SELECT report_id FROM fallback_reports WHERE incident_id = ?1 ORDER BY message_unix, report_id")?
+            .prepare_cached(
+                "SELECT report_id FROM fallback_reports WHERE incident_id = ?1 ORDER BY message_unix, report_id",
+            )?
             .query_map([incident_id], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         let mut reports = Vec::with_capacity(ids.len());
@@ -205,8 +207,10 @@ impl Store {
         }
         incident.check_entry(entry.message_at, now).map_err(StoreError::Invalid)?;
         if entry.screenshot.is_empty() || entry.screenshot.len() > MAX_SCREENSHOT_BYTES {
-            return Err(StoreError::Invalid("截图须为 5 MB 以内的图片 / the screenshot must be an image of at most 5 MB".into())
-                .into());
+            return Err(StoreError::Invalid(
+                "截图须为 5 MB 以内的图片 / the screenshot must be an image of at most 5 MB".into(),
+            )
+            .into());
         }
         let report: StoredReport = self.file_report_checked(new, Some(rules), key_id, entry.message_at, random)?;
         if let Some(existing) = fallback_report_in(&self.conn, report.id.0)? {

@@ -228,8 +228,9 @@ impl Store {
 
     /// The project's windows, newest first.
     pub fn incidents(&self, project_id: &str, limit: u32) -> StoreResult<Vec<Incident>> {
-        let mut stmt =
-            self.conn.prepare_cached(&format!("{INCIDENT_SELECT} WHERE i.project_id = ?1 ORDER BY i.id DESC LIMIT ?2"))?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("{INCIDENT_SELECT} WHERE i.project_id = ?1 ORDER BY i.id DESC LIMIT ?2"))?;
         let rows = stmt.query_map(params![project_id, limit], read_incident)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }

@@ -347,7 +347,8 @@ impl Store {
         if let Some(p) = filter.phone.as_deref().map(|p| p.trim().replace([' ', '-'], "")).filter(|p| !p.is_empty()) {
             // Full or masked: the first three and last four; else the last digits.
             let digits_at = |from_end: bool| -> String {
-                let it: Box<dyn Iterator<Item = char>> = if from_end { Box::new(p.chars().rev()) } else { Box::new(p.chars()) };
+                let it: Box<dyn Iterator<Item = char>> =
+                    if from_end { Box::new(p.chars().rev()) } else { Box::new(p.chars()) };
                 let d: String = it.take_while(char::is_ascii_digit).collect();
                 if from_end { d.chars().rev().collect() } else { d }
             };

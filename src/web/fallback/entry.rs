@@ -204,9 +204,10 @@ async fn prepare(
     shot: Vec<u8>,
 ) -> Result<(NewReport, FallbackEntry), WebError> {
     let bad = |code: ErrorCode, e: &dyn ToString| WebError::bad(code, e.to_string());
-    let agent_id: i64 = form.agent.trim().parse().map_err(|_| {
-        WebError::bad(ErrorCode::UnknownAgent, "请选择报备的经纪人 / choose the agent who reported")
-    })?;
+    let agent_id: i64 =
+        form.agent.trim().parse().map_err(|_| {
+            WebError::bad(ErrorCode::UnknownAgent, "请选择报备的经纪人 / choose the agent who reported")
+        })?;
     let id = project.id.clone();
     let roster = state.db.run(move |store| store.fallback_roster(&id)).await.map_err(WebError::from)?;
     if !roster.iter().any(|a| a.id == agent_id) {

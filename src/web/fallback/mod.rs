@@ -253,7 +253,10 @@ async fn open(
     check_csrf(&me.session.csrf, &form.csrf)?;
     let project = chosen_project(&state, &me, &form.project)?;
     let bad_time = || {
-        WebError::bad(ErrorCode::Invalid, "请填写开始和结束时间(年-月-日 时:分) / give the start and the end (date and time)")
+        WebError::bad(
+            ErrorCode::Invalid,
+            "请填写开始和结束时间(年-月-日 时:分) / give the start and the end (date and time)",
+        )
     };
     let times = local_instant(project, &form.from).zip(local_instant(project, &form.to)).ok_or_else(bad_time);
     let opened = match times {

@@ -78,7 +78,7 @@ struct GroupPage {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-struct GroupQuery {
+pub(super) struct GroupQuery {
     done: String,
 }
 
@@ -100,7 +100,7 @@ pub(super) async fn group(
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-struct CustomerQueryString {
+pub(super) struct CustomerQueryString {
     project: String,
     /// The row the customer was found in (`record:12`).
     #[serde(rename = "ref")]
@@ -226,7 +226,7 @@ pub(super) async fn anchor_page(
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-struct LinkForm {
+pub(super) struct LinkForm {
     csrf: String,
     project: String,
     anchor: String,
@@ -302,7 +302,7 @@ pub(super) async fn link(
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-struct UnlinkForm {
+pub(super) struct UnlinkForm {
     csrf: String,
     project: String,
     group: i64,

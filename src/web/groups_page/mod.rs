@@ -14,6 +14,7 @@
 
 mod group;
 
+use self::group::{Kept, anchor_page};
 use super::AppState;
 use super::error::WebError;
 use super::error_code::ErrorCode;
@@ -22,7 +23,6 @@ use super::nav::StaffNav;
 use super::rules_page::{chosen_project, project_choices};
 use super::session::{CurrentStaff, check_csrf};
 use crate::domain::phone::{CustomerPhone, Phone};
-use self::group::{Kept, anchor_page};
 use crate::store::groups::{CustomerQuery, CustomerRef};
 use askama::Template;
 use axum::Router;
@@ -125,7 +125,8 @@ async fn index(
             return Err(WebError::NotFound);
         }
         let project = chosen_project(&state, &me, &project)?;
-        return anchor_page(&state, &me, lang, project, Anchor::Customer(CustomerRef::Record(seq)), Kept::default()).await;
+        return anchor_page(&state, &me, lang, project, Anchor::Customer(CustomerRef::Record(seq)), Kept::default())
+            .await;
     }
     let project = chosen_project(&state, &me, &q.project)?;
     let id = project.id.clone();
@@ -135,8 +136,12 @@ async fn index(
         projects: project_choices(&state, &me),
         project_id: project.id.clone(),
         project_name: project.name.clone(),
-        notice: (q.done == "dissolved")
-            .then(|| lang.tr("已解除关联;该客户组只剩一个号码,已解散。", "Unlinked; the group had one phone left and was dissolved.")),
+        notice: (q.done == "dissolved").then(|| {
+            lang.tr(
+                "已解除关联;该客户组只剩一个号码,已解散。",
+                "Unlinked; the group had one phone left and was dissolved.",
+            )
+        }),
         groups: groups
             .into_iter()
             .map(|g| GroupRow {

@@ -245,7 +245,9 @@ fn roster_row(state: &AppState, project: Option<&str>, r: crate::store::people::
         AgentStatus::Disabled => ("已停用", "Disabled", "danger"),
     };
     let invite_until = match r.status {
-        AgentStatus::Invited => super::local_unix(state, project.unwrap_or(""), r.invite_expires_unix, "%Y-%m-%d %H:%M"),
+        AgentStatus::Invited => {
+            super::local_unix(state, project.unwrap_or(""), r.invite_expires_unix, "%Y-%m-%d %H:%M")
+        }
         _ => String::new(),
     };
     RosterRow {
@@ -274,7 +276,9 @@ pub(super) async fn render_agency(
 ) -> Result<Response, WebError> {
     let (agency, roster, keys) = state
         .db
-        .run(move |store| -> Result<_, WebError> { Ok((store.agency(id)?, store.agency_roster(id)?, store.api_keys(id)?)) })
+        .run(move |store| -> Result<_, WebError> {
+            Ok((store.agency(id)?, store.agency_roster(id)?, store.api_keys(id)?))
+        })
         .await?;
     let project = me.staff.project_id.as_deref();
     let is_admin = project.is_none();
@@ -411,6 +415,10 @@ pub async fn set_contract(
         }
     };
     let (actor, now) = (Actor::of(&me), state.clock.now());
-    state.db.write(move |store| store.set_agency_contract_end(id, end, actor.by(), now)).await.map_err(WebError::from)?;
+    state
+        .db
+        .write(move |store| store.set_agency_contract_end(id, end, actor.by(), now))
+        .await
+        .map_err(WebError::from)?;
     Ok(Redirect::to(&format!("/staff/people/agencies/{id}?done=contract")).into_response())
 }

@@ -35,8 +35,11 @@ fn invitation_page(
     reset: bool,
 ) -> Result<Response, WebError> {
     let link = format!("{}/invite/{secret}", public_url(state));
-    let (title_zh, title_en) =
-        if reset { ("已重置:新的邀请链接", "Password reset: a new invitation") } else { ("经纪人已加入名单", "Agent added") };
+    let (title_zh, title_en) = if reset {
+        ("已重置:新的邀请链接", "Password reset: a new invitation")
+    } else {
+        ("经纪人已加入名单", "Agent added")
+    };
     let view = SecretPage {
         nav: StaffNav::new(me, lang, &format!("/staff/people/agencies/{}", agent.agency_id)),
         title_zh,
@@ -70,11 +73,8 @@ pub async fn add(
     check_csrf(&me.session.csrf, &form.csrf)?;
     let agency = state.db.run(move |store| store.agency(agency_id)).await.map_err(WebError::from)?;
     may_manage(&me, &agency)?;
-    let refused = |e: &WebError| Typed {
-        agent_name: form.name.clone(),
-        agent_phone: form.phone.clone(),
-        ..Typed::refused(e)
-    };
+    let refused =
+        |e: &WebError| Typed { agent_name: form.name.clone(), agent_phone: form.phone.clone(), ..Typed::refused(e) };
     let phone = match Phone::parse(&form.phone) {
         Ok(p) => p,
         Err(e) => {

@@ -86,9 +86,12 @@ pub async fn revoke(
         .await?;
     may_manage(&me, &agency)?;
     let (actor, now) = (Actor::of(&me), state.clock.now());
-    let revoked = state.db.write(move |store| store.revoke_api_key_by(id, actor.by(), now)).await.map_err(WebError::from);
+    let revoked =
+        state.db.write(move |store| store.revoke_api_key_by(id, actor.by(), now)).await.map_err(WebError::from);
     match revoked {
-        Ok(_) => Ok(Redirect::to(&format!("/staff/people/agencies/{}?done=revoked#keys", key.agency_id)).into_response()),
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/staff/people/agencies/{}?done=revoked#keys", key.agency_id)).into_response())
+        }
         Err(e @ WebError::Refused { .. }) => render_agency(&state, &me, lang, agency.id, Typed::refused(&e)).await,
         Err(e) => Err(e),
     }

@@ -184,9 +184,16 @@ pub async fn add(
         hint_zh: "在平板上用 Chrome 或 Safari 打开 /kiosk(或扫描二维码),输入配对码。配对码 24 小时内有效,只能使用一次;配对后平板保持登录一年,除非被吊销。",
         hint_en: "On the tablet open /kiosk in Chrome or Safari (or scan the QR code) and enter the pairing code. It works once, for 24 hours; a paired tablet stays paired for a year unless revoked.",
         items: vec![
-            Secret { label_zh: "平板", label_en: "Kiosk", value: format!("{} · {}", kiosk.name, project_name(&state, &kiosk.project_id)), id: "kiosk" },
+            Secret {
+                label_zh: "平板",
+                label_en: "Kiosk",
+                value: format!("{} · {}", kiosk.name, project_name(&state, &kiosk.project_id)),
+                id: "kiosk",
+            },
             Secret { label_zh: "配对码", label_en: "Pairing code", value: code, id: "pairing-code" },
-            Secret { label_zh: "配对网址", label_en: "Pairing address", value: address.clone(), id: "pairing-address" },
+            Secret {
+                label_zh: "配对网址", label_en: "Pairing address", value: address.clone(), id: "pairing-address"
+            },
         ],
         qr: Some(qr_data_uri(&address)?),
         back: "/staff/people/kiosks".to_owned(),
@@ -210,7 +217,8 @@ pub async fn revoke(
         return Err(WebError::NotFound);
     }
     let (actor, now) = (Actor::of(&me), state.clock.now());
-    let revoked = state.db.write(move |store| store.revoke_kiosk_by(id, actor.who(), now)).await.map_err(WebError::from);
+    let revoked =
+        state.db.write(move |store| store.revoke_kiosk_by(id, actor.who(), now)).await.map_err(WebError::from);
     match revoked {
         Ok(()) => Ok(Redirect::to("/staff/people/kiosks?done=revoked").into_response()),
         Err(e @ WebError::Refused { .. }) => {

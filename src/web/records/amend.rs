@@ -113,8 +113,7 @@ pub(super) async fn amend(
     let result = state
         .db
         .write(move |store| {
-            let attachment =
-                upload.as_ref().map(|u| NewAttachment { name: &u.name, mime: u.mime, bytes: &u.bytes });
+            let attachment = upload.as_ref().map(|u| NewAttachment { name: &u.name, mime: u.mime, bytes: &u.bytes });
             crate::service::amend::amend(store, seq, &actor, &reason, amendment, attachment, now)
         })
         .await;

@@ -211,7 +211,13 @@ pub(super) async fn render(
         may_amend: may_amend(me),
         kinds: AmendKind::ALL
             .into_iter()
-            .filter(|k| if now.voided { matches!(k, AmendKind::Reinstate | AmendKind::Note) } else { *k != AmendKind::Reinstate })
+            .filter(|k| {
+                if now.voided {
+                    matches!(k, AmendKind::Reinstate | AmendKind::Note)
+                } else {
+                    *k != AmendKind::Reinstate
+                }
+            })
             .map(|k| (k.code(), k.label_zh(), k.label_en()))
             .collect(),
         consultants: consultants.into_iter().map(|s| (s.id, s.name)).collect(),

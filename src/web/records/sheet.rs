@@ -140,4 +140,3 @@ pub(super) async fn sheet(
     };
     Ok(Html(page.render()?))
 }
-
