@@ -50,8 +50,8 @@
 mod support;
 
 use chrono::{DateTime, FixedOffset};
-use panke::domain::phone::Phone;
-use panke::domain::reason::{Lang as ReasonLang, Reason};
+use panke::domain::reason::Reason;
+use panke::web::visits::{COLUMNS, export_line};
 use panke::store::Store;
 use panke::store::visits::{VisitFilter, VisitRow};
 use rusqlite::{Connection, params};
@@ -626,29 +626,10 @@ fn export_filter(store: &Store, rows: usize) -> VisitFilter {
     VisitFilter { from_unix: Some(from), ..project() }
 }
 
-/// The columns of the export (`web/visits.rs`).
-const COLUMNS: [&str; 11] =
-    ["编号", "到访时间", "非工作时间", "渠道公司", "经纪人", "客户", "手机号", "判定", "原因", "置业顾问", "更正"];
-
-/// `xlsx_of`'s workbook (src/web/visits.rs), copied: the sheet in
-/// constant-memory mode, its header, then pages of a thousand through
-/// `Store::visits` written as they come. Returns the visits written.
+/// The handler's own workbook code (`web::visits::write_visits_sheet`):
+/// the sheet in constant-memory mode, pages of a thousand via `Store::visits`.
 fn write_visits_sheet(store: &Store, filter: &VisitFilter, book: &mut Workbook) -> u32 {
-    let sheet = new_sheet(book);
-    let (mut row, mut before) = (1u32, None);
-    loop {
-        let page = store.visits(filter, before, EXPORT_PAGE).expect("export page");
-        let done = page.len() < EXPORT_PAGE as usize;
-        before = page.last().map(|r| r.seq);
-        for visit in page {
-            write_visit(sheet, row, visit);
-            row += 1;
-        }
-        if done || before.is_none() {
-            break;
-        }
-    }
-    row - 1
+    panke::web::visits::write_visits_sheet(store, filter, book).expect("export")
 }
 
 fn new_sheet(book: &mut Workbook) -> &mut Worksheet {
@@ -660,6 +641,7 @@ fn new_sheet(book: &mut Workbook) -> &mut Worksheet {
     sheet
 }
 
+/// One row as the handler writes it (its `export_line`).
 fn write_visit(sheet: &mut Worksheet, row: u32, visit: VisitRow) {
     let seq = visit.seq;
     for (col, value) in export_line(visit).iter().enumerate() {
@@ -669,44 +651,6 @@ fn write_visit(sheet: &mut Worksheet, row: u32, visit: VisitRow) {
             sheet.write_string(row, col as u16, value).expect("cell");
         }
     }
-}
-
-/// `web/visits.rs`'s `export_line`, copied.
-fn export_line(r: VisitRow) -> [String; 11] {
-    [
-        r.seq.to_string(),
-        local(&r.arrived_at),
-        if r.off_hours { "是" } else { "否" }.to_owned(),
-        r.agency,
-        r.agent,
-        r.customer_name,
-        masked(&r.phone),
-        if r.verdict == "valid" { "有效带看" } else { "自然到访" }.to_owned(),
-        reason_texts(&r.reasons).join(""),
-        r.sales,
-        match (r.voided, r.amended) {
-            (true, _) => "已作废",
-            (false, true) => "已更正",
-            (false, false) => "",
-        }
-        .to_owned(),
-    ]
-}
-
-fn masked(phone: &str) -> String {
-    Phone::parse(phone).map(|p| p.masked().to_string()).unwrap_or_default()
-}
-
-fn reason_texts(codes: &str) -> Vec<String> {
-    codes
-        .split(',')
-        .filter_map(|c| Reason::ALL.iter().find(|r| r.code() == c))
-        .map(|r| r.message(ReasonLang::Zh).to_owned())
-        .collect()
-}
-
-fn local(arrived_at: &str) -> String {
-    DateTime::parse_from_rfc3339(arrived_at).map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()
 }
 
 struct ExportRun {
@@ -878,7 +822,7 @@ fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -198,11 +198,10 @@ pub fn effective<'a>(original: Effective, amendments: impl IntoIterator<Item = &
         if let Some(p) = fields.get("customer_phone").and_then(Value::as_str) {
             now.customer_phone = p.to_owned();
         }
-        if let Some(s) = fields.get("sales_consultant") {
-            if let (Some(id), Some(name)) = (s.get("id").and_then(Value::as_i64), s.get("name").and_then(Value::as_str))
-            {
-                now.sales = Some((id, name.to_owned()));
-            }
+        if let Some(s) = fields.get("sales_consultant")
+            && let (Some(id), Some(name)) = (s.get("id").and_then(Value::as_i64), s.get("name").and_then(Value::as_str))
+        {
+            now.sales = Some((id, name.to_owned()));
         }
         now
     })

@@ -38,6 +38,7 @@ pub struct VisitFilter {
     pub project: Option<String>,
     pub from_unix: Option<i64>,
     pub to_unix: Option<i64>,
+    /// Part of the agency's name.
     pub agency: Option<String>,
     /// Part of the agent's name.
     pub agent: Option<String>,
@@ -138,10 +139,8 @@ impl Store {
         if let Some(t) = filter.to_unix {
             cond(" AND arrived_unix < ?", Box::new(t));
         }
-        if let Some(a) = filter.agency.as_deref().filter(|a| !a.is_empty()) {
-            cond(" AND agency = ?", Box::new(a.to_owned()));
-        }
-        for (column, part) in [("agent", &filter.agent), ("sales", &filter.sales)] {
+
+        for (column, part) in [("agency", &filter.agency), ("agent", &filter.agent), ("sales", &filter.sales)] {
             if let Some(n) = part.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
                 let escaped = super::audit::like_literal(n);
                 cond(&format!(" AND {column} LIKE ? ESCAPE '\\'"), Box::new(format!("%{escaped}%")));

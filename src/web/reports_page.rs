@@ -114,6 +114,8 @@ struct Row {
     status: &'static str,
     status_zh: &'static str,
     status_en: &'static str,
+    /// Entered by a manager from the WeChat group (补录).
+    fallback: bool,
 }
 
 fn row(state: &AppState, (r, first_read): (StoredReport, Option<String>)) -> Row {
@@ -128,6 +130,7 @@ fn row(state: &AppState, (r, first_read): (StoredReport, Option<String>)) -> Row
         status: r.status.code(),
         status_zh: r.status.label_zh(),
         status_en: Lang::En.status_label(r.status),
+        fallback: false,
     }
 }
 
@@ -165,7 +168,16 @@ async fn search(
 async fn show(state: AppState, lang: Lang, me: CurrentStaff, q: ReportQuery) -> Result<Response, WebError> {
     may_list(&me)?;
     let (filter, before) = (q.filter(&me, &state), q.before);
-    let found = state.db.run(move |store| store.reports_page(&filter, before, PAGE)).await.map_err(WebError::from)?;
+    let (found, fallback) = state
+        .db
+        .run(move |store| -> Result<_, crate::store::StoreError> {
+            let found = store.reports_page(&filter, before, PAGE)?;
+            let ids: Vec<i64> = found.iter().map(|(r, _)| r.id.0).collect();
+            let fallback = store.fallback_report_ids(&ids)?;
+            Ok((found, fallback))
+        })
+        .await
+        .map_err(WebError::from)?;
     let next = next_page(&found, PAGE, |(r, _)| r.id.0);
     let page = ReportsPage {
         nav: super::nav::StaffNav::new(&me, lang, "/staff/reports"),
@@ -173,7 +185,10 @@ async fn show(state: AppState, lang: Lang, me: CurrentStaff, q: ReportQuery) -> 
         query: q.query_string(),
         personal: q.personal(),
         q,
-        rows: found.into_iter().map(|r| row(&state, r)).collect(),
+        rows: found
+            .into_iter()
+            .map(|r| Row { fallback: fallback.contains(&r.0.id.0), ..row(&state, r) })
+            .collect(),
         next,
     };
     Ok(Html(page.render()?).into_response())

@@ -237,8 +237,7 @@ mod tests {
     #[test]
     fn a_change_names_the_key_and_both_values() {
         let old = RulesPatch::from_rules(&Rules::default()).flat_values();
-        let mut rules = Rules::default();
-        rules.min_gap = chrono::Duration::minutes(45);
+        let rules = Rules { min_gap: chrono::Duration::minutes(45), ..Rules::default() };
         let new = RulesPatch::from_rules(&rules).flat_values();
         assert_eq!(changes(&old, &new), vec![("min_gap_minutes".to_owned(), "30".to_owned(), "45".to_owned())]);
         assert!(changes(&new, &new).is_empty());

@@ -54,7 +54,7 @@ fn qr_of(page: &str) -> String {
     let marker = "src=\"data:image/png;base64,";
     let start = page.find(marker).expect("a QR code on the page") + marker.len();
     let end = start + page[start..].find('"').unwrap();
-    decode_qr(&BASE64.decode(page[start..end].as_bytes()).unwrap())
+    decode_qr(&BASE64.decode(&page.as_bytes()[start..end]).unwrap())
 }
 
 /// The table row marked `marker` (e.g. `data-agent="3"`).

@@ -7,9 +7,10 @@
 //! report filed too late (a natural visit before anyone signs: only the
 //! customer signs), back and cancel at three steps, the idle countdown, and
 //! a scanner burst typed while the focus is elsewhere, and the rotation
-//! board (轮排) with a consultant marked away. CI installs chromium
-//! and chromium-driver; elsewhere the test says so and skips when they are
-//! missing.
+//! board (轮排) with a consultant marked away. And the back office, walked
+//! by the demo manager at desktop and phone width (issue 12). CI installs
+//! chromium and chromium-driver; elsewhere the test says so and skips when
+//! they are missing.
 
 // Tests may unwrap: a panic is the failure report.
 #![allow(clippy::unwrap_used)]
@@ -889,16 +890,26 @@ async fn confirmed(d: &Driver) -> String {
 /// page keeps its name, type and bytes (base64) in `window.exported`.
 const CATCH_DOWNLOAD: &str = r##"
 window.exported = null;
+// Keep the blob admin.js hands to the browser (read directly: the page's
+// CSP does not let it fetch blob: URLs), and keep Chromium from saving it.
+const createObjectURL = URL.createObjectURL.bind(URL);
+URL.createObjectURL = function (blob) {
+  blob.arrayBuffer().then((buffer) => {
+    const bytes = new Uint8Array(buffer);
+    let text = "";
+    for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+    window.exportedBlob = { type: blob.type, base64: btoa(text) };
+  }).catch((e) => { window.exported = { error: String(e) }; });
+  return createObjectURL(blob);
+};
 document.addEventListener("click", function (event) {
   const a = event.target;
   if (!(a instanceof HTMLAnchorElement) || !a.hasAttribute("download")) return;
   event.preventDefault();
-  fetch(a.href).then((r) => r.blob()).then((blob) => blob.arrayBuffer().then((buffer) => {
-    const bytes = new Uint8Array(buffer);
-    let text = "";
-    for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
-    window.exported = { name: a.download, type: blob.type, base64: btoa(text) };
-  })).catch((e) => { window.exported = { error: String(e) }; });
+  const wait = () => window.exportedBlob
+    ? (window.exported = { name: a.download, type: window.exportedBlob.type, base64: window.exportedBlob.base64 })
+    : setTimeout(wait, 50);
+  wait();
 }, true);
 "##;
 
@@ -923,7 +934,8 @@ async fn the_demo_manager_walks_the_back_office_at_desktop_and_phone_width() {
     let Some((browser, driver)) = browser_or_skip() else { return };
     let b = demo_backoffice().await;
     let dir = tempfile::tempdir().unwrap();
-    let d = Driver::start(&browser, &driver, &blank_video(dir.path()), DESKTOP).await;
+    let video = blank_video(dir.path());
+    let d = Driver::start(&browser, &driver, &video, DESKTOP).await;
     let mut problems = Vec::new();
 
     // Sign in as the demo manager.
@@ -1090,7 +1102,7 @@ async fn the_demo_manager_walks_the_back_office_at_desktop_and_phone_width() {
 
     // The tablet, another browser, opens the pairing address (the QR
     // code's) with the code filled in, pairs, and shows who may sign in.
-    let tablet = Driver::start(&browser, &driver, &blank_video(dir.path()), DESKTOP).await;
+    let tablet = Driver::start(&browser, &driver, &video, DESKTOP).await;
     let path = &address[address.find("/kiosk").expect("a /kiosk address")..];
     tablet.goto(&b.url(path)).await;
     tablet.find("#pair-code").await;

@@ -379,7 +379,7 @@ impl Store {
                 }
             }
         }
-        visits.sort_by(|a, b| b.at_unix.cmp(&a.at_unix));
+        visits.sort_by_key(|v| std::cmp::Reverse(v.at_unix));
         visits.truncate(limit);
         Ok(visits)
     }

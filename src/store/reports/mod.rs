@@ -330,7 +330,7 @@ impl Store {
             None => {}
         }
         if let Some(a) = &filter.agency {
-            cond(" AND g.name = ?", Box::new(a.clone()));
+            cond(" AND g.name LIKE ? ESCAPE '\\'", Box::new(format!("%{}%", super::audit::like_literal(a))));
         }
         if let Some(a) = &filter.agent {
             cond(" AND a.name LIKE ? ESCAPE '\\'", Box::new(format!("%{}%", super::audit::like_literal(a))));

@@ -6,7 +6,7 @@ import { button, h, show, trouble } from "../dom.js";
 import { T } from "../i18n.js";
 
 export function render() {
-  const input = h("input", { id: "pair-code", autocomplete: "off", autocapitalize: "characters", maxlength: 20 });
+  const input = h("input", { id: "pair-code", "aria-label": T("配对码", "Pairing code"), autocomplete: "off", autocapitalize: "characters", maxlength: 20 });
   const msg = h("p", { class: "msg" });
   show(
     h(
