@@ -51,9 +51,9 @@ mod support;
 
 use chrono::{DateTime, FixedOffset};
 use panke::domain::reason::Reason;
-use panke::web::visits::{COLUMNS, export_line};
 use panke::store::Store;
 use panke::store::visits::{VisitFilter, VisitRow};
+use panke::web::visits::{COLUMNS, export_line};
 use rusqlite::{Connection, params};
 use rust_xlsxwriter::{Workbook, Worksheet};
 use std::path::Path;

@@ -191,6 +191,8 @@ impl Store {
                         cond(" AND phone LIKE ?", Box::new(format!("%{tail}")));
                     }
                 }
+                // The last four digits: the (project, tail) index.
+                (4, None) if p.bytes().all(|b| b.is_ascii_digit()) => cond(" AND phone_tail = ?", Box::new(p)),
                 _ => cond(" AND phone LIKE ?", Box::new(format!("%{p}"))),
             }
         }

@@ -185,10 +185,7 @@ async fn show(state: AppState, lang: Lang, me: CurrentStaff, q: ReportQuery) -> 
         query: q.query_string(),
         personal: q.personal(),
         q,
-        rows: found
-            .into_iter()
-            .map(|r| Row { fallback: fallback.contains(&r.0.id.0), ..row(&state, r) })
-            .collect(),
+        rows: found.into_iter().map(|r| Row { fallback: fallback.contains(&r.0.id.0), ..row(&state, r) }).collect(),
         next,
     };
     Ok(Html(page.render()?).into_response())

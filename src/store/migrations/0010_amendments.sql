@@ -35,3 +35,5 @@ BEGIN SELECT RAISE(ABORT, 'attachments are append-only'); END;
 
 -- The back office filters visits by arrival period.
 CREATE INDEX visit_index_arrived ON visit_index (project_id, arrived_unix);
+-- … and by the last four digits of the customer's phone (what a caller reads out).
+CREATE INDEX visit_index_tail ON visit_index (project_id, phone_tail);
