@@ -45,3 +45,59 @@ pub fn csv_bytes<const N: usize>(rows: &[[String; N]]) -> Vec<u8> {
     }
     w.into_inner().unwrap_or_default()
 }
+
+/// A list's filter whose personal fields (a customer's phone or name) may
+/// only arrive in a POSTed form, never in a URL.
+pub trait PersonalFilter {
+    /// The filter with its personal fields cleared (what a URL may carry).
+    fn url_safe(self) -> Self;
+    /// The CSRF token a POSTed form carried.
+    fn csrf(&self) -> &str;
+}
+
+/// A list's filter as the request brought it: from the query string of a
+/// GET (personal fields dropped), or from a POSTed form (which must carry
+/// the session's CSRF token). One handler serves both methods.
+pub enum Search<Q> {
+    Link(Q),
+    Form(Q),
+}
+
+impl<Q> axum::extract::FromRequest<AppState> for Search<Q>
+where
+    Q: serde::de::DeserializeOwned + Send + 'static,
+{
+    type Rejection = WebError;
+
+    async fn from_request(req: axum::extract::Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let bad = |e: String| WebError::bad(super::error_code::ErrorCode::BadRequest, e);
+        if req.method() == axum::http::Method::POST {
+            let axum::extract::Form(q) =
+                axum::extract::Form::<Q>::from_request(req, state).await.map_err(|e| bad(e.body_text()))?;
+            Ok(Search::Form(q))
+        } else {
+            let (mut parts, _) = req.into_parts();
+            let axum::extract::Query(q) =
+                <axum::extract::Query<Q> as axum::extract::FromRequestParts<AppState>>::from_request_parts(
+                    &mut parts, state,
+                )
+                .await
+                .map_err(|e| bad(e.body_text()))?;
+            Ok(Search::Link(q))
+        }
+    }
+}
+
+impl<Q: PersonalFilter> Search<Q> {
+    /// The filter this staff member asked for: a link's without personal
+    /// fields, a form's once its CSRF token is the session's.
+    pub fn for_staff(self, me: &CurrentStaff) -> Result<Q, WebError> {
+        match self {
+            Search::Link(q) => Ok(q.url_safe()),
+            Search::Form(q) => {
+                super::session::check_csrf(&me.session.csrf, q.csrf())?;
+                Ok(q)
+            }
+        }
+    }
+}

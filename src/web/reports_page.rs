@@ -7,21 +7,19 @@
 use super::AppState;
 use super::error::WebError;
 use super::i18n::Lang;
-use super::listing::{day_start, may_list, next_page, text};
-use super::session::{CurrentStaff, check_csrf, url_escape};
+use super::listing::{PersonalFilter, Search, day_start, may_list, next_page, text};
+use super::session::{CurrentStaff, url_escape};
 use crate::store::reports::{ReportFilter, ReportStatus, StoredReport};
 use askama::Template;
 use axum::Router;
-use axum::extract::{Form, Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/staff/reports", get(list).post(search))
-        .route("/staff/reports.csv", get(export).post(search_export))
+    Router::new().route("/staff/reports", get(list).post(list)).route("/staff/reports.csv", get(export).post(export))
 }
 
 const PAGE: u32 = 50;
@@ -47,6 +45,18 @@ pub struct ReportQuery {
     pub name: String,
     pub before: Option<i64>,
     pub csrf: String,
+}
+
+impl PersonalFilter for ReportQuery {
+    fn url_safe(mut self) -> ReportQuery {
+        self.phone.clear();
+        self.name.clear();
+        self
+    }
+
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
 }
 
 impl ReportQuery {
@@ -75,12 +85,6 @@ impl ReportQuery {
             ("phone", &self.phone),
             ("name", &self.name),
         ]
-    }
-
-    fn url_safe(mut self) -> ReportQuery {
-        self.phone.clear();
-        self.name.clear();
-        self
     }
 
     fn personal(&self) -> bool {
@@ -146,22 +150,14 @@ struct ReportsPage {
     next: Option<i64>,
 }
 
+/// The list, for a link (GET) or a search form (POST, may hold a phone or a name).
 async fn list(
     State(state): State<AppState>,
     lang: Lang,
     me: CurrentStaff,
-    Query(q): Query<ReportQuery>,
+    search: Search<ReportQuery>,
 ) -> Result<Response, WebError> {
-    show(state, lang, me, q.url_safe()).await
-}
-
-async fn search(
-    State(state): State<AppState>,
-    lang: Lang,
-    me: CurrentStaff,
-    Form(q): Form<ReportQuery>,
-) -> Result<Response, WebError> {
-    check_csrf(&me.session.csrf, &q.csrf)?;
+    let q = search.for_staff(&me)?;
     show(state, lang, me, q).await
 }
 
@@ -194,17 +190,9 @@ async fn show(state: AppState, lang: Lang, me: CurrentStaff, q: ReportQuery) -> 
 async fn export(
     State(state): State<AppState>,
     me: CurrentStaff,
-    Query(q): Query<ReportQuery>,
+    search: Search<ReportQuery>,
 ) -> Result<Response, WebError> {
-    csv_of(state, me, q.url_safe())
-}
-
-async fn search_export(
-    State(state): State<AppState>,
-    me: CurrentStaff,
-    Form(q): Form<ReportQuery>,
-) -> Result<Response, WebError> {
-    check_csrf(&me.session.csrf, &q.csrf)?;
+    let q = search.for_staff(&me)?;
     csv_of(state, me, q)
 }
 

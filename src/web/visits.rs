@@ -10,14 +10,14 @@
 use super::AppState;
 use super::error::WebError;
 use super::i18n::Lang;
-use super::listing::{day_start, may_list, next_page, text};
-use super::session::{CurrentStaff, check_csrf, url_escape};
+use super::listing::{PersonalFilter, Search, day_start, may_list, next_page, text};
+use super::session::{CurrentStaff, url_escape};
 use crate::domain::phone::Phone;
 use crate::domain::reason::{Lang as ReasonLang, Reason};
 use crate::store::visits::{VisitFilter, VisitRow};
 use askama::Template;
 use axum::Router;
-use axum::extract::{Form, Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -25,9 +25,9 @@ use serde::Deserialize;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/staff/visits", get(list).post(search))
-        .route("/staff/visits.csv", get(export_csv).post(search_csv))
-        .route("/staff/visits.xlsx", get(export_xlsx).post(search_xlsx))
+        .route("/staff/visits", get(list).post(list))
+        .route("/staff/visits.csv", get(export_csv).post(export_csv))
+        .route("/staff/visits.xlsx", get(export_xlsx).post(export_xlsx))
 }
 
 const PAGE: u32 = 50;
@@ -53,6 +53,18 @@ pub struct VisitQuery {
     pub before: Option<i64>,
     /// Only in POSTed searches.
     pub csrf: String,
+}
+
+impl PersonalFilter for VisitQuery {
+    fn url_safe(mut self) -> VisitQuery {
+        self.phone.clear();
+        self.name.clear();
+        self
+    }
+
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
 }
 
 impl VisitQuery {
@@ -83,13 +95,6 @@ impl VisitQuery {
             phone: text(&self.phone),
             name: text(&self.name),
         }
-    }
-
-    /// The filter's fields that may travel in a URL (no personal data).
-    fn url_safe(mut self) -> VisitQuery {
-        self.phone.clear();
-        self.name.clear();
-        self
     }
 
     /// A search by phone or name (POSTed only).
@@ -183,23 +188,14 @@ struct VisitsPage {
     next: Option<i64>,
 }
 
+/// The list, for a link (GET) or a search form (POST, may hold a phone or a name).
 async fn list(
     State(state): State<AppState>,
     lang: Lang,
     me: CurrentStaff,
-    Query(q): Query<VisitQuery>,
+    search: Search<VisitQuery>,
 ) -> Result<Response, WebError> {
-    show(state, lang, me, q.url_safe()).await
-}
-
-/// The same list for a POSTed search (which may hold a phone or a name).
-async fn search(
-    State(state): State<AppState>,
-    lang: Lang,
-    me: CurrentStaff,
-    Form(q): Form<VisitQuery>,
-) -> Result<Response, WebError> {
-    check_csrf(&me.session.csrf, &q.csrf)?;
+    let q = search.for_staff(&me)?;
     show(state, lang, me, q).await
 }
 
@@ -223,34 +219,18 @@ async fn show(state: AppState, lang: Lang, me: CurrentStaff, q: VisitQuery) -> R
 async fn export_csv(
     State(state): State<AppState>,
     me: CurrentStaff,
-    Query(q): Query<VisitQuery>,
+    search: Search<VisitQuery>,
 ) -> Result<Response, WebError> {
-    csv_of(state, me, q.url_safe())
-}
-
-async fn search_csv(
-    State(state): State<AppState>,
-    me: CurrentStaff,
-    Form(q): Form<VisitQuery>,
-) -> Result<Response, WebError> {
-    check_csrf(&me.session.csrf, &q.csrf)?;
+    let q = search.for_staff(&me)?;
     csv_of(state, me, q)
 }
 
 async fn export_xlsx(
     State(state): State<AppState>,
     me: CurrentStaff,
-    Query(q): Query<VisitQuery>,
+    search: Search<VisitQuery>,
 ) -> Result<Response, WebError> {
-    xlsx_of(state, me, q.url_safe()).await
-}
-
-async fn search_xlsx(
-    State(state): State<AppState>,
-    me: CurrentStaff,
-    Form(q): Form<VisitQuery>,
-) -> Result<Response, WebError> {
-    check_csrf(&me.session.csrf, &q.csrf)?;
+    let q = search.for_staff(&me)?;
     xlsx_of(state, me, q).await
 }
 
