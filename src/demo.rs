@@ -484,6 +484,16 @@ fn history_in(store: &mut Store, project: &ProjectConfig, ring: &KeyRing, now: D
             store.amend_record(*seq, actor, reason, &amendment, None, now)?;
         }
     }
+    // A married couple who came separately: one customer group (直系亲属).
+    let couple: Vec<Phone> = valid_records
+        .iter()
+        .take(2)
+        .filter_map(|seq| store.ledger_row(*seq).ok()?.visit_body().ok())
+        .filter_map(|body| Phone::parse(body.customer_phone()).ok())
+        .collect();
+    if couple.len() == 2 {
+        store.link_group(&project.id, &couple, actor, "演示:夫妻分别到访,同一客户", now)?;
+    }
     store.audit(now, "system", "demo.history_seeded", Some(project.id.as_str()), &format!("{recorded} visits"))?;
     Ok(recorded)
 }

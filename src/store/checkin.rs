@@ -50,6 +50,9 @@ pub struct CheckInOutcome {
     pub already_recorded: bool,
     /// The record's receipt: its checkpoint and inclusion proof.
     pub receipt: Option<crate::domain::transparency::Receipt>,
+    /// What the record says now when amendments point at it (voided,
+    /// corrected name or phone); `None` for a record never amended.
+    pub amended: Option<crate::domain::amendment::Effective>,
 }
 
 impl CheckInOutcome {
@@ -295,7 +298,8 @@ impl Store {
         let row = self.ledger_row(seq)?;
         let record = row.visit_body()?;
         let receipt = self.receipt_for(seq).ok();
-        Ok(CheckInOutcome { row, record, already_recorded, receipt })
+        let amended = Some(super::amendments::effective_in(&self.conn, seq)?).filter(|e| e.amended);
+        Ok(CheckInOutcome { row, record, already_recorded, receipt, amended })
     }
 
     pub fn record_checkin(
@@ -387,7 +391,7 @@ impl Store {
         tx.commit()?;
         self.appended(&row);
         let receipt = self.receipt_for(row.seq).ok();
-        Ok(CheckInOutcome { row, record, already_recorded: false, receipt })
+        Ok(CheckInOutcome { row, record, already_recorded: false, receipt, amended: None })
     }
 }
 

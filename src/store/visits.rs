@@ -238,7 +238,7 @@ impl Store {
     pub fn agency_funnel(&self, project: Option<&str>, from_unix: i64, to_unix: i64) -> StoreResult<Vec<FunnelRow>> {
         let mut stmt = self.conn.prepare(
             "SELECT a.name, count(*),
-                    sum(r.status IN ('visited-valid', 'visited-invalid')),
+                    sum(r.status IN ('visited-valid', 'visited-invalid') AND r.voided_by IS NULL),
                     sum(r.status = 'visited-valid' AND r.voided_by IS NULL)
              FROM reports r JOIN agencies a ON a.id = r.agency_id
              WHERE (?1 IS NULL OR r.project_id = ?1) AND r.filed_unix >= ?2 AND r.filed_unix < ?3

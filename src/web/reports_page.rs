@@ -211,7 +211,14 @@ fn csv_of(state: AppState, me: CurrentStaff, q: ReportQuery) -> Result<Response,
             if let Some(bytes) = first {
                 return Some((Ok::<_, std::io::Error>(bytes), Some((before, None))));
             }
-            let found = state.db.run(move |store| store.reports_page(&filter, before, EXPORT_PAGE)).await.ok()?;
+            let found = match state.db.run(move |store| store.reports_page(&filter, before, EXPORT_PAGE)).await {
+                Ok(page) => page,
+                Err(e) => {
+                    // The download fails visibly rather than ending short.
+                    tracing::error!(error = %e, "export stopped");
+                    return Some((Err(std::io::Error::other("export stopped")), None));
+                }
+            };
             let last = found.last().map(|(r, _)| r.id.0)?;
             let done = found.len() < EXPORT_PAGE as usize;
             let lines: Vec<[String; 9]> = found

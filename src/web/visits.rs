@@ -247,7 +247,14 @@ fn csv_of(state: AppState, me: CurrentStaff, q: VisitQuery) -> Result<Response, 
             if let Some(bytes) = first {
                 return Some((Ok::<_, std::io::Error>(bytes), Some((before, None))));
             }
-            let rows = state.db.run(move |store| store.visits(&filter, before, EXPORT_PAGE)).await.ok()?;
+            let rows = match state.db.run(move |store| store.visits(&filter, before, EXPORT_PAGE)).await {
+                Ok(page) => page,
+                Err(e) => {
+                    // The download fails visibly rather than ending short.
+                    tracing::error!(error = %e, "export stopped");
+                    return Some((Err(std::io::Error::other("export stopped")), None));
+                }
+            };
             let last = rows.last().map(|r| r.seq)?;
             let done = rows.len() < EXPORT_PAGE as usize;
             let lines: Vec<[String; 11]> = rows.into_iter().map(export_line).collect();

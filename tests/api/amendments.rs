@@ -80,6 +80,17 @@ async fn voiding_a_visit_voids_its_report_and_the_next_agency_is_no_longer_block
     assert_eq!((status, to.as_str()), (303, format!("/records/{seq}?done=amended").as_str()));
     let first_report = app.store.ledger_row(seq).unwrap().report_id.unwrap();
     assert_eq!(app.store.report(ReportId(first_report)).unwrap().status, ReportStatus::Voided);
+    // Everyone who reads the report sees it: the agent's page, the kiosk
+    // scanning the code again, the funnel.
+    let agent = app.signed_in(AGENT_PHONE).await;
+    let (_, mine) = text(&app, &agent, &format!("/agent/reports/{first_report}")).await;
+    assert!(mine.contains("已作废"), "{mine}");
+    let (_, again) = kiosk.scan(&first).await;
+    assert_eq!(again["outcome"]["voided"], true, "{again}");
+    let (_, funnel) = text(&app, &boss, "/staff/funnel?from=2026-11-18&to=2026-11-18").await;
+    let row = funnel.split("<tbody>").nth(1).unwrap();
+    let cells: Vec<&str> = row.split("<td>").skip(2).map(|c| c.split('<').next().unwrap()).collect();
+    assert_eq!(&cells[..3], ["1", "0", "0"], "a voided visit neither arrives nor counts: {row}");
 
     app.clock.set(t("2026-11-19T11:00:00+08:00"));
     kiosk.sign_in_again().await;
@@ -99,13 +110,13 @@ async fn reinstating_a_voided_visit_restores_the_report_and_the_lists_show_both_
     amend(&app, &boss, seq, &[("kind", "void"), ("reason", "假客户")], None).await;
     let (_, list) = text(&app, &boss, "/staff/visits?state=void").await;
     assert_eq!(list.matches("<tr data-verdict").count(), 1, "{list}");
-    assert!(list.contains("已作废"));
+    assert!(list.contains("<tr data-verdict=\"valid\" class=\"voided\">"), "{list}");
     let (_, reports) = text(&app, &boss, "/staff/reports?status=voided").await;
-    assert!(reports.contains("已作废"), "{reports}");
+    assert_eq!(reports.matches("<tr data-status=\"voided\">").count(), 1, "{reports}");
     // Voiding twice is refused with the reason, and nothing is appended.
     let (status, page) = amend(&app, &boss, seq, &[("kind", "void"), ("reason", "again")], None).await;
     assert_eq!(status, 422);
-    assert!(page.contains("已作废"), "{page}");
+    assert!(page.contains("该记录已作废"), "{page}");
     let (status, _) = amend(&app, &boss, seq, &[("kind", "reinstate"), ("reason", "核实为真实客户")], None).await;
     assert_eq!(status, 303);
     assert_eq!(app.store.report(ReportId(report)).unwrap().status, ReportStatus::VisitedValid);

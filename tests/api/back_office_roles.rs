@@ -70,12 +70,20 @@ async fn browser_for(app: &TestApp, who: Who) -> reqwest::Client {
 #[tokio::test]
 async fn every_back_office_page_admits_managers_and_admins_and_refuses_everyone_else() {
     let app = TestApp::spawn().await;
+    // A report of the demo project: another project's manager must not see it.
+    let agent = app.signed_in(super::helpers::AGENT_PHONE).await;
+    app.filed_id(&agent, "demo", "王先生", "13812345678").await;
     for who in [Who::Manager, Who::Admin, Who::Desk, Who::Sales, Who::OtherManager, Who::Agent, Who::Anonymous] {
         let c = browser_for(&app, who).await;
         for page in PAGES {
             let r = c.get(app.url(page)).send().await.unwrap();
             let status = r.status().as_u16();
             let location = r.headers().get("location").map(|l| l.to_str().unwrap().to_owned()).unwrap_or_default();
+            let body = r.text().await.unwrap_or_default();
+            if *page == "/staff/reports" {
+                let listed = body.contains("data-status=");
+                assert_eq!(listed, matches!(who, Who::Manager | Who::Admin), "{who:?} sees the demo report: {listed}");
+            }
             match who {
                 Who::Manager | Who::Admin | Who::OtherManager => assert_eq!(status, 200, "{who:?} {page}"),
                 Who::Desk | Who::Sales => assert_eq!(status, 403, "{who:?} {page}"),

@@ -151,6 +151,15 @@ async fn cast(app: &TestApp) -> Cast {
         pin: None,
     };
     let admin_id = app.store.create_staff(&root, t("2026-11-18T08:00:00+08:00")).unwrap();
+    // The demo agency works for the demo project alone: demo's manager
+    // manages its roster and keys (an admin sets that up).
+    let admin = as_staff(app, "root").await;
+    let projects = format!("/staff/people/agencies/{}/projects", app.agency);
+    assert_eq!(post(app, &admin, &projects, &[("project", "*"), ("partner", "0")]).await.status, 303);
+    for other in ["firstvisit", "later", "strict"] {
+        assert_eq!(post(app, &admin, &projects, &[("project", other), ("partner", "0")]).await.status, 303);
+    }
+    assert_eq!(app.store.agency(app.agency).unwrap().projects, vec!["demo"]);
     Cast {
         manager: as_staff(app, "boss").await,
         admin: as_staff(app, "root").await,
@@ -252,6 +261,7 @@ async fn managers_and_admins_open_every_people_page() {
 async fn desk_clerks_sales_consultants_agents_and_anonymous_visitors_are_refused_every_page_and_action() {
     let app = TestApp::spawn().await;
     let cast = cast(&app).await;
+    let set_up = staff_changes(&app);
     let now = t("2026-11-18T09:00:00+08:00");
     let key = app.store.create_api_key(app.agency, "crm", now).unwrap();
     let key_id = app.store.api_key_id(&key).unwrap().unwrap();
@@ -280,7 +290,7 @@ async fn desk_clerks_sales_consultants_agents_and_anonymous_visitors_are_refused
             }
         }
     }
-    assert_eq!(staff_changes(&app), Vec::<(String, String)>::new(), "nothing changed");
+    assert_eq!(staff_changes(&app), set_up, "nothing changed");
     assert_eq!(app.store.agency_of_api_key(&key).unwrap(), Some(app.agency));
     assert!(!app.store.kiosk(kiosk.id).unwrap().revoked);
     assert!(app.store.agent(agent).unwrap().active);
@@ -370,7 +380,8 @@ async fn a_manager_changes_the_roster_and_keys_only_of_agencies_that_report_for_
     }
     assert!(app.store.agent(agent).unwrap().active);
     assert_eq!(app.store.agency(id).unwrap().projects, vec!["demo"]);
-    // Once it reports for strict too, strict's manager manages it.
+    // Strict's manager cannot join an agency that works for demo: its
+    // roster and keys would reach demo's reports. An admin can.
     let a = post(
         &app,
         &cast.other_manager,
@@ -378,9 +389,26 @@ async fn a_manager_changes_the_roster_and_keys_only_of_agencies_that_report_for_
         &[("project", "strict"), ("partner", "1")],
     )
     .await;
+    assert_eq!(a.status, 403);
+    assert_eq!(app.store.agency(id).unwrap().projects, vec!["demo"]);
+    let a = post(
+        &app,
+        &cast.admin,
+        &format!("/staff/people/agencies/{id}/projects"),
+        &[("project", "strict"), ("partner", "1")],
+    )
+    .await;
     assert_eq!((a.status, a.location), (303, format!("/staff/people/agencies/{id}?done=projects#projects")));
     assert_eq!(app.store.agency(id).unwrap().projects, vec!["demo", "strict"]);
-    let a = post(&app, &cast.other_manager, &format!("/staff/people/agents/{agent}/disable"), &[]).await;
+    // Shared between projects, its roster is the admin's: neither manager
+    // disables its agents or sees its roster.
+    for manager in [&cast.other_manager, &cast.manager] {
+        let a = post(&app, manager, &format!("/staff/people/agents/{agent}/disable"), &[]).await;
+        assert_eq!(a.status, 403);
+    }
+    let page = manager_page(&app, &cast.other_manager, &format!("/staff/people/agencies/{id}")).await;
+    assert!(page.contains("not-manageable") && !page.contains("data-agent="), "{page}");
+    let a = post(&app, &cast.admin, &format!("/staff/people/agents/{agent}/disable"), &[]).await;
     assert_eq!(a.status, 303);
     // The contract end stays an admin's.
     let a =
@@ -436,6 +464,7 @@ async fn an_agency_that_is_not_a_partner_of_a_project_has_its_reports_for_it_ref
     assert_eq!(app.file(&agent, "demo", "王先生", "13912345678").await.status().as_u16(), 403);
     // An agency reporting everywhere that demo stops keeps every other project.
     let path = format!("/staff/people/agencies/{}/projects", app.agency);
+    assert_eq!(post(&app, &cast.admin, &path, &[("project", "*"), ("partner", "1")]).await.status, 303);
     assert_eq!(post(&app, &cast.manager, &path, &[("project", "demo"), ("partner", "0")]).await.status, 303);
     assert_eq!(app.file(&cast.agent, "demo", "王先生", "13712345678").await.status().as_u16(), 403);
     assert_eq!(app.file(&cast.agent, "strict", "王先生", "13712345678").await.status().as_u16(), 303);
@@ -794,4 +823,8 @@ async fn every_change_to_people_and_devices_is_audited_with_who_made_it() {
     for action in ["agent.add", "agent.reinvite", "agent.disable"] {
         assert!(audit.body.contains(&format!("data-action=\"{action}\"")), "{action} in the manager's audit log");
     }
+}
+
+async fn manager_page(app: &TestApp, c: &Client, path: &str) -> String {
+    c.get(app.url(path)).send().await.unwrap().text().await.unwrap()
 }

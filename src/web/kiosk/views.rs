@@ -87,6 +87,8 @@ pub struct OutcomeView {
     /// In the project's local time, `YYYY-MM-DD HH:MM`.
     pub protected_until: Option<String>,
     pub already_recorded: bool,
+    /// An amendment voided the visit (作废) since it was recorded.
+    pub voided: bool,
     /// A return visit (复访): the protection shown is the first visit's, not
     /// extended.
     pub return_visit: bool,
@@ -122,15 +124,20 @@ impl OutcomeView {
             off_hours: v.off_hours,
             protected_until: v.protected_until.map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()),
             already_recorded: o.already_recorded,
+            voided: o.amended.as_ref().is_some_and(|e| e.voided),
             return_visit: o.is_return_visit(),
             hash: o.row.sha256_hex(),
             sheet: format!("/records/{}/sheet", o.row.seq),
             near_miss: None,
             customer: {
-                let phone = crate::domain::phone::Phone::parse(o.record.customer_phone())
-                    .map(|p| p.masked().to_string())
-                    .unwrap_or_default();
-                format!("{} {phone}", o.record.customer_name())
+                // As amended, when a manager corrected the name or phone.
+                let (name, phone) = match &o.amended {
+                    Some(e) => (e.customer_name.as_str(), e.customer_phone.as_str()),
+                    None => (o.record.customer_name(), o.record.customer_phone()),
+                };
+                let phone =
+                    crate::domain::phone::Phone::parse(phone).map(|p| p.masked().to_string()).unwrap_or_default();
+                format!("{name} {phone}")
             },
             agency: o.record.agency().to_owned(),
             agent: o.record.agent().to_owned(),

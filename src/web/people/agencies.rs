@@ -18,13 +18,19 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 /// A manager changes the roster and API keys of an agency that reports for
-/// their project; an admin those of any agency.
+/// their project *only* (its agents and keys reach nothing else); an agency
+/// shared with other projects is the admin's, as is every agency for an admin.
 pub(super) fn may_manage(me: &CurrentStaff, agency: &Agency) -> Result<(), WebError> {
     match me.staff.project_id.as_deref() {
         None => Ok(()),
-        Some(p) if agency.reports_for(p) => Ok(()),
+        Some(p) if exclusive_to(agency, p) => Ok(()),
         Some(_) => Err(WebError::Forbidden),
     }
+}
+
+/// The agency reports for `project` and no other.
+fn exclusive_to(agency: &Agency, project: &str) -> bool {
+    !agency.all_projects && agency.projects.iter().all(|p| p == project) && agency.reports_for(project)
 }
 
 /// Only an admin (an agency's contract is the deployment's, not a project's).
@@ -323,8 +329,14 @@ pub(super) async fn render_agency(
         projects,
         is_admin,
         may_manage: may_manage(me, &agency).is_ok(),
-        roster: roster.into_iter().map(|r| roster_row(state, project, r)).collect(),
-        keys,
+        // The roster and keys of an agency this manager does not manage
+        // are not theirs to see either.
+        roster: if may_manage(me, &agency).is_ok() {
+            roster.into_iter().map(|r| roster_row(state, project, r)).collect()
+        } else {
+            Vec::new()
+        },
+        keys: if may_manage(me, &agency).is_ok() { keys } else { Vec::new() },
         name: agency.name,
         agent_name: typed.agent_name,
         agent_phone: typed.agent_phone,
@@ -373,6 +385,17 @@ pub async fn set_projects(
         "0" => false,
         _ => return Err(WebError::bad(super::super::error_code::ErrorCode::Invalid, "partner: 1 or 0")),
     };
+    if partner && me.staff.project_id.is_some() {
+        // Joining an agency that already reports elsewhere would hand this
+        // manager its roster and keys, which reach the other projects.
+        let agency = state.db.run(move |store| store.agency(id)).await.map_err(WebError::from)?;
+        if agency.all_projects || agency.projects.iter().any(|p| p != &project) {
+            return Err(WebError::bad(
+                super::super::error_code::ErrorCode::Forbidden,
+                "该渠道公司已与其他项目合作,请集团管理员开通 / this agency works with other projects: ask an admin to add yours",
+            ));
+        }
+    }
     let (actor, now) = (Actor::of(&me), state.clock.now());
     let changed = state
         .db

@@ -19,6 +19,13 @@ export function render(flow, { result: r, existing }) {
             T("该报备已登记过，以下为原记录，不会重复登记。", "This report was already checked in; this is the existing record.")
           )
         : null,
+      r.voided
+        ? h(
+            "p",
+            { class: "banner warn", id: "verdict-voided" },
+            T("本次到访已被案场经理作废（见更正记录）。", "This visit was voided by the sales manager (see its amendments).")
+          )
+        : null,
       h("h1", { id: "verdict-title" }, valid ? T("有效带看", "Valid visit") : T("自然到访", "Natural visit")),
       valid
         ? h(
