@@ -629,7 +629,7 @@ fn export_filter(store: &Store, rows: usize) -> VisitFilter {
 /// The handler's own workbook code (`web::visits::write_visits_sheet`):
 /// the sheet in constant-memory mode, pages of a thousand via `Store::visits`.
 fn write_visits_sheet(store: &Store, filter: &VisitFilter, book: &mut Workbook) -> u32 {
-    panke::web::visits::write_visits_sheet(store, filter, book).expect("export")
+    panke::web::visits::write_visits_sheet(store, filter, &[], book).expect("export")
 }
 
 fn new_sheet(book: &mut Workbook) -> &mut Worksheet {
@@ -644,7 +644,7 @@ fn new_sheet(book: &mut Workbook) -> &mut Worksheet {
 /// One row as the handler writes it (its `export_line`).
 fn write_visit(sheet: &mut Worksheet, row: u32, visit: VisitRow) {
     let seq = visit.seq;
-    for (col, value) in export_line(visit).iter().enumerate() {
+    for (col, value) in export_line(visit, false).iter().enumerate() {
         if col == 0 {
             sheet.write_number(row, 0, seq as f64).expect("cell");
         } else {

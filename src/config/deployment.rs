@@ -72,6 +72,10 @@ struct ProjectSection {
     /// (渠道联须填写全号码); the developer's and agency's copies never do.
     #[serde(default = "yes")]
     channel_copy_full_phone: bool,
+    /// Back-office roles (`manager`, `admin`) whose exports and record
+    /// pages show full phones; none by default (masked everywhere).
+    #[serde(default)]
+    full_phone_roles: Vec<String>,
 }
 
 fn yes() -> bool {
@@ -83,6 +87,8 @@ pub struct ProjectConfig {
     pub id: String,
     pub name: String,
     pub channel_copy_full_phone: bool,
+    /// Back-office roles that see full phones in exports and on records.
+    pub full_phone_roles: Vec<String>,
     pub rules: Rules,
     /// SHA-256 of the effective rules, to notice (and audit) changes.
     pub rules_sha256: String,
@@ -96,6 +102,12 @@ pub struct ProjectConfig {
 }
 
 impl ProjectConfig {
+    /// May staff of `role` (its code) see this project's full phones in the
+    /// back office (exports, record pages)?
+    pub fn shows_full_phone(&self, role: &str) -> bool {
+        self.full_phone_roles.iter().any(|r| r == role)
+    }
+
     /// Where each rule value comes from (default, deployment, project file).
     pub fn rule_sources(&self) -> Vec<(&'static str, super::rules::RuleSource)> {
         super::rules::rule_sources(&self.rules_deployment, &self.rules_project)
@@ -152,6 +164,14 @@ impl Deployment {
                 path: path.clone(),
                 message: e.to_string().trim_end().replace('\n', " | "),
             })?;
+            if let Some(bad) =
+                parsed.project.full_phone_roles.iter().find(|r| !matches!(r.as_str(), "manager" | "admin"))
+            {
+                return Err(ConfigError::Syntax {
+                    path: path.clone(),
+                    message: format!("full_phone_roles: unknown role `{bad}` (manager, admin)"),
+                });
+            }
             let effective = base.overlay(&parsed.rules);
             let rules = effective.resolve(&source)?;
             let snapshot = serde_json::to_string(&RulesPatch::from_rules(&rules)).unwrap_or_default();
@@ -159,6 +179,7 @@ impl Deployment {
                 id,
                 name: parsed.project.name.trim().to_owned(),
                 channel_copy_full_phone: parsed.project.channel_copy_full_phone,
+                full_phone_roles: parsed.project.full_phone_roles.clone(),
                 rules,
                 rules_sha256: crate::crypto::sha256_hex(snapshot.as_bytes()),
                 rules_snapshot: snapshot,

@@ -101,3 +101,15 @@ impl<Q: PersonalFilter> Search<Q> {
         }
     }
 }
+
+/// The projects whose full phones this staff member sees in exports and on
+/// record pages (the project file's `full_phone_roles`); masked elsewhere.
+pub fn full_phone_projects(me: &CurrentStaff, state: &AppState) -> Vec<String> {
+    state
+        .deployment
+        .projects
+        .iter()
+        .filter(|p| me.sees(&p.id) && p.shows_full_phone(me.staff.role.code()))
+        .map(|p| p.id.clone())
+        .collect()
+}

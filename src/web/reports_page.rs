@@ -203,9 +203,10 @@ const COLUMNS: [&str; 9] =
 fn csv_of(state: AppState, me: CurrentStaff, q: ReportQuery) -> Result<Response, WebError> {
     may_list(&me)?;
     let filter = q.filter(&me, &state);
+    let full = super::listing::full_phone_projects(&me, &state);
     let first = [b"\xEF\xBB\xBF".as_slice(), &super::listing::csv_bytes(&[COLUMNS.map(str::to_owned)])].concat();
     let pages = futures_util::stream::unfold(Some((None::<i64>, Some(first))), move |cursor| {
-        let (state, filter) = (state.clone(), filter.clone());
+        let (state, filter, full) = (state.clone(), filter.clone(), full.clone());
         async move {
             let (before, first) = cursor?;
             if let Some(bytes) = first {
@@ -225,7 +226,11 @@ fn csv_of(state: AppState, me: CurrentStaff, q: ReportQuery) -> Result<Response,
                 .into_iter()
                 .map(|found| {
                     let project = found.0.project_id.clone();
-                    let r = row(&state, found);
+                    let full_phone = full.contains(&project).then(|| found.0.customer_phone.to_stored());
+                    let mut r = row(&state, found);
+                    if let Some(phone) = full_phone {
+                        r.phone = phone;
+                    }
                     [
                         r.id.to_string(),
                         r.filed,

@@ -144,20 +144,27 @@ struct RowView {
     amended: bool,
 }
 
-fn reason_texts(codes: &str) -> Vec<String> {
+fn reason_texts(codes: &str, lang: ReasonLang) -> Vec<String> {
     codes
         .split(',')
         .filter_map(|c| Reason::ALL.iter().find(|r| r.code() == c))
-        .map(|r| r.message(ReasonLang::Zh).to_owned())
+        .map(|r| r.message(lang).to_owned())
         .collect()
+}
+
+fn reason_lang(lang: Lang) -> ReasonLang {
+    match lang {
+        Lang::Zh => ReasonLang::Zh,
+        Lang::En => ReasonLang::En,
+    }
 }
 
 fn local(arrived_at: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(arrived_at).map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()
 }
 
-impl From<VisitRow> for RowView {
-    fn from(r: VisitRow) -> RowView {
+impl RowView {
+    fn new(r: VisitRow, lang: ReasonLang) -> RowView {
         RowView {
             seq: r.seq,
             arrived: local(&r.arrived_at),
@@ -167,7 +174,7 @@ impl From<VisitRow> for RowView {
             customer: r.customer_name,
             phone: masked(&r.phone),
             verdict: r.verdict,
-            reasons: reason_texts(&r.reasons),
+            reasons: reason_texts(&r.reasons, lang),
             sales: r.sales,
             voided: r.voided,
             amended: r.amended,
@@ -209,8 +216,8 @@ async fn show(state: AppState, lang: Lang, me: CurrentStaff, q: VisitQuery) -> R
         query: q.query_string(),
         personal: q.personal(),
         q,
-        reasons: Reason::ALL.iter().map(|r| (r.code(), r.message(ReasonLang::Zh))).collect(),
-        rows: rows.into_iter().map(RowView::from).collect(),
+        reasons: Reason::ALL.iter().map(|r| (r.code(), r.message(reason_lang(lang)))).collect(),
+        rows: rows.into_iter().map(|r| RowView::new(r, reason_lang(lang))).collect(),
         next,
     };
     Ok(Html(page.render()?).into_response())
@@ -238,10 +245,11 @@ async fn export_xlsx(
 fn csv_of(state: AppState, me: CurrentStaff, q: VisitQuery) -> Result<Response, WebError> {
     may_list(&me)?;
     let filter = q.filter(&me, &state);
+    let full = super::listing::full_phone_projects(&me, &state);
     let header_row = super::listing::csv_bytes(&[COLUMNS.map(str::to_owned)]);
     let first = [b"\xEF\xBB\xBF".as_slice(), &header_row].concat();
     let pages = futures_util::stream::unfold(Some((None::<i64>, Some(first))), move |cursor| {
-        let (state, filter) = (state.clone(), filter.clone());
+        let (state, filter, full) = (state.clone(), filter.clone(), full.clone());
         async move {
             let (before, first) = cursor?;
             if let Some(bytes) = first {
@@ -257,7 +265,13 @@ fn csv_of(state: AppState, me: CurrentStaff, q: VisitQuery) -> Result<Response, 
             };
             let last = rows.last().map(|r| r.seq)?;
             let done = rows.len() < EXPORT_PAGE as usize;
-            let lines: Vec<[String; 11]> = rows.into_iter().map(export_line).collect();
+            let lines: Vec<[String; 11]> = rows
+                .into_iter()
+                .map(|r| {
+                    let full = full.contains(&r.project_id);
+                    export_line(r, full)
+                })
+                .collect();
             Some((Ok(super::listing::csv_bytes(&lines)), if done { None } else { Some((Some(last), None)) }))
         }
     });
@@ -276,8 +290,8 @@ fn csv_of(state: AppState, me: CurrentStaff, q: VisitQuery) -> Result<Response, 
 pub const COLUMNS: [&str; 11] =
     ["编号", "到访时间", "非工作时间", "渠道公司", "经纪人", "客户", "手机号", "判定", "原因", "置业顾问", "更正"];
 
-/// One exported line: phones masked, words instead of codes.
-pub fn export_line(r: VisitRow) -> [String; 11] {
+/// One exported line: phones masked (unless `full_phone`), words instead of codes.
+pub fn export_line(r: VisitRow, full_phone: bool) -> [String; 11] {
     [
         r.seq.to_string(),
         local(&r.arrived_at),
@@ -285,9 +299,9 @@ pub fn export_line(r: VisitRow) -> [String; 11] {
         r.agency,
         r.agent,
         r.customer_name,
-        masked(&r.phone),
+        if full_phone { r.phone.clone() } else { masked(&r.phone) },
         if r.verdict == "valid" { "有效带看" } else { "自然到访" }.to_owned(),
-        reason_texts(&r.reasons).join(""),
+        reason_texts(&r.reasons, ReasonLang::Zh).join(""),
         r.sales,
         match (r.voided, r.amended) {
             (true, _) => "已作废",
@@ -305,11 +319,12 @@ pub fn export_line(r: VisitRow) -> [String; 11] {
 async fn xlsx_of(state: AppState, me: CurrentStaff, q: VisitQuery) -> Result<Response, WebError> {
     may_list(&me)?;
     let filter = q.filter(&me, &state);
+    let full = super::listing::full_phone_projects(&me, &state);
     let bytes = state
         .db
         .run(move |store| -> Result<Vec<u8>, WebError> {
             let mut book = rust_xlsxwriter::Workbook::new();
-            write_visits_sheet(store, &filter, &mut book)?;
+            write_visits_sheet(store, &filter, &full, &mut book)?;
             book.save_to_buffer().map_err(|e| WebError::Internal(format!("xlsx: {e}")))
         })
         .await?;
@@ -330,6 +345,7 @@ async fn xlsx_of(state: AppState, me: CurrentStaff, q: VisitQuery) -> Result<Res
 pub fn write_visits_sheet(
     store: &crate::store::Store,
     filter: &VisitFilter,
+    full_phones: &[String],
     book: &mut rust_xlsxwriter::Workbook,
 ) -> Result<u32, WebError> {
     let fail = |e: rust_xlsxwriter::XlsxError| WebError::Internal(format!("xlsx: {e}"));
@@ -345,7 +361,8 @@ pub fn write_visits_sheet(
         before = page.last().map(|r| r.seq);
         for visit in page {
             let seq = visit.seq;
-            for (col, value) in export_line(visit).iter().enumerate() {
+            let full = full_phones.iter().any(|p| *p == visit.project_id);
+            for (col, value) in export_line(visit, full).iter().enumerate() {
                 if col == 0 {
                     sheet.write_number(row, 0, seq as f64).map_err(fail)?;
                 } else {

@@ -175,3 +175,20 @@ async fn a_manager_lists_the_projects_reports_by_status() {
     staff_sign_in(&desk, &app.base, "clerk2-demo", "a long password").await;
     assert_eq!(page(&desk, &app, "/staff/reports").await.0, 403);
 }
+
+#[tokio::test]
+async fn a_project_may_let_its_managers_export_full_phones() {
+    let dep = crate::support::TestDeployment::new(&[(
+        "demo",
+        "[project]\nname = \"云境·演示项目\"\nfull_phone_roles = [\"manager\"]\n",
+    )]);
+    let app = TestApp::spawn_in(dep).await;
+    three_visits(&app).await;
+    staff(&app, "demo", "boss-demo", Role::Manager, "9999");
+    let c = app.browser();
+    staff_sign_in(&c, &app.base, "boss-demo", "a long password").await;
+    let text = c.get(app.url("/staff/visits.csv?verdict=valid")).send().await.unwrap().text().await.unwrap();
+    assert!(text.contains("13912345678"), "{text}");
+    let (_, list) = page(&c, &app, "/staff/visits").await;
+    assert!(!list.contains("13912345678"), "the list itself stays masked");
+}

@@ -178,7 +178,15 @@ pub(super) async fn render(
         original_name: (now.customer_name != body.customer_name()).then(|| body.customer_name().to_owned()),
         customer_name: now.customer_name.clone(),
         original_phone: (now.customer_phone != body.customer_phone()).then(|| masked(body.customer_phone())),
-        customer_phone: masked(&now.customer_phone),
+        customer_phone: if state
+            .deployment
+            .project(&row.project_id)
+            .is_some_and(|p| p.shows_full_phone(me.staff.role.code()))
+        {
+            now.customer_phone.clone()
+        } else {
+            masked(&now.customer_phone)
+        },
         filed_at: local(body.filed_at()),
         first_read: local(body.first_read.as_ref().map(|f| f.at)),
         arrived_at: local(body.arrival_at()),
