@@ -361,7 +361,7 @@ pub fn write_visits_sheet(
         before = page.last().map(|r| r.seq);
         for visit in page {
             let seq = visit.seq;
-            let full = full_phones.iter().any(|p| *p == visit.project_id);
+            let full = full_phones.contains(&visit.project_id);
             for (col, value) in export_line(visit, full).iter().enumerate() {
                 if col == 0 {
                     sheet.write_number(row, 0, seq as f64).map_err(fail)?;
