@@ -62,6 +62,37 @@ struct ProjectFile {
     project: ProjectSection,
     #[serde(default)]
     rules: RulesPatch,
+    /// 佣金: how an attributed deal is paid (结佣对账单).
+    #[serde(default)]
+    commission: Option<CommissionSection>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CommissionSection {
+    /// Percent of the subscription price, e.g. 1.5.
+    percent: Option<f64>,
+    /// Or a fixed amount per unit, in yuan.
+    per_unit_yuan: Option<i64>,
+}
+
+/// How an attributed deal's commission is computed, per project.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Commission {
+    /// Basis points of the price (1.5 % = 150).
+    Percent { basis_points: i64 },
+    /// A fixed amount per unit, in fen.
+    PerUnit { fen: i64 },
+}
+
+impl Commission {
+    /// The commission on a deal of `price_fen`, in fen (rounded half up).
+    pub fn of(self, price_fen: i64) -> i64 {
+        match self {
+            Commission::Percent { basis_points } => (price_fen * basis_points + 5_000) / 10_000,
+            Commission::PerUnit { fen } => fen,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -89,6 +120,8 @@ pub struct ProjectConfig {
     pub channel_copy_full_phone: bool,
     /// Back-office roles that see full phones in exports and on records.
     pub full_phone_roles: Vec<String>,
+    /// `None`: the project file names no commission (statements show none).
+    pub commission: Option<Commission>,
     pub rules: Rules,
     /// SHA-256 of the effective rules, to notice (and audit) changes.
     pub rules_sha256: String,
@@ -172,6 +205,21 @@ impl Deployment {
                     message: format!("full_phone_roles: unknown role `{bad}` (manager, admin)"),
                 });
             }
+            let commission = match &parsed.commission {
+                None => None,
+                Some(CommissionSection { percent: Some(p), per_unit_yuan: None }) if (0.0..=100.0).contains(p) => {
+                    Some(Commission::Percent { basis_points: (p * 100.0).round() as i64 })
+                }
+                Some(CommissionSection { percent: None, per_unit_yuan: Some(y) }) if *y >= 0 => {
+                    Some(Commission::PerUnit { fen: y * 100 })
+                }
+                Some(_) => {
+                    return Err(ConfigError::Syntax {
+                        path: path.clone(),
+                        message: "[commission]: either percent (0–100) or per_unit_yuan (≥ 0), not both".into(),
+                    });
+                }
+            };
             let effective = base.overlay(&parsed.rules);
             let rules = effective.resolve(&source)?;
             let snapshot = serde_json::to_string(&RulesPatch::from_rules(&rules)).unwrap_or_default();
@@ -180,6 +228,7 @@ impl Deployment {
                 name: parsed.project.name.trim().to_owned(),
                 channel_copy_full_phone: parsed.project.channel_copy_full_phone,
                 full_phone_roles: parsed.project.full_phone_roles.clone(),
+                commission,
                 rules,
                 rules_sha256: crate::crypto::sha256_hex(snapshot.as_bytes()),
                 rules_snapshot: snapshot,

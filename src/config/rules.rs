@@ -47,6 +47,12 @@ pub struct RulesPatch {
     pub desk_hours: Option<DeskHoursPatch>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub holidays: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contract_grace_days: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub excluded_products: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repeat_buyer_excluded: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
@@ -112,6 +118,9 @@ impl RulesPatch {
                 fri_sun: Some(hours(rules.desk_hours.fri_sun)),
             }),
             holidays: Some(rules.holidays.iter().map(|d| d.to_string()).collect()),
+            contract_grace_days: Some(i64::from(rules.contract_grace_days)),
+            excluded_products: Some(rules.excluded_products.iter().cloned().collect()),
+            repeat_buyer_excluded: Some(rules.repeat_buyer_excluded),
         }
     }
 
@@ -137,6 +146,9 @@ impl RulesPatch {
             allow_masked_phone: top.allow_masked_phone.or(self.allow_masked_phone),
             desk_hours,
             holidays: top.holidays.clone().or_else(|| self.holidays.clone()),
+            contract_grace_days: top.contract_grace_days.or(self.contract_grace_days),
+            excluded_products: top.excluded_products.clone().or_else(|| self.excluded_products.clone()),
+            repeat_buyer_excluded: top.repeat_buyer_excluded.or(self.repeat_buyer_excluded),
         }
     }
 
@@ -207,6 +219,16 @@ impl RulesPatch {
         if let Some(b) = self.allow_masked_phone {
             rules.allow_masked_phone = b;
         }
+        if let Some(n) = ranged("contract_grace_days", self.contract_grace_days, 0, 3650, "whole days from 0 to 3650")?
+        {
+            rules.contract_grace_days = n as u32;
+        }
+        if let Some(kinds) = &self.excluded_products {
+            rules.excluded_products = kinds.iter().map(|k| k.trim().to_owned()).filter(|k| !k.is_empty()).collect();
+        }
+        if let Some(b) = self.repeat_buyer_excluded {
+            rules.repeat_buyer_excluded = b;
+        }
         self.resolve_calendar(source_name, &mut rules)?;
         Ok(rules)
     }
@@ -269,7 +291,7 @@ impl RuleSource {
 
 /// Every key of the rules, in the order of rules.md (the desk hours as
 /// their two keys).
-pub const RULE_KEYS: [&str; 13] = [
+pub const RULE_KEYS: [&str; 16] = [
     "timezone",
     "min_gap_minutes",
     "report_validity",
@@ -283,6 +305,9 @@ pub const RULE_KEYS: [&str; 13] = [
     "desk_hours.mon_thu",
     "desk_hours.fri_sun",
     "holidays",
+    "contract_grace_days",
+    "excluded_products",
+    "repeat_buyer_excluded",
 ];
 
 impl RulesPatch {
@@ -303,6 +328,9 @@ impl RulesPatch {
             "desk_hours.mon_thu" => hours(|h| h.mon_thu.is_some()),
             "desk_hours.fri_sun" => hours(|h| h.fri_sun.is_some()),
             "holidays" => self.holidays.is_some(),
+            "contract_grace_days" => self.contract_grace_days.is_some(),
+            "excluded_products" => self.excluded_products.is_some(),
+            "repeat_buyer_excluded" => self.repeat_buyer_excluded.is_some(),
             _ => false,
         }
     }

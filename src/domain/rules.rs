@@ -19,6 +19,13 @@ pub struct Rules {
     pub allow_masked_phone: bool,
     pub desk_hours: DeskHours,
     pub holidays: BTreeSet<NaiveDate>,
+    /// Attribution (渠道业绩): a subscription counts up to this many local
+    /// days after the agency's contract end (委托代理期到期之日起15日内).
+    pub contract_grace_days: u32,
+    /// Product kinds that are never channel performance (车位 …).
+    pub excluded_products: BTreeSet<String>,
+    /// A customer who subscribed before is not channel performance again.
+    pub repeat_buyer_excluded: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,6 +77,9 @@ impl Default for Rules {
                 fri_sun: OpenHours { open: hm(9, 0), close: hm(19, 0) },
             },
             holidays: BTreeSet::new(),
+            contract_grace_days: 15,
+            excluded_products: BTreeSet::from(["parking".to_owned()]),
+            repeat_buyer_excluded: true,
         }
     }
 }

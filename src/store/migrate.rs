@@ -19,6 +19,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (10, include_str!("migrations/0010_amendments.sql")),
     (11, include_str!("migrations/0011_people.sql")),
     (12, include_str!("migrations/0012_fallback.sql")),
+    (13, include_str!("migrations/0013_deals.sql")),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;
