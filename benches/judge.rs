@@ -1,4 +1,5 @@
-//! Throughput of the judging core: `cargo bench --bench judge`.
+//! Throughput of the judging core and of the attribution (渠道业绩):
+//! `cargo bench --bench judge`.
 //! Figures go in the README (cases/second = 1 / time per iteration).
 
 // Tests may unwrap: a panic is the failure report.
@@ -14,6 +15,9 @@ use std::hint::black_box;
 
 const VALID_BASIC: &str = include_str!("../tests/cases/valid-basic.json");
 const BUSY: &str = include_str!("../tests/cases/repeat-5-before.json");
+const ATTR_BASIC: &str = include_str!("../tests/attribute-cases/attr-valid-basic.json");
+const ATTR_MANY: &str = include_str!("../tests/attribute-cases/attr-many-reasons-sorted.json");
+const ATTR_EPISODE: &str = include_str!("../tests/attribute-cases/attr-second-episode.json");
 
 fn case_text(file: &str) -> String {
     let doc: serde_json::Value = serde_json::from_str(file).expect("case file");
@@ -36,6 +40,24 @@ fn bench_judge(c: &mut Criterion) {
     g.finish();
 }
 
+fn bench_attribute(c: &mut Criterion) {
+    use panke::domain::attribute::attribute;
+    use panke::wire::attribute::{AttributeCaseJson, attribute_json};
+    let rules_patch = RulesPatch::default();
+    let rules = rules_patch.resolve("defaults").expect("defaults");
+    let mut g = c.benchmark_group("attribute");
+    g.throughput(Throughput::Elements(1));
+    for (name, file) in [("valid-basic", ATTR_BASIC), ("many-reasons", ATTR_MANY), ("second-episode", ATTR_EPISODE)] {
+        let text = case_text(file);
+        let case = AttributeCaseJson::parse(&text).and_then(|j| j.to_case()).expect("case");
+        g.bench_function(format!("rules/{name}"), |b| b.iter(|| attribute(black_box(&case), black_box(&rules))));
+        g.bench_function(format!("json-in-json-out/{name}"), |b| {
+            b.iter(|| attribute_json(black_box(&text), black_box(&rules_patch)).expect("attributed"))
+        });
+    }
+    g.finish();
+}
+
 fn bench_tokens(c: &mut Criterion) {
     let secret = [7u8; 32];
     let ring = KeyRing::new(KeyId(1), [KeyMaterial { id: KeyId(1), secret: &secret, retired: false }]).expect("ring");
@@ -50,5 +72,5 @@ fn bench_tokens(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_judge, bench_tokens);
+criterion_group!(benches, bench_judge, bench_attribute, bench_tokens);
 criterion_main!(benches);

@@ -36,6 +36,13 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         rules: Option<PathBuf>,
     },
+    /// Attribute one subscription (渠道业绩): the case as JSON on standard
+    /// input, the attribution as JSON on standard output (see rules.md).
+    Attribute {
+        /// Rules file; keys it lacks take the defaults of the rules.
+        #[arg(long, value_name = "FILE")]
+        rules: Option<PathBuf>,
+    },
     /// Run the web service (agent pages, kiosk, API).
     Serve {
         /// Address to listen on (default: [server] listen in panke.toml).
@@ -138,6 +145,7 @@ pub fn run() -> ExitCode {
     let config = cli.config.as_path();
     match cli.command {
         Command::Judge { rules } => judge(rules.as_deref()),
+        Command::Attribute { rules } => attribute(rules.as_deref()),
         Command::Serve { listen, demo } => serve::serve(config, listen, demo),
         Command::Verify { receipt: None } => data::verify(config),
         Command::Verify { receipt: Some(file) } => data::verify_receipt(config, &file),
@@ -155,7 +163,18 @@ pub fn run() -> ExitCode {
     }
 }
 
-fn judge(rules_path: Option<&Path>) -> ExitCode {
+fn attribute(rules_path: Option<&Path>) -> ExitCode {
+    contract(rules_path, |input, rules| {
+        crate::wire::attribute::attribute_json(input, rules).and_then(|a| Ok(serde_json::to_string(&a)?))
+    })
+}
+
+/// A black-box contract of rules.md: the rules file, one case on standard
+/// input, one JSON answer on standard output.
+fn contract(
+    rules_path: Option<&Path>,
+    answer: impl FnOnce(&str, &crate::config::rules::RulesPatch) -> Result<String, crate::wire::case::CaseError>,
+) -> ExitCode {
     let file_rules = match load_rules_file(rules_path) {
         Ok(r) => r,
         Err(e) => return fail(2, e),
@@ -164,14 +183,15 @@ fn judge(rules_path: Option<&Path>) -> ExitCode {
     if let Err(e) = std::io::stdin().read_to_string(&mut input) {
         return fail(2, format_args!("cannot read the case from standard input: {e}"));
     }
-    match judge_json(&input, &file_rules) {
-        Ok(verdict) => match serde_json::to_string(&verdict) {
-            Ok(json) => {
-                let _ = writeln!(std::io::stdout(), "{json}");
-                ExitCode::SUCCESS
-            }
-            Err(e) => fail(1, e),
-        },
+    match answer(&input, &file_rules) {
+        Ok(json) => {
+            let _ = writeln!(std::io::stdout(), "{json}");
+            ExitCode::SUCCESS
+        }
         Err(e) => fail(2, format_args!("malformed case: {e}")),
     }
+}
+
+fn judge(rules_path: Option<&Path>) -> ExitCode {
+    contract(rules_path, |input, rules| judge_json(input, rules).and_then(|v| Ok(serde_json::to_string(&v)?)))
 }

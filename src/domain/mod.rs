@@ -2,6 +2,7 @@
 //! instants and random numbers in, so every rule can be tested at any time.
 
 pub mod amendment;
+pub mod attribute;
 pub mod filing;
 pub mod judge;
 pub mod manual_code;

@@ -21,7 +21,7 @@ pub enum CaseError {
     Rules(#[from] crate::config::rules::RulesError),
 }
 
-fn field_err(field: impl Into<String>, message: impl ToString) -> CaseError {
+pub(crate) fn field_err(field: impl Into<String>, message: impl ToString) -> CaseError {
     CaseError::Field { field: field.into(), message: message.to_string() }
 }
 
@@ -93,11 +93,11 @@ pub struct VerdictJson {
     pub protected_until: Option<String>,
 }
 
-fn required<'a, T>(v: &'a Option<T>, field: &str) -> Result<&'a T, CaseError> {
+pub(crate) fn required<'a, T>(v: &'a Option<T>, field: &str) -> Result<&'a T, CaseError> {
     v.as_ref().ok_or_else(|| field_err(field, "is missing"))
 }
 
-fn instant(v: &Option<String>, field: &str) -> Result<DateTime<FixedOffset>, CaseError> {
+pub(crate) fn instant(v: &Option<String>, field: &str) -> Result<DateTime<FixedOffset>, CaseError> {
     let s = required(v, field)?;
     DateTime::parse_from_rfc3339(s.trim())
         .map_err(|_| field_err(field, "is not an RFC 3339 instant with offset, e.g. \"2026-11-20T10:00:00+08:00\""))

@@ -2,5 +2,6 @@
 //! verdict (`case`), and the ledger's record bodies (`record`). Edges parse
 //! into domain types here; nothing here does I/O.
 
+pub mod attribute;
 pub mod case;
 pub mod record;
