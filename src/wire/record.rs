@@ -10,6 +10,7 @@
 //! parse and re-serialise to the very same bytes (see the tests).
 
 use crate::config::rules::RulesPatch;
+use crate::domain::attribute::AttributeReason;
 use crate::domain::judge::{Judgement, Signer, Verdict};
 use crate::domain::reason::Reason;
 use crate::wire::case::CaseJson;
@@ -134,6 +135,109 @@ pub struct AmendmentBody {
     pub reason: String,
     /// What the correction changes, e.g. `{"customer_name": "王小明"}`.
     pub changes: serde_json::Value,
+}
+
+/// The attribution body version written from now on.
+pub const ATTRIBUTION_VERSION: u32 = 1;
+
+/// An attribution (渠道业绩): whether a subscription is channel performance
+/// and whose, with every fact it was decided on and the settings in force,
+/// so the entry can be re-checked with `panke attribute` without the
+/// database. A later change of those facts (a voided visit, a linked family
+/// member, a ruling …) appends a new entry that `replaces` this one; the
+/// entry itself is never edited. No full phone number is kept here.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AttributionBody {
+    pub version: u32,
+    pub subscription: AttributedSubscription,
+    /// The customer: the subscription's phone, then its customer group's
+    /// (直系亲属), masked 前三后四.
+    pub customer_phones: Vec<String>,
+    pub facts: AttributionFacts,
+    /// The project's attribution settings in force.
+    pub rules: AttributionSettings,
+    pub result: AttributionOutcome,
+    /// Why this entry was made: `entered`, `imported`, `amendment:<seq>`,
+    /// `group`, `contract`, `cancel`, `employees`, `ruling:<id>`.
+    pub cause: String,
+    /// The attribution entry this one replaces (none for the first).
+    pub replaces: Option<i64>,
+}
+
+/// The subscription (认购) attributed.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AttributedSubscription {
+    pub id: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    pub unit: String,
+    pub product: String,
+    pub price_fen: i64,
+    #[serde(with = "crate::time::instant")]
+    pub at: DateTime<FixedOffset>,
+}
+
+/// A recorded visit of the customer, as the attribution read it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AttributedVisit {
+    /// The agency of a valid visit (`None`: a natural visit).
+    pub agency: Option<String>,
+    #[serde(with = "crate::time::instant")]
+    pub at: DateTime<FixedOffset>,
+    /// Masked 前三后四.
+    pub phone: String,
+    pub valid: bool,
+    #[serde(default, with = "crate::time::opt_instant")]
+    pub protected_until: Option<DateTime<FixedOffset>>,
+    /// panke's visit record (带看确认单); `None` for an imported visit.
+    pub record_seq: Option<i64>,
+}
+
+/// An earlier subscription of the same customer (not cancelled).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AttributedEarlier {
+    pub subscription_id: i64,
+    #[serde(with = "crate::time::instant")]
+    pub at: DateTime<FixedOffset>,
+    /// Masked 前三后四.
+    pub phone: String,
+}
+
+/// The facts of the case (the `panke attribute` input, phones masked).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AttributionFacts {
+    pub visits: Vec<AttributedVisit>,
+    /// Each agency that appears → its contract end (local date), `None`
+    /// when it has none (or is unknown).
+    pub agencies: std::collections::BTreeMap<String, Option<String>>,
+    /// The customer's phones found on the employees list (masked).
+    pub employees: Vec<String>,
+    pub earlier_subscriptions: Vec<AttributedEarlier>,
+}
+
+/// The rules' attribution settings, as in force.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AttributionSettings {
+    pub timezone: String,
+    pub protection_days: i64,
+    pub contract_grace_days: u32,
+    pub excluded_products: Vec<String>,
+    pub repeat_buyer_excluded: bool,
+}
+
+/// The attribution's result.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AttributionOutcome {
+    pub channel_performance: bool,
+    /// The covering visit's agency (also when a reason withholds it).
+    pub agency: Option<String>,
+    #[serde(default, with = "crate::time::opt_instant")]
+    pub visit_at: Option<DateTime<FixedOffset>>,
+    pub reasons: Vec<AttributeReason>,
+    /// The covering visit: its index in `facts.visits`.
+    pub covering: Option<usize>,
+    /// The covering visit's record, when it is one of panke's.
+    pub visit_seq: Option<i64>,
 }
 
 /// Only the signature list of a body (what verification needs of any

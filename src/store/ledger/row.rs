@@ -14,6 +14,8 @@ pub(crate) const GENESIS: &str = "0000000000000000000000000000000000000000000000
 pub enum EntryKind {
     Visit,
     Amendment,
+    /// 渠道业绩: the attribution of a subscription (`wire::record::AttributionBody`).
+    Attribution,
 }
 
 impl EntryKind {
@@ -21,6 +23,7 @@ impl EntryKind {
         match self {
             EntryKind::Visit => "visit",
             EntryKind::Amendment => "amendment",
+            EntryKind::Attribution => "attribution",
         }
     }
 }
