@@ -52,6 +52,12 @@ pub enum FilingRefusal {
     RepeatLimit,
     #[error("该客户近期已到访过(老客户),不能报备 / this customer visited recently and cannot be reported")]
     VisitedRecently,
+    /// 成交客户签订合同后不再受保护: the customer (or a member of their
+    /// customer group) signed a purchase contract in the project.
+    #[error(
+        "该客户已签约(成交客户签订合同后不再受保护),不能报备 / this customer has signed a purchase contract for this project and can no longer be reported"
+    )]
+    CustomerContracted,
 }
 
 impl FilingRefusal {
@@ -63,6 +69,7 @@ impl FilingRefusal {
             FilingRefusal::ProtectedByOtherAgency => "PROTECTED_BY_OTHER_AGENCY",
             FilingRefusal::RepeatLimit => "REPEAT_LIMIT",
             FilingRefusal::VisitedRecently => "VISITED_BEFORE",
+            FilingRefusal::CustomerContracted => "CUSTOMER_CONTRACTED",
         }
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod amend;
 pub mod checkin;
+pub mod deals;
 pub mod fallback;
 pub mod filing;
 pub mod scan;

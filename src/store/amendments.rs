@@ -217,6 +217,9 @@ impl Store {
         let Some((project_id, report_id, kind)) = original else {
             return Err(StoreError::NotFound(format!("record {amends_seq}")));
         };
+        // The customer before the amendment: a corrected phone moves the
+        // visit from one customer to another, and both are attributed again.
+        let phone_before = if kind == "visit" { Some(effective_in(&tx, amends_seq)?.customer_phone) } else { None };
         let amendment = AmendmentBody {
             version: Some(RECORD_VERSION),
             amends: amends_seq,
@@ -234,8 +237,25 @@ impl Store {
             signatures: Vec::new(),
         };
         let row = append_in(&tx, &self.ledger_key, self.tip.as_ref(), entry, now)?;
+        let mut attributions = Vec::new();
         if kind == "visit" {
-            refresh_in(&tx, amends_seq)?;
+            let after = refresh_in(&tx, amends_seq)?;
+            // 渠道业绩 rests on the visits: the customer's subscriptions are
+            // attributed again (a new ledger entry where the result changed).
+            let phones: Vec<Phone> = phone_before
+                .iter()
+                .chain(std::iter::once(&after.customer_phone))
+                .filter_map(|p| Phone::parse(p).ok())
+                .collect();
+            attributions = super::deals::reattribute_after_change_in(
+                &tx,
+                &self.ledger_key,
+                Some(super::ledger::Tip::from(&row)),
+                &project_id,
+                &phones,
+                &format!("amendment:{}", row.seq),
+                now,
+            )?;
         }
         super::audit::record_in(
             &tx,
@@ -248,6 +268,9 @@ impl Store {
         )?;
         tx.commit()?;
         self.appended(&row);
+        for attribution in &attributions {
+            self.appended(attribution);
+        }
         Ok(row)
     }
 }

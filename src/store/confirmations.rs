@@ -220,7 +220,7 @@ impl Store {
     /// A staff member confirms: `staff_id` must be an active staff member
     /// of the sheet's project in the step's role; the channel lead confirms
     /// after the sales consultant; each step once. Audited.
-    pub fn confirm_deal(
+    pub fn confirm_deal_step(
         &mut self,
         id: i64,
         step: ConfirmStep,
@@ -261,7 +261,9 @@ impl Store {
         let changed = match step {
             ConfirmStep::Sales => {
                 if sheet.sales_confirmed_at.is_some() {
-                    return Err(StoreError::Conflict("置业顾问已确认 / the sales consultant has confirmed already".into()));
+                    return Err(StoreError::Conflict(
+                        "置业顾问已确认 / the sales consultant has confirmed already".into(),
+                    ));
                 }
                 tx.execute(
                     "UPDATE deal_confirmations SET sales_confirmed_by = ?1, sales_confirmed_at = ?2
@@ -276,7 +278,9 @@ impl Store {
                     ));
                 }
                 if sheet.lead_confirmed_at.is_some() {
-                    return Err(StoreError::Conflict("渠道负责人已确认 / the channel lead has confirmed already".into()));
+                    return Err(StoreError::Conflict(
+                        "渠道负责人已确认 / the channel lead has confirmed already".into(),
+                    ));
                 }
                 tx.execute(
                     "UPDATE deal_confirmations SET lead_confirmed_by = ?1, lead_confirmed_at = ?2
@@ -333,7 +337,11 @@ impl Store {
     /// The end of the protection a visit record gave (its sealed verdict),
     /// if it is a visit that gave one.
     pub fn visit_protected_until(&self, seq: i64) -> StoreResult<Option<DateTime<FixedOffset>>> {
-        let row = self.ledger_row(seq)?;
+        let row = match self.ledger_row(seq) {
+            Ok(row) => row,
+            Err(StoreError::NotFound(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        };
         if row.kind != "visit" {
             return Ok(None);
         }

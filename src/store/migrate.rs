@@ -33,6 +33,13 @@ pub(super) fn migrate(conn: &mut Connection, path: &Path) -> StoreResult<()> {
         // Each migration and its version bump commit together or not at all.
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive)?;
         tx.execute_batch(sql)?;
+        if *version == 13 {
+            // The ledger's CHECK was rewritten in the schema table: bump the
+            // schema version so this very connection re-reads the table's
+            // definition (SQLite's documented procedure for such changes).
+            let schema: i64 = tx.pragma_query_value(None, "schema_version", |r| r.get(0))?;
+            tx.pragma_update(None, "schema_version", schema + 1)?;
+        }
         if *version == 10 {
             // Amendments made before schema 10 take effect now.
             super::amendments::refresh_all_in(&tx)?;

@@ -8,6 +8,7 @@ pub mod backup;
 pub mod checkin;
 pub mod confirmations;
 pub mod credentials;
+pub mod deals;
 pub mod first_reads;
 pub mod groups;
 pub mod history;
@@ -176,7 +177,12 @@ impl std::ops::Deref for WriteTx<'_> {
 /// Turns a UNIQUE violation into a user-facing conflict message.
 pub(crate) fn unique_violation(e: rusqlite::Error, message: &str) -> StoreError {
     match &e {
-        rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
+        // A UNIQUE or PRIMARY KEY conflict only: a CHECK or NOT NULL failure
+        // is a fault, not a double submit.
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY =>
+        {
             StoreError::Conflict(message.to_owned())
         }
         _ => StoreError::Sqlite(e),

@@ -456,7 +456,12 @@ impl Store {
 
     /// An agency's attributed subscriptions in every project (channel
     /// performance or withheld), newest first.
-    pub fn agency_deals(&self, agency_id: i64, agency_name: &str, limit: u32) -> StoreResult<Vec<DealRow>> {
+    pub fn attributed_deals_of_agency(
+        &self,
+        agency_id: i64,
+        agency_name: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<DealRow>> {
         let mut stmt = self.conn.prepare_cached(&format!(
             "{DEAL_SELECT}
              WHERE (a.agency_id = ?1 OR (a.agency_id IS NULL AND a.agency = ?2))
@@ -467,7 +472,7 @@ impl Store {
     }
 
     /// One attributed subscription ("not found" without an attribution).
-    pub fn deal(&self, subscription_id: i64) -> StoreResult<DealRow> {
+    pub fn attributed_deal(&self, subscription_id: i64) -> StoreResult<DealRow> {
         self.conn
             .prepare_cached(&format!("{DEAL_SELECT} WHERE a.subscription_id = ?1"))?
             .query_row([subscription_id], read_deal)

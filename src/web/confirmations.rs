@@ -86,7 +86,6 @@ struct ListRow {
     unit: String,
     price: String,
     subscribed: String,
-    agency: String,
     initiator: String,
     initiated_at: String,
     state: &'static str,
@@ -124,7 +123,7 @@ async fn list(State(state): State<AppState>, lang: Lang, me: CurrentStaff) -> Re
         .run(move |store| -> Result<_, WebError> {
             let mut out = Vec::new();
             for c in store.deal_confirmations(project.as_deref(), LISTED)? {
-                let deal = match store.deal(c.subscription_id) {
+                let deal = match store.attributed_deal(c.subscription_id) {
                     Ok(d) => Some(d),
                     Err(crate::store::StoreError::NotFound(_)) => None,
                     Err(e) => return Err(e.into()),
@@ -138,9 +137,8 @@ async fn list(State(state): State<AppState>, lang: Lang, me: CurrentStaff) -> Re
     let (mut pending, mut confirmed) = (Vec::new(), Vec::new());
     for (c, deal, in_force) in found {
         let pid = c.project_id.clone();
-        let local = |t: &Option<String>| {
-            t.as_deref().map(|t| state.local_text(&pid, t, "%Y-%m-%d %H:%M")).unwrap_or_default()
-        };
+        let local =
+            |t: &Option<String>| t.as_deref().map(|t| state.local_text(&pid, t, "%Y-%m-%d %H:%M")).unwrap_or_default();
         let row = ListRow {
             id: c.id,
             subscription_id: c.subscription_id,
@@ -149,11 +147,7 @@ async fn list(State(state): State<AppState>, lang: Lang, me: CurrentStaff) -> Re
             phone: deal.as_ref().map(|d| d.masked_phone.clone()).unwrap_or_default(),
             unit: deal.as_ref().map(|d| d.unit.clone()).unwrap_or_default(),
             price: deal.as_ref().map(|d| yuan(d.price_fen)).unwrap_or_default(),
-            subscribed: deal
-                .as_ref()
-                .map(|d| state.local_text(&pid, &d.subscribed_at, "%Y-%m-%d"))
-                .unwrap_or_default(),
-            agency: c.agency.clone(),
+            subscribed: deal.as_ref().map(|d| state.local_text(&pid, &d.subscribed_at, "%Y-%m-%d")).unwrap_or_default(),
             initiator: initiator(&c),
             initiated_at: state.local_text(&pid, &c.initiated_at, "%Y-%m-%d %H:%M"),
             state: state_label(&c, lang),
@@ -223,7 +217,7 @@ async fn confirm(
         return Err(WebError::NotFound);
     }
     let (staff_id, now) = (me.staff.id, state.clock.now());
-    state.db.write(move |store| store.confirm_deal(id, step, staff_id, now)).await.map_err(WebError::from)?;
+    state.db.write(move |store| store.confirm_deal_step(id, step, staff_id, now)).await.map_err(WebError::from)?;
     Ok(Redirect::to("/staff/confirmations").into_response())
 }
 
@@ -284,7 +278,7 @@ pub(crate) async fn sheet(state: &AppState, c: Confirmation, viewer: Viewer) -> 
     let (deal, in_force, protected_until, receipt) = state
         .db
         .run(move |store| -> Result<_, WebError> {
-            let deal: DealRow = store.deal(sid)?;
+            let deal: DealRow = store.attributed_deal(sid)?;
             let in_force = store.deal_still_attributed(sid, agency_id)?;
             let (protected, receipt) = match deal.visit_seq {
                 Some(seq) => (store.visit_protected_until(seq)?, store.receipt_for(seq).ok().map(|r| r.code())),
@@ -295,7 +289,8 @@ pub(crate) async fn sheet(state: &AppState, c: Confirmation, viewer: Viewer) -> 
         .await?;
     let pid = c.project_id.clone();
     let tz = state.project_tz(&pid);
-    let local = |t: &Option<String>| t.as_deref().map(|t| state.local_text(&pid, t, "%Y-%m-%d %H:%M")).unwrap_or_default();
+    let local =
+        |t: &Option<String>| t.as_deref().map(|t| state.local_text(&pid, t, "%Y-%m-%d %H:%M")).unwrap_or_default();
     let day = |t: &Option<String>| t.as_deref().map(|t| state.local_text(&pid, t, "%Y年%m月%d日")).unwrap_or_default();
     let show_visit = in_force || viewer == Viewer::Staff;
     let qr_svg = match (&receipt, show_visit) {
@@ -443,7 +438,11 @@ async fn api_initiate(
     Ok((status, Json(confirmation_json(&c, in_force))).into_response())
 }
 
-async fn api_show(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<i64>) -> Result<Response, ApiError> {
+async fn api_show(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
     let key = bearer(&headers)?;
     let (c, in_force) = state
         .db
@@ -484,7 +483,7 @@ async fn api_deals(State(state): State<AppState>, headers: HeaderMap) -> Result<
         .run(move |store| -> Result<_, WebError> {
             let agency_id = key_agency(store, &key)?;
             let agency = store.agency(agency_id)?;
-            Ok(store.agency_deals(agency_id, &agency.name, 500)?)
+            Ok(store.attributed_deals_of_agency(agency_id, &agency.name, 500)?)
         })
         .await?;
     let items: Vec<DealJson> = deals

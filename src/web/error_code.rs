@@ -78,6 +78,8 @@ error_codes! {
     RepeatLimit = "REPEAT_LIMIT", CONFLICT, "本月对该客户的报备次数已达上限", "this month's report limit for the customer is reached";
     VisitedBefore = "VISITED_BEFORE", CONFLICT, "该客户近期已到访过", "the customer visited recently";
     NotPartner = "NOT_PARTNER", FORBIDDEN, "贵公司不是本项目的合作渠道", "your agency is not a partner of this project";
+    CustomerContracted = "CUSTOMER_CONTRACTED", CONFLICT,
+        "该客户已签约,不再受保护,不能报备", "the customer has signed a purchase contract and can no longer be reported";
     // The server.
     NotSaved = "NOT_SAVED", SERVICE_UNAVAILABLE, "保存失败,未记录任何内容,请重试", "the database could not commit; nothing was saved, try again";
     Internal = "INTERNAL", INTERNAL_SERVER_ERROR, "服务器内部错误,请稍后再试", "something went wrong on our side; try again";
@@ -116,6 +118,7 @@ impl From<crate::domain::filing::FilingRefusal> for ErrorCode {
             F::RepeatLimit => ErrorCode::RepeatLimit,
             F::VisitedRecently => ErrorCode::VisitedBefore,
             F::NotPartner => ErrorCode::NotPartner,
+            F::CustomerContracted => ErrorCode::CustomerContracted,
         }
     }
 }
@@ -138,8 +141,14 @@ mod tests {
     #[test]
     fn filing_refusals_keep_the_codes_of_the_domain() {
         use crate::domain::filing::FilingRefusal as F;
-        for r in [F::NotPartner, F::BeforeReportingStart, F::ProtectedByOtherAgency, F::RepeatLimit, F::VisitedRecently]
-        {
+        for r in [
+            F::NotPartner,
+            F::BeforeReportingStart,
+            F::ProtectedByOtherAgency,
+            F::RepeatLimit,
+            F::VisitedRecently,
+            F::CustomerContracted,
+        ] {
             assert_eq!(ErrorCode::from(r).as_str(), r.code());
         }
     }

@@ -17,17 +17,22 @@ pub mod pages;
 pub mod qr;
 
 pub mod audit_page;
+pub mod confirmations;
+pub mod deals;
 pub mod fallback;
 pub mod funnel;
 pub mod groups_page;
 pub mod listing;
 pub mod nav;
 pub mod people;
+pub mod performance;
 pub mod records;
 pub mod reports_page;
 pub mod rules_page;
 pub mod session;
+pub mod settlement;
 pub mod staff;
+pub mod svg_chart;
 pub mod visits;
 
 use crate::app::{AppError, Context};
@@ -139,6 +144,10 @@ pub fn router(state: AppState) -> Router {
         .merge(groups_page::routes())
         .merge(rules_page::routes())
         .merge(fallback::routes())
+        .merge(deals::routes())
+        .merge(performance::routes())
+        .merge(settlement::routes())
+        .merge(confirmations::routes())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(error::json_rejections))
         // Outside `json_rejections`, so its JSON answers are covered too.

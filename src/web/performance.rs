@@ -42,17 +42,7 @@ const MAX_DAYS: i64 = 366;
 
 /// Fen as yuan with thousands separators: 123456789 → "1,234,567.89".
 pub(crate) fn yuan(fen: i64) -> String {
-    let sign = if fen < 0 { "-" } else { "" };
-    let abs = fen.unsigned_abs();
-    let whole = (abs / 100).to_string();
-    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
-    for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    format!("{sign}{grouped}.{:02}", abs % 100)
+    crate::store::deals::format_yuan(fen)
 }
 
 /// Fen as a yuan number (for spreadsheets).
@@ -277,7 +267,11 @@ fn volume_chart(rows: &[AgencyPerformance], lang: Lang) -> String {
             "{}{}",
             lang.tr("各渠道报备、到访与有效带看", "Reports, arrivals and valid visits per agency"),
             if rows.len() > CHART_AGENCIES {
-                format!("{} {CHART_AGENCIES} {}", lang.tr("(报备最多的前", " (the"), lang.tr("家)", " agencies with most reports)"))
+                format!(
+                    "{} {CHART_AGENCIES} {}",
+                    lang.tr("(报备最多的前", " (the"),
+                    lang.tr("家)", " agencies with most reports)")
+                )
             } else {
                 String::new()
             }
@@ -307,7 +301,16 @@ fn deals_chart(rows: &[AgencyPerformance], lang: Lang) -> String {
     let unit = lang.tr("元", "yuan");
     let desc = with_deals
         .iter()
-        .map(|r| format!("{}{}{} {unit}({} {})", r.agency, lang.tr(":", ": "), yuan(r.deal_amount_fen), r.deals, lang.tr("套", "deals")))
+        .map(|r| {
+            format!(
+                "{}{}{} {unit}({} {})",
+                r.agency,
+                lang.tr(":", ": "),
+                yuan(r.deal_amount_fen),
+                r.deals,
+                lang.tr("套", "deals")
+            )
+        })
         .collect::<Vec<_>>()
         .join(lang.tr(";", "; "));
     horizontal_bars(&BarChart {
@@ -396,7 +399,14 @@ pub fn performance_workbook(performance: &Performance) -> Result<Vec<u8>, WebErr
             let row = i as u32 + 1;
             let money_format = if total { &money_bold } else { &money };
             sheet.write_string(row, 0, r.agency.as_str()).map_err(xlsx_error)?;
-            for (col, n) in [(1u16, r.reports), (2, r.first_reads), (3, r.valid_visits), (5, r.subscriptions), (6, r.deals), (9, r.disputed)] {
+            for (col, n) in [
+                (1u16, r.reports),
+                (2, r.first_reads),
+                (3, r.valid_visits),
+                (5, r.subscriptions),
+                (6, r.deals),
+                (9, r.disputed),
+            ] {
                 sheet.write_number(row, col, n as f64).map_err(xlsx_error)?;
             }
             sheet.write_number_with_format(row, 7, yuan_number(r.deal_amount_fen), money_format).map_err(xlsx_error)?;
@@ -421,7 +431,11 @@ pub fn performance_workbook(performance: &Performance) -> Result<Vec<u8>, WebErr
             sheet.write_number(row, 2, f.reports as f64).map_err(xlsx_error)?;
             sheet.write_number(row, 3, f.first_reads as f64).map_err(xlsx_error)?;
             sheet
-                .write_string(row, 4, format!("该日报备 {} 组,到访 {} 组 < 50%:当日争议报备无效", f.reports, f.first_reads))
+                .write_string(
+                    row,
+                    4,
+                    format!("该日报备 {} 组,到访 {} 组 < 50%:当日争议报备无效", f.reports, f.first_reads),
+                )
                 .map_err(xlsx_error)?;
         }
     }

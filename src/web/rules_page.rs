@@ -61,7 +61,7 @@ pub(crate) fn project_choices(state: &AppState, me: &CurrentStaff) -> Vec<(Strin
 }
 
 /// What each key means, in both languages.
-const MEANINGS: [(&str, &str, &str); 13] = [
+const MEANINGS: [(&str, &str, &str); 16] = [
     ("timezone", "项目所在时区(“当地时间”)", "IANA zone for \"local\""),
     ("min_gap_minutes", "报备须提前到访的分钟数", "minutes a report must precede the arrival"),
     ("report_validity", "报备有效期", "how long a report stays valid"),
@@ -79,6 +79,13 @@ const MEANINGS: [(&str, &str, &str); 13] = [
     ("desk_hours.mon_thu", "判客岗工作时间(周一至周四)", "desk hours, Monday to Thursday"),
     ("desk_hours.fri_sun", "判客岗工作时间(周五至周日及节假日)", "desk hours, Friday to Sunday and holidays"),
     ("holidays", "节假日", "holidays (use the Friday–Sunday hours)"),
+    (
+        "contract_grace_days",
+        "委托代理期到期后仍计业绩的天数",
+        "days after the agency's contract end a deal still counts",
+    ),
+    ("excluded_products", "不计渠道业绩的产品类型", "product kinds never counted as channel performance"),
+    ("repeat_buyer_excluded", "已认购客户再次成交不计业绩", "a customer who subscribed before is not counted again"),
 ];
 
 /// How many versions the page shows.

@@ -15,7 +15,10 @@ use super::error::WebError;
 use super::error_code::ErrorCode;
 use super::i18n::Lang;
 use super::nav::StaffNav;
-use super::performance::{month_end, month_start, parse_month, product_label, status_label, today, xlsx_error, xlsx_response, yuan, yuan_number};
+use super::performance::{
+    month_end, month_start, parse_month, product_label, status_label, today, xlsx_error, xlsx_response, yuan,
+    yuan_number,
+};
 use super::rules_page::{chosen_project, project_choices};
 use super::session::{CurrentStaff, url_escape};
 use crate::config::deployment::{Commission, ProjectConfig};
@@ -49,12 +52,9 @@ pub(crate) fn chosen_month(text: &str, today: NaiveDate) -> Result<NaiveDate, We
 /// The commission rule in words.
 pub(crate) fn commission_rule(commission: Option<Commission>, lang: Lang) -> String {
     match commission {
-        Some(Commission::Percent { basis_points }) => format!(
-            "{} {}.{:02}%",
-            lang.tr("成交价 ×", "price ×"),
-            basis_points / 100,
-            basis_points % 100
-        ),
+        Some(Commission::Percent { basis_points }) => {
+            format!("{} {}.{:02}%", lang.tr("成交价 ×", "price ×"), basis_points / 100, basis_points % 100)
+        }
         Some(Commission::PerUnit { fen }) => {
             format!("{}{}{}", lang.tr("每套 ", ""), yuan(fen), lang.tr(" 元", " yuan per unit"))
         }
@@ -108,7 +108,8 @@ pub(crate) struct Statement {
 /// deals of the month) under the project's commission.
 pub(crate) fn statement(state: &AppState, project: &ProjectConfig, deals: Vec<DealRow>, lang: Lang) -> Statement {
     let pid = project.id.as_str();
-    let local = |t: &Option<String>| t.as_deref().map(|t| state.local_text(pid, t, "%Y-%m-%d %H:%M")).unwrap_or_default();
+    let local =
+        |t: &Option<String>| t.as_deref().map(|t| state.local_text(pid, t, "%Y-%m-%d %H:%M")).unwrap_or_default();
     let lines: Vec<StatementLine> = deals
         .into_iter()
         .map(|d| {
@@ -187,7 +188,7 @@ pub const COMMISSION_COLUMN: u16 = 15;
 
 /// The statement as a workbook: a header row, one row per deal, and the
 /// totals row (合计) whose sums are the rows'.
-pub fn statement_workbook(s: &Statement) -> Result<Vec<u8>, WebError> {
+pub(crate) fn statement_workbook(s: &Statement) -> Result<Vec<u8>, WebError> {
     let mut book = rust_xlsxwriter::Workbook::new();
     let bold = rust_xlsxwriter::Format::new().set_bold();
     let money = rust_xlsxwriter::Format::new().set_num_format("#,##0.00");
@@ -302,7 +303,9 @@ async fn load<'a>(state: &'a AppState, me: &CurrentStaff, q: &SettlementQuery) -
         .run(move |store| -> Result<_, WebError> {
             let all = store.agencies()?;
             let chosen = match agency_id {
-                Some(id) => Some(all.iter().find(|a| a.id == id).map(|a| (a.id, a.name.clone())).ok_or(WebError::NotFound)?),
+                Some(id) => {
+                    Some(all.iter().find(|a| a.id == id).map(|a| (a.id, a.name.clone())).ok_or(WebError::NotFound)?)
+                }
                 None => None,
             };
             let deals = store.settlement_deals(
@@ -322,7 +325,12 @@ async fn load<'a>(state: &'a AppState, me: &CurrentStaff, q: &SettlementQuery) -
     Ok(Loaded { project, month, agencies, chosen, deals })
 }
 
-fn overview(state: &AppState, project: &ProjectConfig, deals: Vec<DealRow>, lang: Lang) -> (Vec<OverviewRow>, Statement) {
+fn overview(
+    state: &AppState,
+    project: &ProjectConfig,
+    deals: Vec<DealRow>,
+    lang: Lang,
+) -> (Vec<OverviewRow>, Statement) {
     let whole = statement(state, project, deals, lang);
     // (agency, deals, amount, commission)
     let mut sums: Vec<(String, usize, i64, i64)> = Vec::new();

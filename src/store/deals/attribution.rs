@@ -199,7 +199,10 @@ fn visits_in(conn: &Connection, project_id: &str, customer: &[Phone]) -> StoreRe
 
 /// Each agency named by a visit: its id and contract end (both `None` for
 /// an agency no longer known by that name).
-fn agencies_in(conn: &Connection, visits: &[Seen]) -> StoreResult<BTreeMap<String, (Option<i64>, Option<NaiveDate>)>> {
+/// Each agency seen: its id (when known) and its contract end.
+type AgencyContracts = BTreeMap<String, (Option<i64>, Option<NaiveDate>)>;
+
+fn agencies_in(conn: &Connection, visits: &[Seen]) -> StoreResult<AgencyContracts> {
     let mut out = BTreeMap::new();
     let mut stmt = conn.prepare_cached("SELECT id, contract_end FROM agencies WHERE name = ?1")?;
     for name in visits.iter().filter_map(|v| v.agency.as_ref()) {
@@ -547,7 +550,8 @@ impl Store {
             if row.kind != "attribution" {
                 return Err(StoreError::Corrupt(format!("record {seq} is not an attribution")));
             }
-            let body: AttributionBody = record::parse(seq, &row.body).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let body: AttributionBody =
+                record::parse(seq, &row.body).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             if body.subscription.id != subscription_id {
                 return Err(StoreError::Corrupt(format!(
                     "record {seq} attributes subscription {}, not {subscription_id}",

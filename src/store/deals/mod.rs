@@ -20,9 +20,9 @@ mod employees;
 mod import;
 
 pub use super::history::LineError;
+pub(crate) use attribution::reattribute_after_change_in;
 pub(crate) use attribution::{Appender, attribute_subscription_in, reattribute_customer_in};
 pub use attribution::{AttributionEntry, AttributionInForce};
-pub(crate) use attribution::reattribute_after_change_in;
 pub use employees::{EmployeeEntry, EmployeeImportSummary};
 pub use import::{DealImport, DealImportError, DealImportSummary};
 
@@ -168,7 +168,7 @@ pub fn format_yuan(fen: i64) -> String {
     let digits = (abs / 100).to_string();
     let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(c);
@@ -281,11 +281,7 @@ impl NewSubscription {
         })?;
         let time = |raw: &str, zh: &str, en: &str, required: bool| -> Result<Option<DateTime<FixedOffset>>, String> {
             if raw.trim().is_empty() {
-                return if required {
-                    Err(format!("请填写{zh} / the {en} is missing"))
-                } else {
-                    Ok(None)
-                };
+                return if required { Err(format!("请填写{zh} / the {en} is missing")) } else { Ok(None) };
             }
             parse_local_time(raw, tz).map(Some).ok_or_else(|| {
                 format!("{zh}格式不正确(如 2026-11-20 15:00)/ the {en} is not a time such as 2026-11-20 15:00")
@@ -477,28 +473,38 @@ pub(crate) struct Standing {
     pub cancelled_at: Option<DateTime<FixedOffset>>,
 }
 
+/// An active sales consultant of the project, found by `sql` (`?1` the
+/// key, `?2` the project).
+fn active_sales_in(
+    conn: &Connection,
+    sql: &str,
+    key: &dyn ToSql,
+    project_id: &str,
+) -> StoreResult<(Option<i64>, String)> {
+    let found: Option<(i64, String)> =
+        conn.prepare_cached(sql)?.query_row(params![key, project_id], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
+    found.map(|(id, name)| (Some(id), name)).ok_or(StoreError::Refused(Refusal::SalesNotAllowed))
+}
+
 /// The sales consultant's staff id (if known) and name.
 pub(crate) fn resolve_sales_in(
     conn: &Connection,
     project_id: &str,
     sales: Option<&SalesRef>,
 ) -> StoreResult<(Option<i64>, String)> {
-    let staff = |sql: &str, key: &dyn ToSql| -> StoreResult<(Option<i64>, String)> {
-        let found: Option<(i64, String)> = conn
-            .prepare_cached(sql)?
-            .query_row(params![key, project_id], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?;
-        found.map(|(id, name)| (Some(id), name)).ok_or(StoreError::Refused(Refusal::SalesNotAllowed))
-    };
     match sales {
         None => Ok((None, String::new())),
-        Some(SalesRef::Staff(id)) => staff(
+        Some(SalesRef::Staff(id)) => active_sales_in(
+            conn,
             "SELECT id, name FROM staff WHERE id = ?1 AND project_id = ?2 AND role = 'sales' AND active = 1",
             id,
+            project_id,
         ),
-        Some(SalesRef::Login(login)) => staff(
+        Some(SalesRef::Login(login)) => active_sales_in(
+            conn,
             "SELECT id, name FROM staff WHERE login = ?1 AND project_id = ?2 AND role = 'sales' AND active = 1",
             &login.trim(),
+            project_id,
         ),
         Some(SalesRef::Name(name)) => {
             let name: String = name.trim().chars().filter(|c| !c.is_control()).take(40).collect();
@@ -895,8 +901,10 @@ impl Store {
         }
         let at = crate::time::stamp(now);
         let tx = WriteTx::begin(&mut self.conn)?;
-        let changed =
-            tx.execute("UPDATE developer_keys SET revoked_at = ?1 WHERE id = ?2 AND revoked_at IS NULL", params![at, id])?;
+        let changed = tx.execute(
+            "UPDATE developer_keys SET revoked_at = ?1 WHERE id = ?2 AND revoked_at IS NULL",
+            params![at, id],
+        )?;
         if changed == 0 {
             return Err(already());
         }

@@ -167,8 +167,22 @@ impl Store {
             Some(project_id),
             &format!("group {group}: {} — {reason}", masked.join(", ")),
         )?;
+        // One customer now: their subscriptions are attributed again (渠道业绩).
+        let linked: Vec<Phone> = members.iter().filter_map(|p| Phone::parse(p).ok()).collect();
+        let attributions = super::deals::reattribute_after_change_in(
+            &tx,
+            &self.ledger_key,
+            self.tip.clone(),
+            project_id,
+            &linked,
+            "group",
+            now,
+        )?;
         tx.commit()?;
-        Ok(members.iter().filter_map(|p| Phone::parse(p).ok()).collect())
+        for row in &attributions {
+            self.appended(row);
+        }
+        Ok(linked)
     }
 
     /// Takes a phone out of its customer group. A group left with one
@@ -208,7 +222,22 @@ impl Store {
             detail.push_str(&format!("; {} was the last phone: group dissolved", masked_text(last)));
         }
         super::audit::record_in(&tx, &self.ledger_key, now, actor, "customer_group.unlink", Some(project_id), &detail)?;
+        // No longer one customer: each side's subscriptions are attributed again.
+        let mut parted = vec![*phone];
+        parted.extend(left.iter().filter_map(|p| Phone::parse(p).ok()));
+        let attributions = super::deals::reattribute_after_change_in(
+            &tx,
+            &self.ledger_key,
+            self.tip.clone(),
+            project_id,
+            &parted,
+            "group",
+            now,
+        )?;
         tx.commit()?;
+        for row in &attributions {
+            self.appended(row);
+        }
         Ok(())
     }
 

@@ -104,3 +104,6 @@ CREATE TABLE deal_confirmations (
     lead_confirmed_at   TEXT,
     ledger_seq          INTEGER                -- the ledger entry sealing both confirmations
 );
+
+-- Channel performance counts a period's reports per agency and day.
+CREATE INDEX reports_by_time ON reports (project_id, filed_unix, agency_id);

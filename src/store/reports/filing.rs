@@ -185,6 +185,10 @@ impl Store {
             return Err(FilingError::Refused(FilingRefusal::NotPartner));
         }
         if let Some(rules) = rules {
+            // 成交客户签订合同后不再受保护: a contracted customer is nobody's to report.
+            if super::super::deals::customer_contracted_in(&tx, &new.project_id, &new.customer_phone)? {
+                return Err(FilingError::Refused(FilingRefusal::CustomerContracted));
+            }
             let ctx = group_filing_context_in(&tx, &new.project_id, agency_id, &new.customer_phone)?;
             check_filing(&new.customer_phone, &ctx, rules, filed_at).map_err(FilingError::Refused)?;
         }

@@ -1,8 +1,10 @@
 //! The agent's pages (phone-sized, often inside WeChat): sign in, accept an
 //! invitation (`auth`), file a report, show its QR code, list and cancel
-//! reports (`reports`).
+//! reports (`reports`); the agency's deals, performance, settlement
+//! statements and deal confirmations (`deals`).
 
 mod auth;
+pub mod deals;
 mod reports;
 
 use super::AppState;
@@ -24,6 +26,7 @@ pub fn routes() -> Router<AppState> {
         .route("/agent/reports/{id}/qr.svg", get(reports::qr_svg))
         .route("/agent/reports/{id}/cancel", post(reports::cancel))
         .route("/agent/reports/{id}/receipt", get(reports::receipt))
+        .merge(deals::routes())
 }
 
 fn html(page: impl Template) -> Result<Html<String>, WebError> {
