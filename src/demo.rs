@@ -484,6 +484,32 @@ fn history_in(store: &mut Store, project: &ProjectConfig, ring: &KeyRing, now: D
             store.amend_record(*seq, actor, reason, &amendment, None, now)?;
         }
     }
+    // Deals (认购): three customers of valid visits subscribe a few days
+    // later, one of them a car park (never channel performance).
+    for (k, (nth, unit, product, price)) in
+        [(0usize, "1-2-1801", "住宅", "3280000"), (7, "2-1-0602", "住宅", "2960000"), (11, "B1-088", "车位", "180000")]
+            .into_iter()
+            .enumerate()
+    {
+        let Some(body) = valid_records.get(nth).and_then(|seq| store.ledger_row(*seq).ok()?.visit_body().ok()) else {
+            continue;
+        };
+        let Some(arrived) = body.arrival_at() else { continue };
+        let at = (arrived + Duration::days(3)).min(now.with_timezone(&tz).fixed_offset());
+        let text = crate::store::deals::SubscriptionText {
+            customer_name: body.customer_name().to_owned(),
+            customer_phone: body.customer_phone().to_owned(),
+            unit: unit.to_owned(),
+            product: product.to_owned(),
+            price_yuan: price.to_owned(),
+            subscribed_at: at.to_rfc3339(),
+            external_id: format!("DEMO-RG-{:04}", k + 1),
+            ..Default::default()
+        };
+        let new = crate::store::deals::NewSubscription::parse(&project.id, &text, None, tz).map_err(invalid)?;
+        let by = crate::store::people::By { actor, project: Some(project.id.as_str()) };
+        store.enter_subscription(&new, "demo", "entered", rules, by, now)?;
+    }
     // A married couple who came separately: one customer group (直系亲属).
     let couple: Vec<Phone> = valid_records
         .iter()

@@ -388,8 +388,22 @@ impl Store {
         if let Some(id) = walk_in_id.filter(|_| report.is_none()) {
             super::walk_ins::mark_walk_in_recorded(&tx, id, row.seq)?;
         }
+        // A visit can change whose a subscription of this customer is (a
+        // first valid visit after it: SUBSCRIBED_BEFORE_VISIT, not NO_VALID_VISIT).
+        let attributions = super::deals::reattribute_after_change_in(
+            &tx,
+            &self.ledger_key,
+            Some(super::ledger::Tip::from(&row)),
+            req.project_id,
+            &[req.customer_phone],
+            &format!("visit:{}", row.seq),
+            now,
+        )?;
         tx.commit()?;
         self.appended(&row);
+        for attribution in &attributions {
+            self.appended(attribution);
+        }
         let receipt = self.receipt_for(row.seq).ok();
         Ok(CheckInOutcome { row, record, already_recorded: false, receipt, amended: None })
     }

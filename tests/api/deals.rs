@@ -622,3 +622,20 @@ async fn the_developers_system_files_with_its_own_key_and_an_agency_key_or_a_rev
     }
     assert_eq!(app.store.verify_ledger().unwrap(), Ok(1));
 }
+
+#[tokio::test]
+async fn a_first_valid_visit_after_the_subscription_reattributes_it_as_subscribed_before_the_visit() {
+    let app = TestApp::spawn().await;
+    let boss = manager(&app, "demo", "boss-demo").await;
+    let (_, to) = enter(&app, &boss, CUSTOMER, "3-1-1201", "2026-11-17T15:00").await;
+    let id = deal_id(&to);
+    assert_eq!(app.store.attribution(id).unwrap().unwrap().reasons, vec![AttributeReason::NoValidVisit]);
+    // The customer is brought the next day: the check-in re-attributes.
+    let kiosk = Kiosk::ready(&app, "demo").await;
+    let seq = valid_visit(&app, &kiosk, CUSTOMER).await;
+    let after = app.store.attribution(id).unwrap().unwrap();
+    assert_eq!(after.reasons, vec![AttributeReason::SubscribedBeforeVisit], "{after:?}");
+    let entries = app.store.attribution_entries(id).unwrap();
+    assert_eq!(entries[0].body.cause, format!("visit:{seq}"));
+    assert!(app.store.verify_ledger().unwrap().is_ok());
+}
