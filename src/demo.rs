@@ -99,8 +99,11 @@ pub fn seed(
     let agency = match store.agency_by_name("链家-演示店")? {
         Some(id) => id,
         None => {
-            let agency = store.create_agency("链家-演示店", None, now)?;
-            let rival = store.create_agency("中原-演示店", None, now)?;
+            // The demo agencies work for the demo project alone (合作项目), so
+            // its manager manages their rosters and keys.
+            let by = crate::store::people::By { actor: "system", project: Some(project_id) };
+            let agency = store.add_agency("链家-演示店", None, Some(project_id), by, now)?;
+            let rival = store.add_agency("中原-演示店", None, Some(project_id), by, now)?;
             for (agency, name, phone) in [(agency, "张三", agent_phone), (rival, "李四", rival_agent_phone)] {
                 let phone = Phone::parse(phone).map_err(invalid)?;
                 let (_, invite) = store.create_agent(agency, name, &phone, now)?;
@@ -274,14 +277,22 @@ fn desk_hours_on(rules: &Rules, date: NaiveDate) -> OpenHours {
 }
 
 /// The demo agent with this phone, made (with its agency) if missing.
-fn history_agent(store: &Store, agency: &str, name: &str, phone: &str, now: DateTime<Utc>) -> StoreResult<i64> {
+fn history_agent(
+    store: &Store,
+    project_id: &str,
+    (agency, name, phone): (&str, &str, &str),
+    now: DateTime<Utc>,
+) -> StoreResult<i64> {
     let phone = Phone::parse(phone).map_err(invalid)?;
     if let Some(agent) = store.agent_by_phone(&phone)? {
         return Ok(agent.id);
     }
     let agency = match store.agency_by_name(agency)? {
         Some(id) => id,
-        None => store.create_agency(agency, None, now)?,
+        None => {
+            let by = crate::store::people::By { actor: "system", project: Some(project_id) };
+            store.add_agency(agency, None, Some(project_id), by, now)?
+        }
     };
     let (id, invite) = store.create_agent(agency, name, &phone, now)?;
     store.accept_invite(&invite, DEMO_PASSWORD, now)?;
@@ -319,7 +330,7 @@ fn history_in(store: &mut Store, project: &ProjectConfig, ring: &KeyRing, now: D
     let tz = rules.timezone;
     let mut agents = Vec::with_capacity(HISTORY_AGENTS.len());
     for (agency, name, phone, _) in HISTORY_AGENTS {
-        agents.push(history_agent(store, agency, name, phone, now)?);
+        agents.push(history_agent(store, &project.id, (agency, name, phone), now)?);
     }
     let sales: Vec<i64> = store.project_staff(&project.id, Role::Sales)?.iter().map(|s| s.id).collect();
     let desk_clerk = store.project_staff(&project.id, Role::Desk)?.first().map(|s| s.id);

@@ -120,7 +120,9 @@ impl WebDriverError {
     fn transient(&self) -> bool {
         match self.error.as_str() {
             "no such element" | "stale element reference" => true,
-            "unknown error" => ["detached", "loading status", "execution context", "Cannot find context"]
+            // A page replacing itself (the kiosk after pairing) aborts a
+            // lookup made during the navigation: look again.
+            "unknown error" => ["detached", "loading status", "execution context", "Cannot find context", "navigat"]
                 .iter()
                 .any(|s| self.message.contains(s)),
             _ => false,
