@@ -2,7 +2,7 @@
 //! performance": the `panke attribute` contract). Strings in, domain types
 //! out, every problem named by its field path — as for the judge.
 
-use super::case::{CaseError, field_err, instant, required};
+use super::case::{CaseError, field_err, instant, parse_json, required, rules_with};
 use crate::config::rules::RulesPatch;
 use crate::domain::attribute::{AttributeCase, Attribution, EarlierSubscription, Subscription, VisitFact, attribute};
 use crate::domain::phone::CustomerPhone;
@@ -89,18 +89,7 @@ fn phone(v: &Option<String>, field: &str) -> Result<CustomerPhone, CaseError> {
 
 impl AttributeCaseJson {
     pub fn parse(text: &str) -> Result<AttributeCaseJson, CaseError> {
-        let mut de = serde_json::Deserializer::from_str(text);
-        let outer: AttributeCaseJson = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-            let path = e.path().to_string();
-            let inner = e.into_inner();
-            if inner.is_syntax() || inner.is_eof() || path == "?" || path == "." {
-                CaseError::Json(inner)
-            } else {
-                field_err(path, inner)
-            }
-        })?;
-        de.end()?;
-        match outer {
+        match parse_json::<AttributeCaseJson>(text)? {
             AttributeCaseJson { subscription: None, case: Some(inner), .. } => Ok(*inner),
             other => Ok(other),
         }
@@ -108,10 +97,7 @@ impl AttributeCaseJson {
 
     /// The rules file, then the case's `"rules"` overrides.
     pub fn rules(&self, file: &RulesPatch) -> Result<Rules, CaseError> {
-        match &self.rules {
-            Some(over) => Ok(file.overlay(over).resolve("case \"rules\"")?),
-            None => Ok(file.resolve("rules file")?),
-        }
+        rules_with(file, self.rules.as_ref())
     }
 
     pub fn to_case(&self) -> Result<AttributeCase, CaseError> {

@@ -21,6 +21,31 @@ pub enum CaseError {
     Rules(#[from] crate::config::rules::RulesError),
 }
 
+/// One JSON object of a black-box contract, every problem named by its
+/// field path (`visits[0].at`).
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, CaseError> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if inner.is_syntax() || inner.is_eof() || path == "?" || path == "." {
+            CaseError::Json(inner)
+        } else {
+            field_err(path, inner)
+        }
+    })?;
+    de.end()?;
+    Ok(value)
+}
+
+/// The rules file, then a case's `"rules"` overrides.
+pub(crate) fn rules_with(file: &RulesPatch, over: Option<&RulesPatch>) -> Result<Rules, CaseError> {
+    match over {
+        Some(over) => Ok(file.overlay(over).resolve("case \"rules\"")?),
+        None => Ok(file.resolve("rules file")?),
+    }
+}
+
 pub(crate) fn field_err(field: impl Into<String>, message: impl ToString) -> CaseError {
     CaseError::Field { field: field.into(), message: message.to_string() }
 }
@@ -118,29 +143,14 @@ fn report(r: &ReportJson, field: &str, rules: &Rules) -> Result<Report, CaseErro
 
 impl CaseJson {
     pub fn parse(text: &str) -> Result<CaseJson, CaseError> {
-        let mut de = serde_json::Deserializer::from_str(text);
-        let outer: CaseJson = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-            let path = e.path().to_string();
-            let inner = e.into_inner();
-            if inner.is_syntax() || inner.is_eof() || path == "?" || path == "." {
-                CaseError::Json(inner)
-            } else {
-                field_err(path, inner)
-            }
-        })?;
-        de.end()?;
-        match outer {
+        match parse_json::<CaseJson>(text)? {
             CaseJson { arrival: None, case: Some(inner), .. } => Ok(*inner),
             other => Ok(other),
         }
     }
 
-    /// The rules in force: the file's, overridden by the case's own keys.
     pub fn rules(&self, file: &RulesPatch) -> Result<Rules, CaseError> {
-        match &self.rules {
-            Some(over) => Ok(file.overlay(over).resolve("case \"rules\"")?),
-            None => Ok(file.resolve("rules file")?),
-        }
+        rules_with(file, self.rules.as_ref())
     }
 
     pub fn to_case(&self, rules: &Rules) -> Result<Case, CaseError> {
