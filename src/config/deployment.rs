@@ -89,7 +89,11 @@ impl Commission {
     /// The commission on a deal of `price_fen`, in fen (rounded half up).
     pub fn of(self, price_fen: i64) -> i64 {
         match self {
-            Commission::Percent { basis_points } => (price_fen * basis_points + 5_000) / 10_000,
+            // In i128: a price times basis points does not fit i64 above ¥9 billion.
+            Commission::Percent { basis_points } => {
+                let fen = (i128::from(price_fen) * i128::from(basis_points) + 5_000) / 10_000;
+                i64::try_from(fen).unwrap_or(i64::MAX)
+            }
             Commission::PerUnit { fen } => fen,
         }
     }

@@ -233,8 +233,16 @@ impl Store {
             .prepare_cached("SELECT project_id, role FROM staff WHERE id = ?1 AND active = 1")?
             .query_row([staff_id], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
+        // The 置业顾问 step is the deal's own consultant when the
+        // subscription names one.
+        let deal_consultant: Option<i64> = tx
+            .prepare_cached("SELECT sales_staff_id FROM subscriptions WHERE id = ?1")?
+            .query_row([sheet.subscription_id], |r| r.get(0))
+            .optional()?
+            .flatten();
+        let own_consultant = !matches!(step, ConfirmStep::Sales) || deal_consultant.is_none_or(|s| s == staff_id);
         match who {
-            Some((Some(project), role)) if project == sheet.project_id && role == step.role() => {}
+            Some((Some(project), role)) if project == sheet.project_id && role == step.role() && own_consultant => {}
             _ => {
                 return Err(StoreError::Invalid(match step {
                     ConfirmStep::Sales => {

@@ -37,6 +37,15 @@ pub(super) fn migrate(conn: &mut Connection, path: &Path) -> StoreResult<()> {
             // The ledger's CHECK was rewritten in the schema table: bump the
             // schema version so this very connection re-reads the table's
             // definition (SQLite's documented procedure for such changes).
+            let rewritten: String =
+                tx.query_row("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'ledger'", [], |r| {
+                    r.get(0)
+                })?;
+            if !rewritten.contains("'attribution'") {
+                return Err(StoreError::Corrupt(
+                    "schema 13: the ledger's kinds could not be extended (its definition differs from schema 1)".into(),
+                ));
+            }
             let schema: i64 = tx.pragma_query_value(None, "schema_version", |r| r.get(0))?;
             tx.pragma_update(None, "schema_version", schema + 1)?;
         }

@@ -499,7 +499,14 @@ async fn api_deals(State(state): State<AppState>, headers: HeaderMap) -> Result<
             subscribed_at: d.subscribed_at,
             status: d.status,
             channel_performance: d.channel_performance,
-            reasons: d.reasons.split(',').filter(|r| !r.is_empty()).map(str::to_owned).collect(),
+            // Whether the customer is staff family or bought before is not the
+            // agency's to know: such reasons read WITHHELD.
+            reasons: d
+                .reasons
+                .split(',')
+                .filter(|r| !r.is_empty())
+                .map(|r| if matches!(r, "EMPLOYEE" | "REPEAT_BUYER") { "WITHHELD" } else { r }.to_owned())
+                .collect(),
             visit_record: d.visit_seq,
             visit_at: d.visit_at,
             confirmation_id: d.confirmation_id,

@@ -104,7 +104,14 @@ pub(crate) fn rules_in_force_in(conn: &Connection, project_id: &str) -> StoreRes
         .prepare_cached("SELECT rules_json FROM rule_versions WHERE project_id = ?1 ORDER BY id DESC LIMIT 1")?
         .query_row([project_id], |r| r.get(0))
         .optional()?;
-    let Some(json) = json else { return Ok(Rules::default()) };
+    // Every start records the project's rules (app.rs): none recorded means
+    // this database was never served with this project — refuse rather
+    // than judge by defaults the project may not use.
+    let Some(json) = json else {
+        return Err(StoreError::Corrupt(format!(
+            "no rules recorded for project {project_id}: start panke once with its configuration"
+        )));
+    };
     let damaged = |e: String| StoreError::Corrupt(format!("the rules recorded for {project_id}: {e}"));
     let patch: RulesPatch = serde_json::from_str(&json).map_err(|e| damaged(e.to_string()))?;
     patch.resolve("rule_versions").map_err(|e| damaged(e.to_string()))

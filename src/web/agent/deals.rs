@@ -289,5 +289,12 @@ pub async fn confirmation(
     let agency = me.agent.agency_id;
     let found = state.db.run(move |store| store.deal_confirmation_of(id)).await.map_err(WebError::from)?;
     let c = found.filter(|c| c.agency_id == agency).ok_or(WebError::NotFound)?;
+    // A deal attributed to another agency since is not this agency's to read.
+    let subscription = c.subscription_id;
+    let in_force =
+        state.db.run(move |store| store.deal_still_attributed(subscription, agency)).await.map_err(WebError::from)?;
+    if !in_force {
+        return Err(WebError::NotFound);
+    }
     sheet(&state, c, Viewer::Agency).await
 }

@@ -92,6 +92,7 @@ fn money(fen: i64) -> String {
 fn cause_words(cause: &str, lang: Lang) -> String {
     let (zh, en) = match cause.split_once(':') {
         Some(("amendment", seq)) => (format!("到访记录更正(#{seq})"), format!("a visit record was amended (#{seq})")),
+        Some(("visit", seq)) => (format!("客户到访(#{seq})"), format!("the customer visited (#{seq})")),
         Some(("ruling", id)) => (format!("争议裁决(#{id})"), format!("a dispute ruling (#{id})")),
         _ => {
             let (zh, en) = match cause {
