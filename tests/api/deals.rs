@@ -639,3 +639,40 @@ async fn a_first_valid_visit_after_the_subscription_reattributes_it_as_subscribe
     assert_eq!(entries[0].body.cause, format!("visit:{seq}"));
     assert!(app.store.verify_ledger().unwrap().is_ok());
 }
+
+#[tokio::test]
+async fn an_earlier_contract_end_reattributes_the_agencys_deals_after_the_grace() {
+    let app = TestApp::spawn().await;
+    let kiosk = Kiosk::ready(&app, "demo").await;
+    valid_visit(&app, &kiosk, CUSTOMER).await;
+    let boss = manager(&app, "demo", "boss-demo").await;
+    let (_, to) = enter(&app, &boss, CUSTOMER, "3-1-1201", "2026-11-20T15:00").await;
+    let id = deal_id(&to);
+    assert!(app.store.attribution(id).unwrap().unwrap().channel_performance);
+    let root = NewStaff {
+        project_id: None,
+        login: "root",
+        name: "集团管理员",
+        role: Role::Admin,
+        password: Some("a long password"),
+        pin: None,
+    };
+    app.store.create_staff(&root, t("2026-11-18T08:00:00+08:00")).unwrap();
+    let admin = app.browser();
+    staff_sign_in(&admin, &app.base, "root", "a long password").await;
+    let page = admin.get(app.url(&format!("/staff/people/agencies/{}", app.agency))).send().await.unwrap();
+    let token = csrf(&page.text().await.unwrap());
+    // The contract ended on 31 October: 15 days' grace end on 15 November.
+    let r = admin
+        .post(app.url(&format!("/staff/people/agencies/{}/contract", app.agency)))
+        .form(&[("csrf", token.as_str()), ("contract_end", "2026-10-31")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let after = app.store.attribution(id).unwrap().unwrap();
+    assert_eq!(after.reasons, vec![AttributeReason::AfterContractGrace], "{after:?}");
+    let entries = app.store.attribution_entries(id).unwrap();
+    assert_eq!(entries[0].body.cause, "agency_contract");
+    assert!(app.store.verify_ledger().unwrap().is_ok());
+}

@@ -102,6 +102,7 @@ fn cause_words(cause: &str, lang: Lang) -> String {
                 "contract" => ("签约", "contract signed"),
                 "cancel" => ("退订", "cancellation"),
                 "employees" => ("员工名单变更", "employees list changed"),
+                "agency_contract" => ("渠道合同到期日变更", "the agency's contract end changed"),
                 other => (other, other),
             };
             (zh.to_owned(), en.to_owned())

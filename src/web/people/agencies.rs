@@ -438,9 +438,25 @@ pub async fn set_contract(
         }
     };
     let (actor, now) = (Actor::of(&me), state.clock.now());
+    let deployment = state.deployment.clone();
     state
         .db
-        .write(move |store| store.set_agency_contract_end(id, end, actor.by(), now))
+        .write(move |store| -> Result<(), crate::store::StoreError> {
+            store.set_agency_contract_end(id, end, actor.by(), now)?;
+            // The contract end decides AFTER_CONTRACT_GRACE: the agency's
+            // deals are attributed again (a new ledger entry where it changes).
+            let deals: Vec<(i64, String)> = store
+                .conn()
+                .prepare("SELECT subscription_id, project_id FROM attributions WHERE agency_id = ?1")?
+                .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            for (subscription, project) in deals {
+                if let Some(p) = deployment.project(&project) {
+                    store.reattribute_subscription(subscription, &p.rules, "agency_contract", now)?;
+                }
+            }
+            Ok(())
+        })
         .await
         .map_err(WebError::from)?;
     Ok(Redirect::to(&format!("/staff/people/agencies/{id}?done=contract")).into_response())
