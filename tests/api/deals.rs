@@ -676,3 +676,47 @@ async fn an_earlier_contract_end_reattributes_the_agencys_deals_after_the_grace(
     assert_eq!(entries[0].body.cause, "agency_contract");
     assert!(app.store.verify_ledger().unwrap().is_ok());
 }
+
+/// The whole chain through the real paths: a check-in, a subscription
+/// entered and attributed, the settlement statement, the agency's own page,
+/// its confirmation initiated and the sheet naming the real ledger entry.
+#[tokio::test]
+async fn an_entered_deal_reaches_the_settlement_the_agencys_page_and_the_confirmation_sheet() {
+    let app = TestApp::spawn().await;
+    let kiosk = Kiosk::ready(&app, "demo").await;
+    let visit = valid_visit(&app, &kiosk, CUSTOMER).await;
+    let boss = manager(&app, "demo", "boss-demo").await;
+    let (_, to) = enter(&app, &boss, CUSTOMER, "3-1-1201", "2026-11-20T15:00").await;
+    let id = deal_id(&to);
+    let attribution = app.store.attribution(id).unwrap().unwrap();
+    let statement = boss
+        .get(app.url(&format!("/staff/settlement?agency={}&month=2026-11", app.agency)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(statement.contains("3-1-1201") && statement.contains(&format!("/records/{visit}")), "{statement}");
+    assert!(!statement.contains(CUSTOMER), "phones masked on the statement");
+    // The agency sees its deal; the rival agency does not.
+    let agent = app.signed_in(AGENT_PHONE).await;
+    let mine = agent.get(app.url("/agent/deals")).send().await.unwrap().text().await.unwrap();
+    assert!(mine.contains("3-1-1201") && !mine.contains(CUSTOMER), "{mine}");
+    let rival = app.signed_in(super::helpers::RIVAL_PHONE).await;
+    let theirs = rival.get(app.url("/agent/deals")).send().await.unwrap().text().await.unwrap();
+    assert!(!theirs.contains("3-1-1201"), "{theirs}");
+    let r = agent
+        .post(app.url(&format!("/agent/deals/{id}/confirmation")))
+        .form(&[("csrf", csrf(&mine).as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303, "initiated");
+    let sheet =
+        agent.get(app.url(&format!("/agent/deals/{id}/confirmation"))).send().await.unwrap().text().await.unwrap();
+    assert!(sheet.contains(&format!("No. {}", attribution.ledger_seq)), "the real attribution entry: {sheet}");
+    assert!(sheet.contains(&format!("No. {visit}")), "the visit it rests on");
+    let r = rival.get(app.url(&format!("/agent/deals/{id}/confirmation"))).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+}
