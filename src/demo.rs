@@ -498,11 +498,15 @@ fn history_in(store: &mut Store, project: &ProjectConfig, ring: &KeyRing, now: D
     // Deals (认购): three customers of valid visits subscribe a few days
     // later, one of them a car park (never channel performance).
     for (k, (nth, unit, product, price)) in
-        [(0usize, "1-2-1801", "住宅", "3280000"), (7, "2-1-0602", "住宅", "2960000"), (11, "B1-088", "车位", "180000")]
+        [(1usize, "1-2-1801", "住宅", "3280000"), (4, "2-1-0602", "住宅", "2960000"), (6, "B1-088", "车位", "180000")]
             .into_iter()
             .enumerate()
     {
-        let Some(body) = valid_records.get(nth).and_then(|seq| store.ledger_row(*seq).ok()?.visit_body().ok()) else {
+        // The newest visits: the deals land in this month's figures.
+        let newest = valid_records.len().checked_sub(1 + nth);
+        let Some(body) =
+            newest.and_then(|i| valid_records.get(i)).and_then(|seq| store.ledger_row(*seq).ok()?.visit_body().ok())
+        else {
             continue;
         };
         let Some(arrived) = body.arrival_at() else { continue };

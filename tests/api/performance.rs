@@ -269,7 +269,7 @@ async fn performance_counts_reports_first_reads_valid_visits_deals_and_rates_per
         "A's channel-performance amount: a1 + a2, not the car park nor the cancelled one"
     );
     assert!(page.contains("value=\"2026-11-01\"") && page.contains("value=\"2026-11-30\""), "this month by default");
-    assert!(page.contains("issue 14"), "disputes are not recorded yet, and the page says so");
+    assert!(page.contains("id=\"disputes-note\""), "disputes are not recorded yet, and the page says so");
     // Two charts, drawn on the server, readable without seeing them.
     assert_eq!(page.matches("role=\"img\"").count(), 2, "{page}");
     assert!(page.contains("id=\"chart-volume-desc\"") && page.contains("id=\"chart-deals-desc\""));
