@@ -5,12 +5,14 @@
 // Tests may unwrap: a panic is the failure report.
 #![allow(clippy::unwrap_used)]
 
-use panke::config::rules::RulesPatch;
+#[path = "support/contract.rs"]
+mod contract;
+
+use contract::{case_files, run_binary, shipped_rules};
+
 use panke::wire::case::{VerdictJson, judge_json};
 use serde_json::Value;
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
 
 const SAMPLE_CASES: [&str; 16] = [
     "agent-absent.json",
@@ -31,45 +33,16 @@ const SAMPLE_CASES: [&str; 16] = [
     "valid-basic.json",
 ];
 
-fn case_files() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .expect("tests/cases exists")
-        .map(|e| e.expect("readable entry").path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
-    files
-}
-
 fn load(path: &Path) -> (String, VerdictJson) {
     let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let expect: VerdictJson = serde_json::from_value(doc["expect"].clone()).unwrap();
     (doc["case"].to_string(), expect)
 }
 
-fn shipped_rules() -> RulesPatch {
-    RulesPatch::from_file(&Path::new(env!("CARGO_MANIFEST_DIR")).join("kiosk-config/rules.toml")).unwrap()
-}
-
-fn run_binary(args: &[&str], stdin: &str) -> (i32, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_panke"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
-}
-
 #[test]
 fn every_sample_case_of_the_rule_book_is_in_the_suite() {
     let names: Vec<String> =
-        case_files().iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+        case_files("cases").iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
     for sample in SAMPLE_CASES {
         assert!(names.iter().any(|n| n == sample), "missing sample case {sample}");
     }
@@ -80,7 +53,7 @@ fn every_sample_case_of_the_rule_book_is_in_the_suite() {
 fn library_gives_the_expected_verdict_for_every_case() {
     let rules = shipped_rules();
     let mut failures = Vec::new();
-    for path in case_files() {
+    for path in case_files("cases") {
         let (case, expect) = load(&path);
         match judge_json(&case, &rules) {
             Ok(got) if got == expect => {}
@@ -93,7 +66,7 @@ fn library_gives_the_expected_verdict_for_every_case() {
 
 #[test]
 fn judge_command_prints_the_expected_verdict_for_every_case() {
-    for path in case_files() {
+    for path in case_files("cases") {
         let (case, expect) = load(&path);
         let (code, stdout, stderr) = run_binary(&["judge"], &case);
         assert_eq!(code, 0, "{}: {stderr}", path.display());

@@ -142,7 +142,7 @@ async fn list(State(state): State<AppState>, lang: Lang, me: CurrentStaff) -> Re
         let row = ListRow {
             id: c.id,
             subscription_id: c.subscription_id,
-            project: state.deployment.project(&pid).map(|p| p.name.clone()).unwrap_or_else(|| pid.clone()),
+            project: state.project_name(&pid),
             customer: deal.as_ref().map(|d| d.customer_name.clone()).unwrap_or_default(),
             phone: deal.as_ref().map(|d| d.masked_phone.clone()).unwrap_or_default(),
             unit: deal.as_ref().map(|d| d.unit.clone()).unwrap_or_default(),
@@ -306,7 +306,7 @@ pub(crate) async fn sheet(state: &AppState, c: Confirmation, viewer: Viewer) -> 
             Viewer::Staff => "/staff/confirmations".to_owned(),
             Viewer::Agency => "/agent/deals".to_owned(),
         },
-        project: state.deployment.project(&pid).map(|p| p.name.clone()).unwrap_or_else(|| pid.clone()),
+        project: state.project_name(&pid),
         agency: c.agency.clone(),
         agent: if show_visit { deal.agent.clone().unwrap_or_default() } else { String::new() },
         customer: deal.customer_name.clone(),

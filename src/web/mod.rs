@@ -102,6 +102,11 @@ impl AppState {
         })
     }
 
+    /// A project's name from the configuration (its id when unknown).
+    pub fn project_name(&self, project_id: &str) -> String {
+        self.deployment.project(project_id).map(|p| p.name.clone()).unwrap_or_else(|| project_id.to_owned())
+    }
+
     /// The project's time zone ("local" in the rules); Shanghai for an
     /// unknown project id.
     pub fn project_tz(&self, project_id: &str) -> chrono_tz::Tz {

@@ -208,6 +208,11 @@ pub struct CurrentStaff {
 }
 
 impl CurrentStaff {
+    /// How the audit log and the ledger name this person (`staff:3`).
+    pub fn actor(&self) -> String {
+        format!("staff:{}", self.staff.id)
+    }
+
     /// May this person see records of `project_id`?
     pub fn sees(&self, project_id: &str) -> bool {
         self.staff.project_id.as_deref().is_none_or(|p| p == project_id)

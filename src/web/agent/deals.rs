@@ -101,10 +101,6 @@ struct DealsPage {
     months: Vec<MonthLink>,
 }
 
-fn project_name(state: &AppState, id: &str) -> String {
-    state.deployment.project(id).map(|p| p.name.clone()).unwrap_or_else(|| id.to_owned())
-}
-
 pub async fn list(
     State(state): State<AppState>,
     lang: Lang,
@@ -139,7 +135,7 @@ pub async fn list(
             let t = p.totals();
             let empty = t.reports == 0 && t.valid_visits == 0 && t.subscriptions == 0 && p.flags.is_empty();
             (!empty).then(|| Summary {
-                project: project_name(&state, &pid),
+                project: state.project_name(&pid),
                 reports: t.reports,
                 first_reads: t.first_reads,
                 arrival_rate: percent(t.arrival_rate()),
@@ -173,7 +169,7 @@ pub async fn list(
         .into_iter()
         .map(|d| DealView {
             subscription_id: d.subscription_id,
-            project: project_name(&state, &d.project_id),
+            project: state.project_name(&d.project_id),
             subscribed: state.local_text(&d.project_id, &d.subscribed_at, "%Y-%m-%d"),
             customer: d.customer_name,
             phone: d.masked_phone,

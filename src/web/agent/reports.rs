@@ -29,10 +29,6 @@ pub fn status_class(s: ReportStatus) -> &'static str {
     }
 }
 
-fn project_name(state: &AppState, id: &str) -> String {
-    state.deployment.project(id).map(|p| p.name.clone()).unwrap_or_else(|| id.to_owned())
-}
-
 pub async fn list(State(state): State<AppState>, lang: Lang, me: CurrentAgent) -> Result<Html<String>, WebError> {
     let agent_id = me.agent.id;
     let reports = state.db.run(move |store| store.reports_of_agent(agent_id, 200)).await.map_err(WebError::from)?;
@@ -40,7 +36,7 @@ pub async fn list(State(state): State<AppState>, lang: Lang, me: CurrentAgent) -
         .iter()
         .map(|r| ReportRow {
             id: r.id.0,
-            project_name: project_name(&state, &r.project_id),
+            project_name: state.project_name(&r.project_id),
             customer_name: r.customer_name.to_string(),
             masked_phone: r.customer_phone.masked().to_string(),
             filed_local: state.local_time(&r.project_id, &r.filed_at, "%m-%d %H:%M"),

@@ -9,7 +9,7 @@ use super::super::error::WebError;
 use super::super::i18n::Lang;
 use super::super::listing::may_list;
 use super::super::nav::StaffNav;
-use super::super::people::{Actor, CsrfForm, ProjectChoice, page, project_choices, project_name};
+use super::super::people::{Actor, CsrfForm, ProjectChoice, page, project_choices};
 use super::super::session::{CurrentStaff, check_csrf, url_escape};
 use super::{LineView, choose_project, line_views, project_for, read_upload};
 use crate::domain::phone::Phone;
@@ -98,7 +98,7 @@ async fn render(
         notice,
         error: problem.error,
         lines: problem.lines,
-        project_name: project.as_deref().map(|p| project_name(state, p)).unwrap_or_default(),
+        project_name: project.as_deref().map(|p| state.project_name(p)).unwrap_or_default(),
         projects: project_choices(state, project.as_deref().unwrap_or("")),
         project,
         rows,

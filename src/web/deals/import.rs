@@ -9,7 +9,7 @@ use super::super::error::WebError;
 use super::super::i18n::Lang;
 use super::super::listing::may_list;
 use super::super::nav::StaffNav;
-use super::super::people::{Actor, CsrfForm, ProjectChoice, Secret, SecretPage, page, project_choices, project_name};
+use super::super::people::{Actor, CsrfForm, ProjectChoice, Secret, SecretPage, page, project_choices};
 use super::super::session::{CurrentStaff, check_csrf, url_escape};
 use super::{LineView, choose_project, line_views, project_for, read_upload};
 use crate::store::deals::{DealImportError, DeveloperKey};
@@ -91,7 +91,7 @@ async fn render(
             .into_iter()
             .map(|k| KeyView {
                 id: k.id,
-                project: project_name(state, &k.project_id),
+                project: state.project_name(&k.project_id),
                 created: state.local_text(&k.project_id, &k.created_at, SHOWN),
                 live: k.revoked_at.is_none(),
                 revoked: k.revoked_at.as_deref().map(|t| state.local_text(&k.project_id, t, SHOWN)).unwrap_or_default(),
@@ -163,7 +163,7 @@ pub async fn upload(
             .await;
     }
     let rules = state.deployment.project(&project).map(|p| p.rules.clone()).ok_or(WebError::NotFound)?;
-    let (actor, now, pid, bytes) = (format!("staff:{}", me.staff.id), state.clock.now(), project.clone(), upload.file);
+    let (actor, now, pid, bytes) = (me.actor(), state.clock.now(), project.clone(), upload.file);
     let result = state
         .db
         .write(move |store| -> Result<_, WebError> {
@@ -259,7 +259,7 @@ pub async fn issue_key(
         hint_zh: "请把密钥交给开发商销售系统的技术人员:请求 /api/v1/subscriptions 时带上 Authorization: Bearer 密钥。panke 只保存密钥的摘要,无法再次显示。",
         hint_en: "Hand the key to the technical staff of the developer's sales system; requests to /api/v1/subscriptions carry Authorization: Bearer <key>. panke keeps only a digest of it and cannot show it again.",
         items: vec![
-            Secret { label_zh: "项目", label_en: "Project", value: project_name(&state, &project), id: "project" },
+            Secret { label_zh: "项目", label_en: "Project", value: state.project_name(&project), id: "project" },
             Secret { label_zh: "用途", label_en: "Label", value: form.label.trim().to_owned(), id: "key-label" },
             Secret { label_zh: "编号", label_en: "Key id", value: key_id.to_string(), id: "key-id" },
             Secret { label_zh: "API 密钥", label_en: "API key", value: key, id: "api-key" },

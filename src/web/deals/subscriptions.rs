@@ -9,7 +9,7 @@ use super::super::error::WebError;
 use super::super::i18n::Lang;
 use super::super::listing::{day_start, full_phone_projects, may_list, next_page, text};
 use super::super::nav::StaffNav;
-use super::super::people::{Actor, ProjectChoice, page, project_choices, project_name};
+use super::super::people::{Actor, ProjectChoice, page, project_choices};
 use super::super::session::{CurrentStaff, check_csrf, url_escape};
 use super::{cause_words, choose_project, money, project_for, reason_words};
 use crate::service::ServiceError;
@@ -62,7 +62,7 @@ fn deal_view(state: &AppState, row: DealRow, lang: Lang) -> DealView {
     let attribution = row.attribution;
     DealView {
         id: s.id,
-        project: project_name(state, &s.project_id),
+        project: state.project_name(&s.project_id),
         subscribed: state.local_text(&s.project_id, &s.subscribed_at, "%Y-%m-%d %H:%M"),
         customer: s.customer_name,
         phone: s.phone.masked().to_string(),
@@ -269,7 +269,7 @@ async fn render_new(
     let view = NewPage {
         nav: StaffNav::new(me, lang, "/staff/deals"),
         error,
-        project_name: project.as_deref().map(|p| project_name(state, p)).unwrap_or_default(),
+        project_name: project.as_deref().map(|p| state.project_name(p)).unwrap_or_default(),
         projects: project_choices(state, project.as_deref().unwrap_or("")),
         products: Product::ALL
             .iter()
@@ -478,7 +478,7 @@ async fn render_show(
         notice: notice(done),
         error,
         id: s.id,
-        project: project_name(state, &s.project_id),
+        project: state.project_name(&s.project_id),
         customer: s.customer_name.clone(),
         phone: if full_phone { s.phone.as_str().to_owned() } else { s.phone.masked().to_string() },
         unit: s.unit.clone(),

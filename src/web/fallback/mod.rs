@@ -52,7 +52,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 fn actor(me: &CurrentStaff) -> String {
-    format!("staff:{}", me.staff.id)
+    me.actor()
 }
 
 fn is_admin(me: &CurrentStaff) -> bool {

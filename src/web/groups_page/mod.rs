@@ -77,7 +77,7 @@ fn masked(phone: &Phone) -> String {
 }
 
 fn actor(me: &CurrentStaff) -> String {
-    format!("staff:{}", me.staff.id)
+    me.actor()
 }
 
 fn refused(message: &str) -> WebError {

@@ -8,7 +8,7 @@ use super::super::i18n::Lang;
 use super::super::listing::may_list;
 use super::super::nav::StaffNav;
 use super::super::session::{CurrentStaff, check_csrf};
-use super::{Actor, ListQuery, ProjectChoice, chosen, local, notice, page, project_choices, project_name};
+use super::{Actor, ListQuery, ProjectChoice, chosen, local, notice, page, project_choices};
 use crate::store::people::{Agency, AgentStatus};
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
@@ -109,7 +109,7 @@ async fn render_list(
             contract_end: a.contract_end.map(|d| d.to_string()).unwrap_or_else(|| "—".into()),
             ended: a.contract_ended(date),
             all_projects: a.all_projects,
-            projects: a.projects.iter().map(|p| project_name(state, p)).collect::<Vec<_>>().join("、"),
+            projects: a.projects.iter().map(|p| state.project_name(p)).collect::<Vec<_>>().join("、"),
             partner_here: a.reports_for(&here),
         })
         .collect();
@@ -314,6 +314,7 @@ pub(super) async fn render_agency(
         Some((message, status)) => (Some(message), status),
         None => (None, StatusCode::OK),
     };
+    let manages = may_manage(me, &agency).is_ok();
     let view = AgencyPage {
         nav: StaffNav::new(me, lang, &format!("/staff/people/agencies/{id}")),
         notice: notice(&typed.done),
@@ -325,18 +326,14 @@ pub(super) async fn render_agency(
             .unwrap_or_else(|| agency.contract_end.map(|d| d.to_string()).unwrap_or_default()),
         ended: agency.contract_ended(today(state, me)),
         all_projects: agency.all_projects,
-        scope: agency.projects.iter().map(|p| project_name(state, p)).collect::<Vec<_>>().join("、"),
+        scope: agency.projects.iter().map(|p| state.project_name(p)).collect::<Vec<_>>().join("、"),
         projects,
         is_admin,
-        may_manage: may_manage(me, &agency).is_ok(),
+        may_manage: manages,
         // The roster and keys of an agency this manager does not manage
         // are not theirs to see either.
-        roster: if may_manage(me, &agency).is_ok() {
-            roster.into_iter().map(|r| roster_row(state, project, r)).collect()
-        } else {
-            Vec::new()
-        },
-        keys: if may_manage(me, &agency).is_ok() { keys } else { Vec::new() },
+        roster: if manages { roster.into_iter().map(|r| roster_row(state, project, r)).collect() } else { Vec::new() },
+        keys: if manages { keys } else { Vec::new() },
         name: agency.name,
         agent_name: typed.agent_name,
         agent_phone: typed.agent_phone,

@@ -12,7 +12,7 @@ use super::super::nav::{StaffNav, role_zh};
 use super::super::session::{CurrentStaff, check_csrf};
 use super::{
     Actor, CsrfForm, ListQuery, ProjectChoice, Secret, SecretPage, chosen, local, local_unix, notice, page,
-    project_choices, project_name, public_url, qr_data_uri, role_en,
+    project_choices, public_url, qr_data_uri, role_en,
 };
 use crate::store::kiosks::KioskStatus;
 use askama::Template;
@@ -85,7 +85,7 @@ fn row(state: &AppState, k: KioskStatus, now: i64) -> Row {
     let version = k.kiosk.app_version.clone().unwrap_or_else(|| "—".into());
     Row {
         id: k.kiosk.id,
-        project: project_name(state, project),
+        project: state.project_name(project),
         status,
         status_zh,
         status_en,
@@ -187,7 +187,7 @@ pub async fn add(
             Secret {
                 label_zh: "平板",
                 label_en: "Kiosk",
-                value: format!("{} · {}", kiosk.name, project_name(&state, &kiosk.project_id)),
+                value: format!("{} · {}", kiosk.name, state.project_name(&kiosk.project_id)),
                 id: "kiosk",
             },
             Secret { label_zh: "配对码", label_en: "Pairing code", value: code, id: "pairing-code" },

@@ -63,7 +63,7 @@ pub(super) struct Actor {
 
 impl Actor {
     pub(super) fn of(me: &CurrentStaff) -> Actor {
-        Actor { who: format!("staff:{}", me.staff.id), project: me.staff.project_id.clone() }
+        Actor { who: me.actor(), project: me.staff.project_id.clone() }
     }
 
     pub(super) fn by(&self) -> By<'_> {
@@ -127,11 +127,6 @@ pub(super) fn local_unix(state: &AppState, project: &str, at: Option<i64>, forma
     at.and_then(|t| chrono::DateTime::from_timestamp(t, 0))
         .map(|t| state.local_time(project, &t, format))
         .unwrap_or_else(|| "—".to_owned())
-}
-
-/// A project's name from the configuration (its id when unknown).
-pub(super) fn project_name(state: &AppState, id: &str) -> String {
-    state.deployment.project(id).map(|p| p.name.clone()).unwrap_or_else(|| id.to_owned())
 }
 
 /// The projects a form offers an admin, one chosen.

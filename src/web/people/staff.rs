@@ -17,7 +17,7 @@ use super::super::nav::{StaffNav, role_zh};
 use super::super::session::{CurrentStaff, check_csrf};
 use super::{
     Actor, CsrfForm, ListQuery, ProjectChoice, Secret, SecretPage, chosen, local, notice, page, project_choices,
-    project_name, role_en,
+    role_en,
 };
 use crate::store::people::{NewStaff, Role, StaffEntry, generated_password, generated_pin};
 use askama::Template;
@@ -90,7 +90,7 @@ fn row(state: &AppState, me: &CurrentStaff, s: StaffEntry) -> Row {
         role: s.role.code(),
         role_zh: role_zh(s.role),
         role_en: role_en(s.role),
-        project: project.map(|p| project_name(state, p)).unwrap_or_else(|| "—".into()),
+        project: project.map(|p| state.project_name(p)).unwrap_or_else(|| "—".into()),
         active: s.active,
         since: local(state, project, Some(s.created_at.as_str()), "%Y-%m-%d"),
         until: local(state, project, s.disabled_at.as_deref(), "%Y-%m-%d"),

@@ -107,7 +107,7 @@ pub(super) async fn amend(
         Ok(a) => a,
         Err(message) => return render(&state, lang, &me, seq, form, Some(message), false).await,
     };
-    let (actor, reason, now) = (format!("staff:{}", me.staff.id), form.reason.clone(), state.clock.now());
+    let (actor, reason, now) = (me.actor(), form.reason.clone(), state.clock.now());
     // The record must be one this manager sees (render checks it too).
     super::record(&state, &me, seq).await?;
     let result = state

@@ -163,7 +163,7 @@ pub(super) async fn render(
     let page = RecordPage {
         nav: StaffNav::new(me, lang, "/staff/visits"),
         seq,
-        project: state.deployment.project(&row.project_id).map(|p| p.name.clone()).unwrap_or(row.project_id.clone()),
+        project: state.project_name(&row.project_id),
         recorded_at: state.local_text(&row.project_id, &row.recorded_at, "%Y-%m-%d %H:%M:%S"),
         sealed,
         hash: row.sha256_hex(),
