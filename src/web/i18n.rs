@@ -145,6 +145,16 @@ const EN: Texts = Texts {
     optional: "optional",
 };
 
+/// The domain's sentences (reasons) in the page's language.
+impl From<Lang> for crate::domain::reason::Lang {
+    fn from(lang: Lang) -> Self {
+        match lang {
+            Lang::Zh => crate::domain::reason::Lang::Zh,
+            Lang::En => crate::domain::reason::Lang::En,
+        }
+    }
+}
+
 impl Lang {
     pub fn texts(self) -> &'static Texts {
         match self {

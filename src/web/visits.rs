@@ -152,13 +152,6 @@ fn reason_texts(codes: &str, lang: ReasonLang) -> Vec<String> {
         .collect()
 }
 
-fn reason_lang(lang: Lang) -> ReasonLang {
-    match lang {
-        Lang::Zh => ReasonLang::Zh,
-        Lang::En => ReasonLang::En,
-    }
-}
-
 fn local(arrived_at: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(arrived_at).map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()
 }
@@ -216,8 +209,8 @@ async fn show(state: AppState, lang: Lang, me: CurrentStaff, q: VisitQuery) -> R
         query: q.query_string(),
         personal: q.personal(),
         q,
-        reasons: Reason::ALL.iter().map(|r| (r.code(), r.message(reason_lang(lang)))).collect(),
-        rows: rows.into_iter().map(|r| RowView::new(r, reason_lang(lang))).collect(),
+        reasons: Reason::ALL.iter().map(|r| (r.code(), r.message(ReasonLang::from(lang)))).collect(),
+        rows: rows.into_iter().map(|r| RowView::new(r, ReasonLang::from(lang))).collect(),
         next,
     };
     Ok(Html(page.render()?).into_response())

@@ -71,16 +71,9 @@ fn choose_project() -> String {
     "请选择项目 / choose a project".to_owned()
 }
 
-fn reason_lang(lang: Lang) -> ReasonLang {
-    match lang {
-        Lang::Zh => ReasonLang::Zh,
-        Lang::En => ReasonLang::En,
-    }
-}
-
 /// The reasons in words, in the page's language.
 fn reason_words(reasons: &[AttributeReason], lang: Lang) -> Vec<&'static str> {
-    reasons.iter().map(|r| r.message(reason_lang(lang))).collect()
+    reasons.iter().map(|r| r.message(ReasonLang::from(lang))).collect()
 }
 
 /// An amount of fen as the pages show it: `¥2,000,000.00`.

@@ -171,7 +171,7 @@ pub(super) async fn render(
         valid: body.verdict.is_valid(),
         voided: now.voided,
         amended: now.amended,
-        reasons: body.verdict.reasons.iter().map(|r| r.message(lang_of(lang))).collect(),
+        reasons: body.verdict.reasons.iter().map(|r| r.message(ReasonLang::from(lang))).collect(),
         agency: body.agency().to_owned(),
         agent: body.agent().to_owned(),
         report_id: row.report_id,
@@ -235,11 +235,4 @@ pub(super) async fn render(
     };
     let status = if page.error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     Ok((status, Html(page.render()?)).into_response())
-}
-
-fn lang_of(lang: Lang) -> ReasonLang {
-    match lang {
-        Lang::Zh => ReasonLang::Zh,
-        Lang::En => ReasonLang::En,
-    }
 }
