@@ -65,6 +65,42 @@ struct ProjectFile {
     /// 佣金: how an attributed deal is paid (结佣对账单).
     #[serde(default)]
     commission: Option<CommissionSection>,
+    /// 争议: the periods of a dispute, in days (the seeds' 5 / 3 / 3).
+    #[serde(default)]
+    disputes: DisputesSection,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DisputesSection {
+    #[serde(default = "five")]
+    objection_days: u32,
+    #[serde(default = "three")]
+    evidence_days: u32,
+    #[serde(default = "three")]
+    opinion_days: u32,
+    #[serde(default = "three")]
+    appeal_days: u32,
+}
+
+fn five() -> u32 {
+    5
+}
+
+fn three() -> u32 {
+    3
+}
+
+impl Default for DisputesSection {
+    fn default() -> DisputesSection {
+        let d = crate::domain::dispute::Settings::default();
+        DisputesSection {
+            objection_days: d.objection_days,
+            evidence_days: d.evidence_days,
+            opinion_days: d.opinion_days,
+            appeal_days: d.appeal_days,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -126,6 +162,8 @@ pub struct ProjectConfig {
     pub full_phone_roles: Vec<String>,
     /// `None`: the project file names no commission (statements show none).
     pub commission: Option<Commission>,
+    /// The periods of a dispute (`[disputes]`, the seeds' defaults).
+    pub disputes: crate::domain::dispute::Settings,
     pub rules: Rules,
     /// SHA-256 of the effective rules, to notice (and audit) changes.
     pub rules_sha256: String,
@@ -224,6 +262,19 @@ impl Deployment {
                     });
                 }
             };
+            let d = &parsed.disputes;
+            if [d.objection_days, d.evidence_days, d.opinion_days, d.appeal_days].iter().any(|n| !(1..=60).contains(n)) {
+                return Err(ConfigError::Syntax {
+                    path: path.clone(),
+                    message: "[disputes]: every period is 1–60 days".into(),
+                });
+            }
+            let disputes = crate::domain::dispute::Settings {
+                objection_days: d.objection_days,
+                evidence_days: d.evidence_days,
+                opinion_days: d.opinion_days,
+                appeal_days: d.appeal_days,
+            };
             let effective = base.overlay(&parsed.rules);
             let rules = effective.resolve(&source)?;
             let snapshot = serde_json::to_string(&RulesPatch::from_rules(&rules)).unwrap_or_default();
@@ -233,6 +284,7 @@ impl Deployment {
                 channel_copy_full_phone: parsed.project.channel_copy_full_phone,
                 full_phone_roles: parsed.project.full_phone_roles.clone(),
                 commission,
+                disputes,
                 rules,
                 rules_sha256: crate::crypto::sha256_hex(snapshot.as_bytes()),
                 rules_snapshot: snapshot,

@@ -3,6 +3,8 @@
 
 pub mod amendment;
 pub mod attribute;
+pub mod dispute;
+pub mod evidence;
 pub mod filing;
 pub mod judge;
 pub mod manual_code;

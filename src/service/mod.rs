@@ -7,8 +7,10 @@
 pub mod amend;
 pub mod checkin;
 pub mod deals;
+pub mod disputes;
 pub mod fallback;
 pub mod filing;
+pub mod replay;
 pub mod scan;
 pub mod statements;
 

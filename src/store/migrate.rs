@@ -20,6 +20,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (11, include_str!("migrations/0011_people.sql")),
     (12, include_str!("migrations/0012_fallback.sql")),
     (13, include_str!("migrations/0013_deals.sql")),
+    (14, include_str!("migrations/0014_disputes.sql")),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;
@@ -33,18 +34,23 @@ pub(super) fn migrate(conn: &mut Connection, path: &Path) -> StoreResult<()> {
         // Each migration and its version bump commit together or not at all.
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive)?;
         tx.execute_batch(sql)?;
-        if *version == 13 {
-            // The ledger's CHECK was rewritten in the schema table: bump the
-            // schema version so this very connection re-reads the table's
-            // definition (SQLite's documented procedure for such changes).
+        // Schemas 13 and 14 rewrite the ledger's CHECK in the schema
+        // table: bump the schema version so this very connection re-reads
+        // the table's definition (SQLite's documented procedure).
+        let new_kind = match *version {
+            13 => Some("'attribution'"),
+            14 => Some("'dispute'"),
+            _ => None,
+        };
+        if let Some(kind) = new_kind {
             let rewritten: String =
                 tx.query_row("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'ledger'", [], |r| {
                     r.get(0)
                 })?;
-            if !rewritten.contains("'attribution'") {
-                return Err(StoreError::Corrupt(
-                    "schema 13: the ledger's kinds could not be extended (its definition differs from schema 1)".into(),
-                ));
+            if !rewritten.contains(kind) {
+                return Err(StoreError::Corrupt(format!(
+                    "schema {version}: the ledger's kinds could not be extended (its definition differs from schema 1)"
+                )));
             }
             let schema: i64 = tx.pragma_query_value(None, "schema_version", |r| r.get(0))?;
             tx.pragma_update(None, "schema_version", schema + 1)?;

@@ -9,6 +9,7 @@ pub mod checkin;
 pub mod confirmations;
 pub mod credentials;
 pub mod deals;
+pub mod disputes;
 pub mod first_reads;
 pub mod groups;
 pub mod history;
@@ -53,6 +54,10 @@ pub enum StoreError {
     /// code and words.
     #[error("refused: {0:?}")]
     Refused(Refusal),
+    /// A dispute's step came after its period; the message names the date
+    /// it was due by.
+    #[error("{0}")]
+    Late(String),
     #[error("stored data is damaged: {0}")]
     Corrupt(String),
     /// The blocking task running the database work stopped (a panic).

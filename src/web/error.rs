@@ -76,6 +76,7 @@ impl From<StoreError> for WebError {
             StoreError::Refused(Refusal::ReportCancelled) => WebError::code(ErrorCode::Cancelled),
             StoreError::Refused(Refusal::SalesNotAllowed) => WebError::code(ErrorCode::SalesNotAllowed),
             StoreError::Refused(Refusal::LiveReportFound) => WebError::code(ErrorCode::LiveReportFound),
+            StoreError::Late(m) => WebError::bad(ErrorCode::DisputeLate, m),
             other => WebError::Internal(other.to_string()),
         }
     }

@@ -80,6 +80,8 @@ error_codes! {
     NotPartner = "NOT_PARTNER", FORBIDDEN, "贵公司不是本项目的合作渠道", "your agency is not a partner of this project";
     CustomerContracted = "CUSTOMER_CONTRACTED", CONFLICT,
         "该客户已签约,不再受保护,不能报备", "the customer has signed a purchase contract and can no longer be reported";
+    // Disputes.
+    DisputeLate = "DISPUTE_LATE", UNPROCESSABLE_ENTITY, "已超过争议处理的期限", "the period for this step of the dispute is over";
     // The server.
     NotSaved = "NOT_SAVED", SERVICE_UNAVAILABLE, "保存失败,未记录任何内容,请重试", "the database could not commit; nothing was saved, try again";
     Internal = "INTERNAL", INTERNAL_SERVER_ERROR, "服务器内部错误,请稍后再试", "something went wrong on our side; try again";

@@ -4,4 +4,5 @@
 
 pub mod attribute;
 pub mod case;
+pub mod dispute;
 pub mod record;

@@ -162,6 +162,35 @@ pub struct AttributionBody {
     pub cause: String,
     /// The attribution entry this one replaces (none for the first).
     pub replaces: Option<i64>,
+    /// A dispute's ruling in force over the rules' result: who earns the
+    /// deal instead, and in what shares. `result` stays what the rules
+    /// decide on `facts` (so the entry still re-checks with `panke
+    /// attribute`); this award is what counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ruling: Option<AppliedRuling>,
+}
+
+/// A ruling applied to a deal (`crate::domain::dispute::award`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AppliedRuling {
+    pub dispute_id: i64,
+    /// The ledger entry of the ruling (level 1: the manager's; 2: the
+    /// admin's on appeal).
+    pub ruling_seq: i64,
+    pub level: u8,
+    /// `upheld` or `split`.
+    pub outcome: String,
+    /// The agency awarded the deal (`None`: the site, no channel).
+    pub agency: Option<String>,
+    pub agency_id: Option<i64>,
+    pub percent: u8,
+    /// The respondent's share of a split.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub co_agency: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub co_agency_id: Option<i64>,
+    #[serde(default)]
+    pub co_percent: u8,
 }
 
 /// The subscription (认购) attributed.

@@ -82,7 +82,7 @@ impl<'k> Appender<'k> {
         Appender { key, tip, rows: Vec::new() }
     }
 
-    fn append(&mut self, tx: &Connection, entry: NewEntry<'_>, now: DateTime<Utc>) -> StoreResult<i64> {
+    pub(crate) fn append(&mut self, tx: &Connection, entry: NewEntry<'_>, now: DateTime<Utc>) -> StoreResult<i64> {
         let row = append_in(tx, self.key, self.tip.as_ref(), entry, now)?;
         self.tip = Some(Tip::from(&row));
         let seq = row.seq;
@@ -268,6 +268,20 @@ fn earlier_in(
     Ok(out)
 }
 
+/// Who holds a deal in the `attributions` row: the rules' result, or a
+/// ruling's award over it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Held {
+    channel_performance: bool,
+    agency: Option<String>,
+    agency_id: Option<i64>,
+    share_percent: i64,
+    co_agency: Option<String>,
+    co_agency_id: Option<i64>,
+    co_percent: i64,
+    dispute_id: Option<i64>,
+}
+
 /// Attributes subscription `id` with `rules` and records the result: an
 /// `attribution` ledger entry (the facts, the settings, the result, `cause`
 /// and the entry it `replaces`) and the row in force in `attributions`.
@@ -332,17 +346,61 @@ pub(crate) fn attribute_subscription_in(
     let reasons_text = reasons.iter().map(|r| r.code()).collect::<Vec<_>>().join(",");
     let visit_at_text = visit_at.map(crate::time::format_instant);
 
-    type InForce = (i64, bool, Option<String>, Option<i64>, Option<String>, String);
+    // A dispute's ruling in force decides over the rules' result.
+    let ruling = crate::store::disputes::award::ruling_in_force_in(tx, id, &facts.project_id, &customer)?;
+    let held = match &ruling {
+        Some(r) => Held {
+            channel_performance: r.agency_id.is_some() || r.co_agency_id.is_some(),
+            agency: r.agency.clone(),
+            agency_id: r.agency_id,
+            share_percent: i64::from(r.percent),
+            co_agency: r.co_agency.clone(),
+            co_agency_id: r.co_agency_id,
+            co_percent: i64::from(r.co_percent),
+            dispute_id: Some(r.dispute_id),
+        },
+        None => Held {
+            channel_performance,
+            agency: agency.clone(),
+            agency_id,
+            share_percent: 100,
+            co_agency: None,
+            co_agency_id: None,
+            co_percent: 0,
+            dispute_id: None,
+        },
+    };
+
+    type InForce = (i64, bool, Option<String>, Option<i64>, Option<String>, String, Held);
     let current: Option<InForce> = tx
         .prepare_cached(
-            "SELECT ledger_seq, channel_performance, agency, visit_seq, visit_at, reasons
+            "SELECT ledger_seq, channel_performance, agency, visit_seq, visit_at, reasons, agency_id, share_percent,
+                    co_agency, co_agency_id, co_percent, dispute_id
              FROM attributions WHERE subscription_id = ?1",
         )?
-        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
+        .query_row([id], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                Held {
+                    channel_performance: r.get(1)?,
+                    agency: r.get(2)?,
+                    agency_id: r.get(6)?,
+                    share_percent: r.get(7)?,
+                    co_agency: r.get(8)?,
+                    co_agency_id: r.get(9)?,
+                    co_percent: r.get(10)?,
+                    dispute_id: r.get(11)?,
+                },
+            ))
+        })
         .optional()?;
-    if let Some((_, performance, was_agency, was_seq, was_at, was_reasons)) = &current
-        && *performance == channel_performance
-        && *was_agency == agency
+    if let Some((_, _, _, was_seq, was_at, was_reasons, was_held)) = &current
+        && *was_held == held
         && *was_seq == visit_seq
         && *was_at == visit_at_text
         && *was_reasons == reasons_text
@@ -397,6 +455,7 @@ pub(crate) fn attribute_subscription_in(
         },
         cause: cause.to_owned(),
         replaces: current.as_ref().map(|c| c.0),
+        ruling,
     };
     let value = record::canonical(&body).map_err(|e| StoreError::Invalid(e.to_string()))?;
     let entry = NewEntry {
@@ -410,28 +469,36 @@ pub(crate) fn attribute_subscription_in(
     let seq = app.append(tx, entry, now)?;
     tx.prepare_cached(
         "INSERT INTO attributions (subscription_id, project_id, ledger_seq, channel_performance, agency, agency_id,
-            visit_seq, visit_at, reasons, subscribed_unix, price_fen, attributed_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+            visit_seq, visit_at, reasons, subscribed_unix, price_fen, attributed_at, share_percent, co_agency_id,
+            co_agency, co_percent, dispute_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
          ON CONFLICT(subscription_id) DO UPDATE SET
             project_id = excluded.project_id, ledger_seq = excluded.ledger_seq,
             channel_performance = excluded.channel_performance, agency = excluded.agency,
             agency_id = excluded.agency_id, visit_seq = excluded.visit_seq, visit_at = excluded.visit_at,
             reasons = excluded.reasons, subscribed_unix = excluded.subscribed_unix, price_fen = excluded.price_fen,
-            attributed_at = excluded.attributed_at",
+            attributed_at = excluded.attributed_at, share_percent = excluded.share_percent,
+            co_agency_id = excluded.co_agency_id, co_agency = excluded.co_agency, co_percent = excluded.co_percent,
+            dispute_id = excluded.dispute_id",
     )?
     .execute(params![
         id,
         facts.project_id,
         seq,
-        channel_performance,
-        agency,
-        agency_id,
+        held.channel_performance,
+        held.agency,
+        held.agency_id,
         visit_seq,
         visit_at_text,
         reasons_text,
         facts.subscribed_unix,
         facts.price_fen,
         crate::time::stamp(now),
+        held.share_percent,
+        held.co_agency_id,
+        held.co_agency,
+        held.co_percent,
+        held.dispute_id,
     ])?;
     Ok(true)
 }

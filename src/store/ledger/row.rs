@@ -16,6 +16,8 @@ pub enum EntryKind {
     Amendment,
     /// 渠道业绩: the attribution of a subscription (`wire::record::AttributionBody`).
     Attribution,
+    /// A dispute's step (`wire::dispute::DisputeBody`).
+    Dispute,
 }
 
 impl EntryKind {
@@ -24,6 +26,7 @@ impl EntryKind {
             EntryKind::Visit => "visit",
             EntryKind::Amendment => "amendment",
             EntryKind::Attribution => "attribution",
+            EntryKind::Dispute => "dispute",
         }
     }
 }
