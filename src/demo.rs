@@ -276,6 +276,57 @@ fn desk_hours_on(rules: &Rules, date: NaiveDate) -> OpenHours {
     }
 }
 
+/// A dispute on the first demo deal: another agency says the customer is
+/// theirs (撞单) and gives a screenshot of its messages, so the back office
+/// has one to rule on.
+fn demo_dispute(
+    store: &mut Store,
+    project: &ProjectConfig,
+    subscription_id: i64,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let holder = store.attribution(subscription_id)?.and_then(|a| a.agency_id);
+    let mut claimant = None;
+    for (agency, ..) in HISTORY_AGENTS {
+        if let Some(a) = store.agency_by_name(agency)?
+            && Some(a) != holder
+        {
+            claimant = Some(a);
+            break;
+        }
+    }
+    let Some(claimant) = claimant else { return Ok(()) };
+    let new = crate::store::disputes::NewDispute {
+        project_id: &project.id,
+        subject: crate::store::disputes::Subject::Deal(subscription_id),
+        kind: crate::domain::dispute::ClaimKind::Collision,
+        claim: "演示:客户认购前一周曾由我司经纪人电话邀约,并在微信中约定到访时间,客户应归我司。",
+        claimant_agency_id: Some(claimant),
+        by: actor,
+        idempotency_key: Some("demo-dispute-1"),
+    };
+    let dispute = match store.open_dispute(&new, &project.disputes, project.rules.timezone, now) {
+        Ok(d) => d,
+        // Past the objection period (an old demo database): no dispute.
+        Err(StoreError::Late(_)) => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    let file = crate::domain::evidence::EvidenceFile::parse(&signature_png(7)).map_err(invalid)?;
+    let evidence = crate::store::disputes::NewEvidence {
+        dispute_id: dispute.id,
+        party: crate::domain::dispute::Party::Claimant,
+        agency_id: Some(claimant),
+        kind: crate::domain::dispute::EvidenceKind::Messages,
+        file: &file,
+        name: "微信聊天截图.png",
+        note: "演示:与客户的微信约访记录",
+        by: actor,
+    };
+    store.add_evidence(&evidence, &project.disputes, project.rules.timezone, now)?;
+    Ok(())
+}
+
 /// The demo agent with this phone, made (with its agency) if missing.
 fn history_agent(
     store: &Store,
@@ -518,12 +569,17 @@ fn history_in(store: &mut Store, project: &ProjectConfig, ring: &KeyRing, now: D
             product: product.to_owned(),
             price_yuan: price.to_owned(),
             subscribed_at: at.to_rfc3339(),
+            // 定金 the same day: the objection period (5 days) counts from it.
+            deposit_at: at.to_rfc3339(),
             external_id: format!("DEMO-RG-{:04}", k + 1),
             ..Default::default()
         };
         let new = crate::store::deals::NewSubscription::parse(&project.id, &text, None, tz).map_err(invalid)?;
         let by = crate::store::people::By { actor, project: Some(project.id.as_str()) };
-        store.enter_subscription(&new, "demo", "entered", rules, by, now)?;
+        let entered = store.enter_subscription(&new, "demo", "entered", rules, by, now)?;
+        if k == 0 {
+            demo_dispute(store, project, entered.id, actor, now)?;
+        }
     }
     // A married couple who came separately: one customer group (直系亲属).
     let couple: Vec<Phone> = valid_records

@@ -23,6 +23,7 @@ pub mod pool;
 pub mod reports;
 pub mod rule_history;
 pub mod sessions;
+pub mod timeline;
 pub mod visits;
 pub mod walk_ins;
 

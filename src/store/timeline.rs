@@ -5,8 +5,10 @@
 //! marked), the amendments of those visits, the customer group's links and
 //! unlinks, the developer's visit records (imported), the subscriptions with
 //! their deposit, down payment, contract or cancellation, and every
-//! attribution entry (渠道业绩) sealed for them. Disputes add their own
-//! events (`TimelineKind::Dispute`); the store makes none.
+//! attribution entry (渠道业绩) sealed for them — with the dispute ruling
+//! it applies when one decides over the rules (a split: one step per
+//! agency and share). Disputes add their own steps
+//! (`TimelineKind::Dispute`); the store makes none.
 //!
 //! A customer is a phone and its customer group (直系亲属): each phone
 //! asked for is expanded with its group's phones. Reports and imported
@@ -263,14 +265,19 @@ fn masked_text(stored: &str) -> String {
 
 fn validity_words(rules: &Rules) -> Words {
     match rules.report_validity {
-        ReportValidity::Days(n) => (format!("报备后 {n} 天内有效"), format!("a report is valid for {n} days after filing")),
+        ReportValidity::Days(n) => {
+            (format!("报备后 {n} 天内有效"), format!("a report is valid for {n} days after filing"))
+        }
         ReportValidity::SameDay => words("报备当日有效", "a report is valid on the day it is filed"),
     }
 }
 
 fn gap_words(rules: &Rules) -> Words {
     let gap = rules.min_gap.num_minutes();
-    (format!("报备须早于到访至少 {gap} 分钟"), format!("a report must be filed at least {gap} minutes before the arrival"))
+    (
+        format!("报备须早于到访至少 {gap} 分钟"),
+        format!("a report must be filed at least {gap} minutes before the arrival"),
+    )
 }
 
 fn overlap_words(rules: &Rules) -> Words {
@@ -305,7 +312,10 @@ fn report_rule(rules: &Rules) -> Words {
         gap_words(rules),
         validity_words(rules),
         overlap_words(rules),
-        (format!("同一渠道每月报备同一客户不超过 {n} 次"), format!("one agency reports one customer at most {n} times a month")),
+        (
+            format!("同一渠道每月报备同一客户不超过 {n} 次"),
+            format!("one agency reports one customer at most {n} times a month"),
+        ),
     ];
     if let Some(start) = rules.reporting_start {
         let when = local(rules, start);
@@ -332,7 +342,10 @@ fn visit_rule(body: &RecordBody) -> Words {
             }
             if body.verdict.is_valid() {
                 let d = r.protection.num_days();
-                parts.push((format!("有效带看后保护期 {d} 天"), format!("a valid visit protects the customer for {d} days")));
+                parts.push((
+                    format!("有效带看后保护期 {d} 天"),
+                    format!("a valid visit protects the customer for {d} days"),
+                ));
             }
         }
         Err(_) => parts.push(words("(记录中封存的规则无法读取)", "(the rules sealed in the record cannot be read)")),
@@ -397,10 +410,8 @@ impl Names {
             return Ok(name.clone());
         }
         // staff: primary key.
-        let name: Option<String> = conn
-            .prepare_cached("SELECT name FROM staff WHERE id = ?1")?
-            .query_row([id], |r| r.get(0))
-            .optional()?;
+        let name: Option<String> =
+            conn.prepare_cached("SELECT name FROM staff WHERE id = ?1")?.query_row([id], |r| r.get(0)).optional()?;
         self.staff.insert(id, name.clone());
         Ok(name)
     }
@@ -486,7 +497,11 @@ fn read_report(r: &rusqlite::Row<'_>) -> rusqlite::Result<ReportFound> {
 }
 
 /// Every report of the customer, by any agency (masked phones included).
-fn customer_reports(conn: &Connection, project_id: &str, customer: &[Phone]) -> StoreResult<BTreeMap<i64, ReportFound>> {
+fn customer_reports(
+    conn: &Connection,
+    project_id: &str,
+    customer: &[Phone],
+) -> StoreResult<BTreeMap<i64, ReportFound>> {
     // reports: reports_by_customer (project_id, phone_head, phone_tail, …);
     // agencies and agents by primary key.
     let mut stmt = conn.prepare_cached(&format!(
@@ -718,10 +733,7 @@ fn amendment_events(
         let Some(at) = crate::time::parse_instant(&row.recorded_at) else { continue };
         let body = row.amendment_body()?;
         let mut shown = body.changes.clone();
-        let note = shown
-            .as_object_mut()
-            .and_then(|m| m.remove("note"))
-            .and_then(|v| v.as_str().map(str::to_owned));
+        let note = shown.as_object_mut().and_then(|m| m.remove("note")).and_then(|v| v.as_str().map(str::to_owned));
         if let Some(m) = shown.as_object_mut() {
             m.remove("attachment");
         }
@@ -844,9 +856,11 @@ fn read_group_event(r: &rusqlite::Row<'_>) -> rusqlite::Result<GroupEventFound> 
     })
 }
 
-/// Links and unlinks of the customer's phones, and of the other phones of
-/// each group while one of the customer's phones was in it (a group id can
-/// be used again once its group dissolved: only that window is read).
+/// Links and unlinks of the customer's phones, and of every phone of each
+/// group while one of the customer's phones was in it. A group's id can be
+/// used again once the group dissolved (its last phone unlinked): a group's
+/// events are split into such lives, and only the lives the customer was
+/// part of are kept.
 fn group_events(
     conn: &Connection,
     project_id: &str,
@@ -855,7 +869,10 @@ fn group_events(
     events: &mut Vec<TimelineEvent>,
 ) -> StoreResult<()> {
     const COLUMNS: &str = "id, group_id, phone, action, reason, actor, at";
+    let wanted: BTreeSet<&str> = customer.iter().map(Phone::as_str).collect();
     let mut found: BTreeMap<i64, GroupEventFound> = BTreeMap::new();
+    // Each group the customer was ever in → a customer phone is in it now.
+    let mut groups: BTreeMap<i64, bool> = BTreeMap::new();
     {
         // customer_group_events: customer_group_events_by_phone (project_id, phone, id).
         let mut stmt = conn.prepare_cached(&format!(
@@ -864,15 +881,10 @@ fn group_events(
         for p in customer {
             for row in stmt.query_map(params![project_id, p.as_str()], read_group_event)? {
                 let e = row?;
+                groups.entry(e.group_id).or_insert(false);
                 found.entry(e.id).or_insert(e);
             }
         }
-    }
-    let mut windows: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
-    for e in found.values() {
-        let w = windows.entry(e.group_id).or_insert((e.id, e.id));
-        w.0 = w.0.min(e.id);
-        w.1 = w.1.max(e.id);
     }
     {
         // customer_group_members: primary key (project_id, phone).
@@ -881,19 +893,41 @@ fn group_events(
         for p in customer {
             let group: Option<i64> = current.query_row(params![project_id, p.as_str()], |r| r.get(0)).optional()?;
             if let Some(g) = group {
-                windows.entry(g).and_modify(|w| w.1 = i64::MAX).or_insert((0, i64::MAX));
+                groups.insert(g, true);
             }
         }
     }
     {
         // customer_group_events: customer_group_events_by_group (project_id, group_id, id).
         let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM customer_group_events WHERE project_id = ?1 AND group_id = ?2 AND id BETWEEN ?3 AND ?4"
+            "SELECT {COLUMNS} FROM customer_group_events WHERE project_id = ?1 AND group_id = ?2 ORDER BY id"
         ))?;
-        for (group, (lo, hi)) in &windows {
-            for row in stmt.query_map(params![project_id, group, lo, hi], read_group_event)? {
-                let e = row?;
-                found.entry(e.id).or_insert(e);
+        for (group, member_now) in &groups {
+            let rows: Vec<GroupEventFound> =
+                stmt.query_map(params![project_id, group], read_group_event)?.collect::<rusqlite::Result<_>>()?;
+            let mut members: BTreeSet<String> = BTreeSet::new();
+            let mut life = 0usize;
+            let mut lives: Vec<usize> = Vec::with_capacity(rows.len());
+            for e in &rows {
+                lives.push(life);
+                if e.action == "unlink" {
+                    members.remove(&e.phone);
+                    if members.is_empty() {
+                        life += 1;
+                    }
+                } else {
+                    members.insert(e.phone.clone());
+                }
+            }
+            let mut keep: BTreeSet<usize> =
+                rows.iter().zip(&lives).filter(|(e, _)| wanted.contains(e.phone.as_str())).map(|(_, l)| *l).collect();
+            if *member_now {
+                keep.insert(life);
+            }
+            for (e, l) in rows.into_iter().zip(lives) {
+                if keep.contains(&l) {
+                    found.entry(e.id).or_insert(e);
+                }
             }
         }
     }
@@ -910,7 +944,10 @@ fn group_events(
         } else {
             (
                 TimelineKind::GroupLink,
-                (format!("关联为同一客户(客户组 #{g}):{masked}"), format!("linked as one customer (group #{g}): {masked}")),
+                (
+                    format!("关联为同一客户(客户组 #{g}):{masked}"),
+                    format!("linked as one customer (group #{g}): {masked}"),
+                ),
                 words(
                     "儿女、父母、夫妻视为同一组客户(直系亲属),报备、判客与业绩按同一客户计",
                     "children, parents and spouses are one customer (直系亲属) for reports, judging and attribution",
@@ -981,6 +1018,122 @@ fn customer_subscriptions(
     Ok(found)
 }
 
+/// An attribution entry: the rules' result, or a dispute's ruling in
+/// force over it. A split ruling is two steps, one per agency and share, so
+/// each agency finds its own share as its own step.
+fn attribution_events(
+    conn: &Connection,
+    rules: &Rules,
+    names: &mut Names,
+    base: &TimelineEvent,
+    entry: &super::deals::AttributionEntry,
+    events: &mut Vec<TimelineEvent>,
+) -> StoreResult<()> {
+    let Some(at) = crate::time::parse_instant(&entry.recorded_at) else { return Ok(()) };
+    let result = &entry.body.result;
+    let mut facts = (String::new(), String::new());
+    if let Some(seq) = result.visit_seq {
+        facts.0.push_str(&format!(",覆盖到访记录 #{seq}"));
+        facts.1.push_str(&format!(", covered by visit record #{seq}"));
+    }
+    if let Some(visit_at) = result.visit_at {
+        let when = local(rules, visit_at);
+        facts.0.push_str(&format!("(到访 {when})"));
+        facts.1.push_str(&format!(" (visit {when})"));
+    }
+    let (cause_zh, cause_en) = cause_words(&entry.body.cause);
+    facts.0.push_str(&format!(";起因:{cause_zh}"));
+    facts.1.push_str(&format!("; cause: {cause_en}"));
+    if let Some(older) = entry.body.replaces {
+        facts.0.push_str(&format!(";取代 #{older}"));
+        facts.1.push_str(&format!("; replaces #{older}"));
+    }
+    // What the rules decide on the facts sealed in the entry.
+    let by_rules = if result.channel_performance {
+        let p = entry.body.rules.protection_days;
+        (
+            format!("渠道业绩:有效带看覆盖认购(认购在有效带看后 {p} 天保护期内)"),
+            format!(
+                "channel performance: a valid visit covers the subscription (it came within the {p}-day protection after that visit)"
+            ),
+        )
+    } else {
+        let zh: Vec<&str> = result.reasons.iter().map(|r| r.message(ReasonLang::Zh)).collect();
+        let en: Vec<&str> = result.reasons.iter().map(|r| r.message(ReasonLang::En)).collect();
+        (format!("不计渠道业绩:{}", zh.join(";")), format!("not channel performance: {}", en.join("; ")))
+    };
+    let step = |agency: Option<String>, agency_id: Option<i64>, summary: Words, rule: Words| {
+        let e = TimelineEvent {
+            at,
+            kind: TimelineKind::Attribution,
+            agency_id,
+            agency,
+            ledger_seq: Some(entry.seq),
+            details: Vec::new(),
+            ..base.clone()
+        };
+        with_words(e, (summary.0 + &facts.0, summary.1 + &facts.1), rule)
+    };
+    match &entry.body.ruling {
+        None => {
+            let agency = result.agency.clone().filter(|a| !a.is_empty());
+            let agency_id = match &agency {
+                Some(name) => names.agency_id(conn, name)?,
+                None => None,
+            };
+            let summary = if result.channel_performance {
+                words("渠道业绩:计入", "channel performance: yes")
+            } else {
+                words("渠道业绩:不计入", "channel performance: no")
+            };
+            events.push(step(agency, agency_id, summary, by_rules));
+        }
+        Some(ruling) => {
+            let d = ruling.dispute_id;
+            let (level_zh, level_en) =
+                if ruling.level >= 2 { ("申诉复核", "on appeal") } else { ("项目裁决", "first ruling") };
+            let rule = (
+                format!("争议裁决(#{d},{level_zh})优先于规则判定;规则判定为:{}", by_rules.0),
+                format!(
+                    "the ruling of dispute #{d} ({level_en}) decides over the rules; the rules say: {}",
+                    by_rules.1
+                ),
+            );
+            let agency = ruling.agency.clone().filter(|a| !a.is_empty());
+            let agency_id = match (&agency, ruling.agency_id) {
+                (Some(_), Some(id)) => Some(id),
+                (Some(name), None) => names.agency_id(conn, name)?,
+                (None, _) => None,
+            };
+            let p = ruling.percent;
+            let summary = match &agency {
+                Some(_) => (
+                    format!("渠道业绩:争议 #{d} 裁决计入,所属渠道分得 {p}%"),
+                    format!("channel performance by the ruling of dispute #{d}: this agency earns {p}%"),
+                ),
+                None => (
+                    format!("渠道业绩:争议 #{d} 裁决不计入(归案场)"),
+                    format!("not channel performance by the ruling of dispute #{d} (the site keeps the deal)"),
+                ),
+            };
+            events.push(step(agency, agency_id, summary, rule.clone()));
+            if let Some(co) = ruling.co_agency.clone().filter(|a| !a.is_empty()) {
+                let co_id = match ruling.co_agency_id {
+                    Some(id) => Some(id),
+                    None => names.agency_id(conn, &co)?,
+                };
+                let q = ruling.co_percent;
+                let summary = (
+                    format!("渠道业绩:争议 #{d} 裁决分成,所属渠道分得 {q}%"),
+                    format!("channel performance by the ruling of dispute #{d}, split: this agency earns {q}%"),
+                );
+                events.push(step(Some(co), co_id, summary, rule));
+            }
+        }
+    }
+    Ok(())
+}
+
 impl Store {
     /// The customer timeline of `phones` (each with its customer group) in
     /// the project, oldest first: sorted by instant, then kind (declaration
@@ -1020,8 +1173,10 @@ impl Store {
         for s in customer_subscriptions(conn, project_id, &customer)?.values() {
             let Some(subscribed_at) = crate::time::parse_instant(&s.subscribed_at) else { continue };
             let masked = masked_text(&s.phone);
-            let product = super::deals::Product::parse(&s.product);
-            let (product_zh, product_en) = product.map_or((s.product.as_str(), s.product.as_str()), |p| (p.zh(), p.en()));
+            let (product_zh, product_en) = match super::deals::Product::parse(&s.product) {
+                Some(p) => (p.zh(), p.en()),
+                None => (s.product.as_str(), s.product.as_str()),
+            };
             let unit = s.unit.as_str();
             let price = super::deals::format_yuan(s.price_fen);
             let details = [
@@ -1030,7 +1185,7 @@ impl Store {
             ];
             let base = TimelineEvent {
                 subscription_id: Some(s.id),
-                ..event(subscribed_at, TimelineKind::Subscription, masked.clone())
+                ..event(subscribed_at, TimelineKind::Subscription, masked)
             };
             events.push(with_words(
                 TimelineEvent { details: details.into_iter().flatten().collect(), ..base.clone() },
@@ -1071,64 +1226,23 @@ impl Store {
             // attributions: primary key (subscription_id); the entries it
             // replaces by the ledger's primary key.
             for entry in self.attribution_entries(s.id)? {
-                let Some(at) = crate::time::parse_instant(&entry.recorded_at) else { continue };
-                let result = &entry.body.result;
-                let mut summary = if result.channel_performance {
-                    words("渠道业绩:计入", "channel performance: yes")
-                } else {
-                    words("渠道业绩:不计入", "channel performance: no")
-                };
-                if let Some(seq) = result.visit_seq {
-                    summary.0.push_str(&format!(",覆盖到访记录 #{seq}"));
-                    summary.1.push_str(&format!(", covered by visit record #{seq}"));
-                }
-                if let Some(visit_at) = result.visit_at {
-                    let when = local(rules, visit_at);
-                    summary.0.push_str(&format!("(到访 {when})"));
-                    summary.1.push_str(&format!(" (visit {when})"));
-                }
-                let (cause_zh, cause_en) = cause_words(&entry.body.cause);
-                summary.0.push_str(&format!(";起因:{cause_zh}"));
-                summary.1.push_str(&format!("; cause: {cause_en}"));
-                if let Some(older) = entry.body.replaces {
-                    summary.0.push_str(&format!(";取代 #{older}"));
-                    summary.1.push_str(&format!("; replaces #{older}"));
-                }
-                let rule = if result.channel_performance {
-                    let p = entry.body.rules.protection_days;
-                    (
-                        format!("渠道业绩:有效带看覆盖认购(认购在有效带看后 {p} 天保护期内)"),
-                        format!(
-                            "channel performance: a valid visit covers the subscription (it came within the {p}-day protection after that visit)"
-                        ),
-                    )
-                } else {
-                    let zh: Vec<&str> = result.reasons.iter().map(|r| r.message(ReasonLang::Zh)).collect();
-                    let en: Vec<&str> = result.reasons.iter().map(|r| r.message(ReasonLang::En)).collect();
-                    (format!("不计渠道业绩:{}", zh.join(";")), format!("not channel performance: {}", en.join("; ")))
-                };
-                let agency = result.agency.clone().filter(|a| !a.is_empty());
-                let agency_id = match &agency {
-                    Some(name) => names.agency_id(conn, name)?,
-                    None => None,
-                };
-                let attribution = TimelineEvent {
-                    at,
-                    kind: TimelineKind::Attribution,
-                    agency_id,
-                    agency,
-                    ledger_seq: Some(entry.seq),
-                    ..base.clone()
-                };
-                events.push(with_words(attribution, summary, rule));
+                attribution_events(conn, rules, &mut names, &base, &entry, &mut events)?;
             }
         }
 
-        events.sort_by_key(|e| {
-            (e.at, e.kind, e.ledger_seq.unwrap_or(i64::MAX), e.report_id.unwrap_or(0), e.subscription_id.unwrap_or(0))
-        });
+        sort_events(&mut events);
         Ok(events)
     }
+}
+
+/// The timeline's order: instant, then kind (declaration order of
+/// `TimelineKind`), then ledger entry (steps without one after), report,
+/// subscription; stable otherwise. For a caller that adds its own steps
+/// (a dispute's) to `Store::customer_timeline`'s.
+pub fn sort_events(events: &mut [TimelineEvent]) {
+    events.sort_by_key(|e| {
+        (e.at, e.kind, e.ledger_seq.unwrap_or(i64::MAX), e.report_id.unwrap_or(0), e.subscription_id.unwrap_or(0))
+    });
 }
 
 #[cfg(test)]
@@ -1265,7 +1379,13 @@ mod tests {
         // The spouse walks in alone; later a manager links the couple.
         let walk_in = w.check_in(None, SPOUSE, "2026-11-10T15:00:00+08:00");
         w.store
-            .link_group("demo", &[phone(CUSTOMER), phone(SPOUSE)], "staff:1", "户口本", utc("2026-11-17T09:00:00+08:00"))
+            .link_group(
+                "demo",
+                &[phone(CUSTOMER), phone(SPOUSE)],
+                "staff:1",
+                "户口本",
+                utc("2026-11-17T09:00:00+08:00"),
+            )
             .unwrap();
         // Agency B reports the spouse with a masked phone (隐号报备).
         let b = w.file(w.agent_b, "139****4321", "2026-11-17T10:00:00+08:00");
@@ -1363,6 +1483,11 @@ mod tests {
         }
         // The same customer asked for by the spouse's phone.
         assert_eq!(w.store.customer_timeline("demo", &[phone(SPOUSE)], &w.rules).unwrap(), timeline);
+        // A dispute's own step, added by its caller, lands in order.
+        let mut with_dispute = timeline.clone();
+        with_dispute.insert(0, TimelineEvent { kind: Dispute, ..timeline[9].clone() });
+        sort_events(&mut with_dispute);
+        assert_eq!(kinds(&with_dispute)[9..], [Attribution, Dispute, Deposit]);
     }
 
     #[test]
@@ -1370,7 +1495,13 @@ mod tests {
         let mut w = World::new();
         w.check_in(None, SPOUSE, "2026-11-10T15:00:00+08:00");
         w.store
-            .link_group("demo", &[phone(CUSTOMER), phone(SPOUSE)], "staff:1", "结婚证", utc("2026-11-17T09:00:00+08:00"))
+            .link_group(
+                "demo",
+                &[phone(CUSTOMER), phone(SPOUSE)],
+                "staff:1",
+                "结婚证",
+                utc("2026-11-17T09:00:00+08:00"),
+            )
             .unwrap();
         w.file(w.agent_b, "139****4321", "2026-11-17T10:00:00+08:00");
         let a = w.file(w.agent_a, "138****5678", "2026-11-18T10:00:00+08:00");
@@ -1385,6 +1516,47 @@ mod tests {
         let spouse = w.store.customer_timeline("demo", &[phone(SPOUSE)], &w.rules).unwrap();
         assert_eq!(kinds(&spouse), vec![Visit, GroupLink, GroupLink, Report, GroupUnlink, GroupUnlink]);
         assert_eq!(spouse[3].agency_id, Some(w.agency_b));
+    }
+
+    #[test]
+    fn a_split_ruling_is_one_step_per_agency_and_share_without_names_in_the_texts() {
+        let body: crate::wire::record::AttributionBody = serde_json::from_value(json!({
+            "version": 1,
+            "subscription": {"id": 4, "unit": "3-1-1201", "product": "residential", "price_fen": 100,
+                             "at": "2026-11-20T11:00:00+08:00"},
+            "customer_phones": ["138****5678"],
+            "facts": {"visits": [], "agencies": {}, "employees": [], "earlier_subscriptions": []},
+            "rules": {"timezone": "Asia/Shanghai", "protection_days": 15, "contract_grace_days": 15,
+                      "excluded_products": ["parking"], "repeat_buyer_excluded": true},
+            "result": {"channel_performance": false, "agency": null, "visit_at": null,
+                       "reasons": ["NO_VALID_VISIT"], "covering": null, "visit_seq": null},
+            "cause": "ruling:9",
+            "replaces": 12,
+            "ruling": {"dispute_id": 9, "ruling_seq": 20, "level": 1, "outcome": "split",
+                       "agency": "链家-天河店", "agency_id": 1, "percent": 60,
+                       "co_agency": "中原-体育西", "co_agency_id": 2, "co_percent": 40}
+        }))
+        .unwrap();
+        let entry =
+            crate::store::deals::AttributionEntry { seq: 21, recorded_at: "2026-11-25T02:00:00.000Z".into(), body };
+        let base = TimelineEvent {
+            subscription_id: Some(4),
+            ..event(at("2026-11-20T11:00:00+08:00"), TimelineKind::Subscription, "138****5678".into())
+        };
+        let conn = Connection::open_in_memory().unwrap();
+        let mut events = Vec::new();
+        attribution_events(&conn, &Rules::default(), &mut Names::default(), &base, &entry, &mut events).unwrap();
+        assert_eq!(events.len(), 2);
+        assert_eq!((events[0].agency_id, events[0].agency.as_deref()), (Some(1), Some("链家-天河店")));
+        assert_eq!((events[1].agency_id, events[1].agency.as_deref()), (Some(2), Some("中原-体育西")));
+        assert!(events[0].summary_zh.contains("60%") && events[1].summary_zh.contains("40%"));
+        for e in &events {
+            assert_eq!((e.kind, e.ledger_seq, e.subscription_id), (TimelineKind::Attribution, Some(21), Some(4)));
+            assert!(e.rule_zh.contains("争议裁决") && e.rule_zh.contains("客户在认购前没有有效带看"), "{}", e.rule_zh);
+            for text in [&e.summary_zh, &e.summary_en, &e.rule_zh, &e.rule_en] {
+                assert!(!text.contains("链家") && !text.contains("中原"), "{text}");
+            }
+        }
     }
 
     #[test]

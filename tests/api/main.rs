@@ -23,4 +23,5 @@ mod people;
 mod performance;
 mod rejections;
 mod release_fixture;
+mod replay;
 mod sessions;

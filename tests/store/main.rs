@@ -9,6 +9,7 @@ mod support;
 
 mod checkin;
 mod crash;
+mod disputes;
 mod groups;
 mod helpers;
 mod import_backup;

@@ -389,4 +389,28 @@ impl Store {
         }
         Ok(None)
     }
+
+    /// The dispute's customer as full numbers (for the timeline): the
+    /// subject's phone when full, and the deal's.
+    pub fn dispute_phones(&self, dispute_id: i64) -> StoreResult<Vec<crate::domain::phone::Phone>> {
+        let (phone, deal_phone): (String, Option<String>) = self
+            .conn
+            .query_row(
+                "SELECT d.phone, s.phone FROM disputes d LEFT JOIN subscriptions s ON s.id = d.subscription_id
+                 WHERE d.id = ?1",
+                [dispute_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("dispute {dispute_id}")))?;
+        let mut out = Vec::new();
+        for p in std::iter::once(phone).chain(deal_phone) {
+            if let Ok(full) = crate::domain::phone::Phone::parse(&p)
+                && !out.contains(&full)
+            {
+                out.push(full);
+            }
+        }
+        Ok(out)
+    }
 }

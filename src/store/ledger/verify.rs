@@ -33,6 +33,8 @@ pub enum LedgerFault {
     CheckpointBad { size: u64, detail: String },
     #[error("audit log entry {id} does not follow the entry before it: an entry was edited, removed or inserted")]
     AuditAltered { id: i64 },
+    #[error("dispute evidence {id}: its file is missing or does not match the SHA-256 its ledger entry sealed")]
+    EvidenceAltered { id: i64 },
 }
 
 impl Store {
@@ -94,6 +96,10 @@ impl Store {
         }
         if let Err(id) = super::super::audit::verify_chain(&self.conn, &self.ledger_key)? {
             return Ok(Err(LedgerFault::AuditAltered { id }));
+        }
+        // Dispute evidence is kept beside the ledger, sealed by its hash.
+        if let Some(id) = self.verify_evidence()?.1.first() {
+            return Ok(Err(LedgerFault::EvidenceAltered { id: *id }));
         }
         Ok(Ok(count))
     }

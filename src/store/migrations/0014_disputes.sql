@@ -131,3 +131,7 @@ ALTER TABLE attributions ADD COLUMN co_percent INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE attributions ADD COLUMN dispute_id INTEGER;
 CREATE INDEX attributions_by_co_agency ON attributions (project_id, co_agency_id, subscribed_unix)
     WHERE co_agency_id IS NOT NULL;
+
+-- A record's amendments by the record they amend (the record page and the
+-- dispute timeline read them; before this, a scan of the ledger).
+CREATE INDEX ledger_by_amends ON ledger (amends_seq) WHERE amends_seq IS NOT NULL;

@@ -7,6 +7,7 @@
 
 mod amend;
 mod page;
+mod replay;
 mod sheet;
 
 use crate::domain::amendment::Effective;
@@ -32,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/records/{seq}/attachments/{sha256}", get(amend::attachment))
         .route("/records/{seq}/sheet", get(sheet::sheet))
+        .route("/records/{seq}/replay", get(replay::page))
         .route("/records/{seq}/signatures/{signer}", get(signature))
         .route("/records/{seq}/receipt", get(receipt))
 }
