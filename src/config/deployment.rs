@@ -263,7 +263,8 @@ impl Deployment {
                 }
             };
             let d = &parsed.disputes;
-            if [d.objection_days, d.evidence_days, d.opinion_days, d.appeal_days].iter().any(|n| !(1..=60).contains(n)) {
+            if [d.objection_days, d.evidence_days, d.opinion_days, d.appeal_days].iter().any(|n| !(1..=60).contains(n))
+            {
                 return Err(ConfigError::Syntax {
                     path: path.clone(),
                     message: "[disputes]: every period is 1–60 days".into(),

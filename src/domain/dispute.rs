@@ -32,8 +32,13 @@ pub enum ClaimKind {
 }
 
 impl ClaimKind {
-    pub const ALL: [ClaimKind; 5] =
-        [ClaimKind::Collision, ClaimKind::NaturalVerdict, ClaimKind::Family, ClaimKind::PhoneMismatch, ClaimKind::Other];
+    pub const ALL: [ClaimKind; 5] = [
+        ClaimKind::Collision,
+        ClaimKind::NaturalVerdict,
+        ClaimKind::Family,
+        ClaimKind::PhoneMismatch,
+        ClaimKind::Other,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -395,8 +400,7 @@ fn by(due: Option<NaiveDate>, today: NaiveDate) -> Result<(), NaiveDate> {
 /// through the last local day of the period.
 pub fn may_object(settings: &Settings, tz: Tz, dates: &DealDates, now: DateTime<Utc>) -> Result<Deadlines, Late> {
     let due = deadlines(settings, tz, dates);
-    by(due.objection_due, local_date(tz, now))
-        .map_err(|due| Late::Objection { due, days: settings.objection_days })?;
+    by(due.objection_due, local_date(tz, now)).map_err(|due| Late::Objection { due, days: settings.objection_days })?;
     Ok(due)
 }
 
@@ -529,7 +533,9 @@ impl SeedsDefault {
             SeedsDefault::NoEvidence => {
                 "The claimant gave no evidence in time: the closing party keeps customer and commission (reject)"
             }
-            SeedsDefault::EarliestReportClaimant => "No written proof: the earliest report prevails — the claimant's (uphold)",
+            SeedsDefault::EarliestReportClaimant => {
+                "No written proof: the earliest report prevails — the claimant's (uphold)"
+            }
             SeedsDefault::EarliestReportRespondent => {
                 "No written proof: the earliest report prevails — not the claimant's (reject)"
             }
@@ -577,11 +583,9 @@ pub fn award<A: Clone>(outcome: Outcome, claimant: Option<A>, respondent: Option
     match outcome {
         Outcome::Rejected => None,
         Outcome::Upheld => Some(Award { agency: claimant, percent: 100, co: None }),
-        Outcome::Split { claimant_percent } => Some(Award {
-            agency: claimant,
-            percent: claimant_percent,
-            co: Some((respondent, 100 - claimant_percent)),
-        }),
+        Outcome::Split { claimant_percent } => {
+            Some(Award { agency: claimant, percent: claimant_percent, co: Some((respondent, 100 - claimant_percent)) })
+        }
     }
 }
 
@@ -651,7 +655,10 @@ mod tests {
         let dates = deposit("2026-11-02T00:30:00+08:00");
         let due = deadlines(&Settings::default(), SHANGHAI, &dates);
         assert_eq!(due.objection_due, Some(day("2026-11-07")));
-        assert_eq!(Utc.from_utc_datetime(&local("2026-11-02T00:30:00+08:00").naive_utc()).date_naive(), day("2026-11-01"));
+        assert_eq!(
+            Utc.from_utc_datetime(&local("2026-11-02T00:30:00+08:00").naive_utc()).date_naive(),
+            day("2026-11-01")
+        );
     }
 
     #[test]
@@ -722,7 +729,10 @@ mod tests {
         assert_eq!(seeds_default(&due, day("2026-11-13"), 0, true), None);
         assert_eq!(seeds_default(&due, day("2026-11-14"), 0, true), Some(SeedsDefault::NoEvidence));
         assert_eq!(seeds_default(&due, day("2026-11-14"), 2, true).map(SeedsDefault::outcome), Some(Outcome::Upheld));
-        assert_eq!(seeds_default(&due, day("2026-11-14"), 2, false).map(SeedsDefault::outcome), Some(Outcome::Rejected));
+        assert_eq!(
+            seeds_default(&due, day("2026-11-14"), 2, false).map(SeedsDefault::outcome),
+            Some(Outcome::Rejected)
+        );
     }
 
     #[test]
@@ -737,13 +747,19 @@ mod tests {
     #[test]
     fn an_award_gives_the_claimant_all_or_its_share_and_nothing_when_rejected() {
         assert_eq!(award(Outcome::Rejected, Some("B"), Some("A")), None);
-        assert_eq!(award(Outcome::Upheld, Some("B"), Some("A")), Some(Award { agency: Some("B"), percent: 100, co: None }));
+        assert_eq!(
+            award(Outcome::Upheld, Some("B"), Some("A")),
+            Some(Award { agency: Some("B"), percent: 100, co: None })
+        );
         assert_eq!(
             award(Outcome::Split { claimant_percent: 30 }, Some("B"), Some("A")),
             Some(Award { agency: Some("B"), percent: 30, co: Some((Some("A"), 70)) })
         );
         // The site's own claim upheld: no channel at all.
-        assert_eq!(award::<&str>(Outcome::Upheld, None, Some("A")), Some(Award { agency: None, percent: 100, co: None }));
+        assert_eq!(
+            award::<&str>(Outcome::Upheld, None, Some("A")),
+            Some(Award { agency: None, percent: 100, co: None })
+        );
     }
 
     #[test]

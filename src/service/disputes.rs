@@ -51,9 +51,8 @@ pub fn attach(
     now: DateTime<Utc>,
 ) -> ServiceResult<Evidence> {
     let p = project(deployment, &dispute.project_id)?;
-    let kind = EvidenceKind::parse(upload.kind).ok_or_else(|| {
-        ServiceError::Invalid("请选择证明材料的类型 / choose what kind of evidence this is".into())
-    })?;
+    let kind = EvidenceKind::parse(upload.kind)
+        .ok_or_else(|| ServiceError::Invalid("请选择证明材料的类型 / choose what kind of evidence this is".into()))?;
     let file = EvidenceFile::parse(upload.bytes).map_err(|e| ServiceError::Invalid(e.to_string()))?;
     let name = display_name(upload.file_name, file.kind);
     let evidence = store.add_evidence(

@@ -12,12 +12,22 @@
 //!   SQLite reads the project's reports through another index);
 //! - first reads: a primary-key look-up per report of the range;
 //! - valid visits: `visit_index_arrived (project_id, arrived_unix)`;
-//! - subscriptions and deals: `attributions_by_agency (project_id, …)`.
+//! - subscriptions and deals: `attributions_by_agency (project_id, …)`,
+//!   and for the second agency of a deal a ruling shared
+//!   `attributions_by_co_agency (project_id, co_agency_id, …)`;
+//! - disputes: `disputes_by_project`, or for one agency
+//!   `disputes_by_claimant` and `disputes_by_respondent`.
 //!
 //! Reports and first reads count by filing time (the arrival rate of the
 //! reports filed in the period, as the funnel counts them); valid visits by
-//! arrival time; subscriptions and deals by subscription time. A cancelled
-//! subscription (退订) counts nowhere.
+//! arrival time; subscriptions and deals by subscription time; disputes by
+//! the time they were opened. A cancelled subscription (退订) counts
+//! nowhere.
+//!
+//! A deal a dispute's ruling shared (争议裁决分成: the attribution's agency
+//! holds `share_percent`, its co agency `co_percent`) counts for both
+//! agencies: one subscription and one deal each (the seeds: 佣金甲乙各50%),
+//! and each agency's amount is its share of the price (`share_of`).
 
 use super::{Store, StoreError, StoreResult};
 use chrono::{NaiveDate, TimeZone};
@@ -31,6 +41,18 @@ pub const DAILY_RULE_MIN_REPORTS: i64 = 10;
 /// disputed reports treated as void (当日报备10组以上考核到访率不足50%,
 /// 当日报备客户遇有争议时作无效处理).
 pub const DAILY_RULE_MIN_ARRIVAL_PERCENT: i64 = 50;
+
+/// An agency's share of an amount in fen: `fen × percent / 100`, rounded
+/// half up (in i128: no overflow at any price). The SQL of
+/// `channel_performance` computes the same, `(fen × percent + 50) / 100`.
+pub fn share_of(fen: i64, percent: i64) -> i64 {
+    if percent == 100 {
+        return fen;
+    }
+    let scaled = i128::from(fen) * i128::from(percent);
+    let shared = if scaled >= 0 { (scaled + 50) / 100 } else { (scaled - 50) / 100 };
+    i64::try_from(shared).unwrap_or(if shared > 0 { i64::MAX } else { i64::MIN })
+}
 
 /// Is a day of `reports` reports with `arrived` first reads flagged by the
 /// daily rule?
@@ -86,13 +108,16 @@ pub struct AgencyPerformance {
     /// Valid visits that arrived in the period and are not voided (有效带看).
     pub valid_visits: i64,
     /// Subscriptions of the period attributed to the agency, channel
-    /// performance or not (认购), not cancelled.
+    /// performance or not (认购), not cancelled; a deal a ruling shared
+    /// counts for each of its agencies.
     pub subscriptions: i64,
     /// Of those, the channel-performance deals (渠道业绩成交).
     pub deals: i64,
-    /// Their amount, in fen.
+    /// Their amount, in fen: each deal's price, or the agency's share of
+    /// it where a ruling shared the deal.
     pub deal_amount_fen: i64,
-    /// Disputed items (争议): no disputes are recorded yet (issue 14).
+    /// Disputes (争议) opened in the period in which the agency is the
+    /// claimant or the respondent, whatever became of them since.
     pub disputed: i64,
 }
 
@@ -182,6 +207,36 @@ fn day_keys(days: &[Day], column: &str) -> (String, Vec<i64>) {
             (sql, (0..days.len() as i64).collect())
         }
     }
+}
+
+/// Disputes opened in `[?2, ?3)` (UTC stamps, as `opened_at` is kept) per
+/// agency that is their claimant or respondent (an agency is never both
+/// in one dispute).
+const DISPUTED: &str = "SELECT agency_id, count(*) FROM (
+        SELECT claimant_agency_id AS agency_id FROM disputes
+        WHERE project_id = ?1 AND opened_at >= ?2 AND opened_at < ?3 AND claimant_agency_id IS NOT NULL
+        UNION ALL
+        SELECT respondent_agency_id FROM disputes
+        WHERE project_id = ?1 AND opened_at >= ?2 AND opened_at < ?3 AND respondent_agency_id IS NOT NULL
+     )
+     GROUP BY agency_id";
+
+/// The same for agency `?4` alone, through the claimant's and the
+/// respondent's index.
+const DISPUTED_OF_AGENCY: &str = "SELECT ?4,
+        (SELECT count(*) FROM disputes
+         WHERE claimant_agency_id = ?4 AND project_id = ?1 AND opened_at >= ?2 AND opened_at < ?3)
+      + (SELECT count(*) FROM disputes
+         WHERE respondent_agency_id = ?4 AND project_id = ?1 AND opened_at >= ?2 AND opened_at < ?3)";
+
+fn read_disputed(r: &Row<'_>) -> rusqlite::Result<(i64, i64)> {
+    Ok((r.get(0)?, r.get(1)?))
+}
+
+/// A unix instant as the UTC stamp the dispute rows keep (`crate::time::stamp`),
+/// which orders as text.
+fn stamp_of(unix: i64) -> String {
+    crate::time::stamp(chrono::DateTime::from_timestamp(unix, 0).unwrap_or_default())
 }
 
 impl Store {
@@ -274,18 +329,30 @@ impl Store {
             }
         }
 
-        // Subscriptions attributed to an agency, and the channel-performance deals.
+        // Subscriptions attributed to an agency, and the channel-performance
+        // deals: the attribution's agency with its share, and the co agency
+        // of a deal a ruling shared with its own.
         {
             let mut stmt = self.conn.prepare_cached(
-                "SELECT a.agency_id, coalesce(a.agency, ''), count(*),
-                        coalesce(sum(a.channel_performance <> 0), 0),
-                        coalesce(sum(CASE WHEN a.channel_performance <> 0 THEN a.price_fen ELSE 0 END), 0)
-                 FROM attributions a JOIN subscriptions s ON s.id = a.subscription_id
-                 WHERE a.project_id = ?1 AND a.subscribed_unix >= ?2 AND a.subscribed_unix < ?3
-                   AND s.status <> 'cancelled'
-                   AND (a.agency_id IS NOT NULL OR coalesce(a.agency, '') <> '')
-                   AND (?4 IS NULL OR a.agency_id = ?4 OR (a.agency_id IS NULL AND a.agency = ?5))
-                 GROUP BY a.agency_id, a.agency",
+                "SELECT agency_id, agency, count(*), coalesce(sum(performance <> 0), 0),
+                        coalesce(sum(CASE WHEN performance <> 0 THEN (price_fen * percent + 50) / 100 ELSE 0 END), 0)
+                 FROM (
+                    SELECT a.agency_id AS agency_id, coalesce(a.agency, '') AS agency,
+                           a.channel_performance AS performance, a.price_fen AS price_fen, a.share_percent AS percent
+                    FROM attributions a JOIN subscriptions s ON s.id = a.subscription_id
+                    WHERE a.project_id = ?1 AND a.subscribed_unix >= ?2 AND a.subscribed_unix < ?3
+                      AND s.status <> 'cancelled'
+                      AND (a.agency_id IS NOT NULL OR coalesce(a.agency, '') <> '')
+                      AND (?4 IS NULL OR a.agency_id = ?4 OR (a.agency_id IS NULL AND a.agency = ?5))
+                    UNION ALL
+                    SELECT a.co_agency_id, coalesce(a.co_agency, ''), a.channel_performance, a.price_fen, a.co_percent
+                    FROM attributions a JOIN subscriptions s ON s.id = a.subscription_id
+                    WHERE a.project_id = ?1 AND a.co_agency_id IS NOT NULL
+                      AND a.subscribed_unix >= ?2 AND a.subscribed_unix < ?3
+                      AND s.status <> 'cancelled'
+                      AND (?4 IS NULL OR a.co_agency_id = ?4)
+                 )
+                 GROUP BY agency_id, agency",
             )?;
             let rows = stmt.query_map(params![project, from_unix, to_unix, agency, agency_name], |r| {
                 Ok((
@@ -312,6 +379,29 @@ impl Store {
             }
         }
 
+        // Disputes opened in the period, per agency that is a party to one.
+        {
+            let since = stamp_of(from_unix);
+            let until = stamp_of(to_unix);
+            let mut stmt = self.conn.prepare_cached(match agency {
+                Some(_) => DISPUTED_OF_AGENCY,
+                None => DISPUTED,
+            })?;
+            let rows = match agency {
+                Some(id) => stmt.query_map(params![project, since, until, id], read_disputed)?,
+                None => stmt.query_map(params![project, since, until], read_disputed)?,
+            };
+            for row in rows {
+                let (id, n) = row?;
+                if n == 0 {
+                    continue;
+                }
+                let entry = table.entry(Key::Id(id)).or_default();
+                entry.agency_id = Some(id);
+                entry.disputed += n;
+            }
+        }
+
         let mut rows: Vec<AgencyPerformance> = table
             .into_iter()
             .map(|(key, mut row)| {
@@ -334,6 +424,11 @@ impl Store {
 
 /// A subscription with the attribution in force, and the evidence chain it
 /// rests on: report → first read → visit record → deal.
+///
+/// A row is read for one agency of the attribution: `agency_id`, `agency`
+/// and `share_percent` are that agency's, `co_*` the other side's. Where a
+/// dispute's ruling shared the deal, the second agency's row has the two
+/// sides swapped (`co_side`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DealRow {
     pub subscription_id: i64,
@@ -358,7 +453,8 @@ pub struct DealRow {
     /// Reason codes, comma-separated (empty for channel performance).
     pub reasons: String,
     pub agency_id: Option<i64>,
-    /// The covering visit's agency ("" when none).
+    /// The agency holding the deal: the covering visit's, or the one a
+    /// ruling gave it to ("" when none).
     pub agency: String,
     /// The ledger entry of the attribution in force.
     pub attribution_seq: i64,
@@ -377,20 +473,61 @@ pub struct DealRow {
     pub first_read_at: Option<String>,
     /// The channel's confirmation sheet (渠道成交客户确认单), once initiated.
     pub confirmation_id: Option<i64>,
+    /// The agency's share of the deal in percent (100 unless a ruling
+    /// shared it).
+    pub share_percent: i64,
+    /// The other side of a shared deal: its agency (`None` for the site
+    /// itself, 现场) and its share (0 when the deal is not shared).
+    pub co_agency: Option<String>,
+    pub co_agency_id: Option<i64>,
+    pub co_percent: i64,
+    /// The dispute whose ruling decided who holds the deal.
+    pub dispute_id: Option<i64>,
+    /// The row is the second agency's of a shared deal (the ruling's
+    /// respondent): the confirmation sheet is the first agency's to
+    /// initiate.
+    pub co_side: bool,
 }
 
-pub(crate) const DEAL_SELECT: &str = "SELECT s.id, s.project_id, s.customer_name, s.phone_head, s.phone_tail, s.unit,
-        s.product, a.price_fen, s.subscribed_at, a.subscribed_unix, s.status, s.contracted_at, s.sales_staff_id,
-        s.sales_name, a.channel_performance, a.reasons, a.agency_id, coalesce(a.agency, ''), a.ledger_seq,
-        a.visit_seq, a.visit_at, v.arrived_at, v.verdict, coalesce(v.voided, 0), v.agent, l.report_id, r.filed_at,
-        f.at, c.id
+impl DealRow {
+    /// This side's part of an amount of the whole deal (its price or its
+    /// commission): the first agency's share rounded half up, the second
+    /// agency's the rest — so the two parts always add up to the whole.
+    pub fn share_amount(&self, whole_fen: i64) -> i64 {
+        if self.co_side {
+            whole_fen - share_of(whole_fen, self.co_percent)
+        } else {
+            share_of(whole_fen, self.share_percent)
+        }
+    }
+}
+
+/// The deal columns, read for one side of the attribution: `co` is an SQL
+/// expression, true where the row is read for the co agency of a deal a
+/// ruling shared (its agency, share and other side are swapped).
+pub(crate) fn deal_select(co: &str) -> String {
+    format!(
+        "SELECT s.id AS subscription_id, s.project_id, s.customer_name, s.phone_head, s.phone_tail, s.unit,
+        s.product, a.price_fen, s.subscribed_at, a.subscribed_unix AS subscribed_unix, s.status, s.contracted_at,
+        s.sales_staff_id, s.sales_name, a.channel_performance, a.reasons,
+        CASE WHEN {co} THEN a.co_agency_id ELSE a.agency_id END,
+        CASE WHEN {co} THEN coalesce(a.co_agency, '') ELSE coalesce(a.agency, '') END,
+        a.ledger_seq, a.visit_seq, a.visit_at, v.arrived_at, v.verdict, coalesce(v.voided, 0), v.agent, l.report_id,
+        r.filed_at, f.at, c.id,
+        CASE WHEN {co} THEN a.co_percent ELSE a.share_percent END,
+        CASE WHEN {co} THEN a.agency ELSE a.co_agency END,
+        CASE WHEN {co} THEN a.agency_id ELSE a.co_agency_id END,
+        CASE WHEN {co} THEN a.share_percent ELSE a.co_percent END,
+        a.dispute_id, ({co}) <> 0
      FROM attributions a
      JOIN subscriptions s ON s.id = a.subscription_id
      LEFT JOIN visit_index v ON v.seq = a.visit_seq
      LEFT JOIN ledger l ON l.seq = a.visit_seq AND l.kind = 'visit'
      LEFT JOIN reports r ON r.id = l.report_id
      LEFT JOIN first_reads f ON f.report_id = l.report_id
-     LEFT JOIN deal_confirmations c ON c.subscription_id = s.id";
+     LEFT JOIN deal_confirmations c ON c.subscription_id = s.id"
+    )
+}
 
 pub(crate) fn read_deal(r: &Row<'_>) -> rusqlite::Result<DealRow> {
     let head: String = r.get(3)?;
@@ -424,6 +561,12 @@ pub(crate) fn read_deal(r: &Row<'_>) -> rusqlite::Result<DealRow> {
         filed_at: r.get(26)?,
         first_read_at: r.get(27)?,
         confirmation_id: r.get(28)?,
+        share_percent: r.get(29)?,
+        co_agency: r.get(30)?,
+        co_agency_id: r.get(31)?,
+        co_percent: r.get(32)?,
+        dispute_id: r.get(33)?,
+        co_side: r.get(34)?,
     })
 }
 
@@ -432,6 +575,11 @@ impl Store {
     /// `[from_unix, to_unix)`, not cancelled, oldest first — every agency's,
     /// or only `agency`'s (its id and name: an attribution without an id
     /// matches by name). The settlement statement's rows.
+    ///
+    /// A deal a ruling shared is read for each of its agencies: listed for
+    /// every agency, it is two rows (one per agency, each with its share),
+    /// so that sums per agency come out right; for one agency, its own row
+    /// whether it is the first agency or the co agency.
     pub fn settlement_deals(
         &self,
         project: &str,
@@ -440,11 +588,20 @@ impl Store {
         to_unix: i64,
     ) -> StoreResult<Vec<DealRow>> {
         let mut stmt = self.conn.prepare_cached(&format!(
-            "{DEAL_SELECT}
+            "{}
              WHERE a.project_id = ?1 AND a.subscribed_unix >= ?2 AND a.subscribed_unix < ?3
                AND a.channel_performance <> 0 AND s.status <> 'cancelled'
+               AND (a.agency_id IS NOT NULL OR coalesce(a.agency, '') <> '')
                AND (?4 IS NULL OR a.agency_id = ?4 OR (a.agency_id IS NULL AND a.agency = ?5))
-             ORDER BY a.subscribed_unix, s.id"
+             UNION ALL
+             {}
+             WHERE a.project_id = ?1 AND a.co_agency_id IS NOT NULL
+               AND a.subscribed_unix >= ?2 AND a.subscribed_unix < ?3
+               AND a.channel_performance <> 0 AND s.status <> 'cancelled'
+               AND (?4 IS NULL OR a.co_agency_id = ?4)
+             ORDER BY subscribed_unix, subscription_id",
+            deal_select("0"),
+            deal_select("1"),
         ))?;
         let (id, name) = match agency {
             Some((id, name)) => (Some(id), Some(name)),
@@ -455,26 +612,35 @@ impl Store {
     }
 
     /// An agency's attributed subscriptions in every project (channel
-    /// performance or withheld), newest first.
+    /// performance or withheld), newest first — with the deals a ruling
+    /// shared with it as the co agency (its own share on its row).
     pub fn attributed_deals_of_agency(
         &self,
         agency_id: i64,
         agency_name: &str,
         limit: u32,
     ) -> StoreResult<Vec<DealRow>> {
+        // The co side through attributions_by_co_agency (project_id,
+        // co_agency_id, …): every project, then the agency.
         let mut stmt = self.conn.prepare_cached(&format!(
-            "{DEAL_SELECT}
+            "{}
              WHERE (a.agency_id = ?1 OR (a.agency_id IS NULL AND a.agency = ?2))
-             ORDER BY a.subscribed_unix DESC, s.id DESC LIMIT ?3"
+             UNION ALL
+             {}
+             WHERE a.project_id IN (SELECT id FROM projects) AND a.co_agency_id IS NOT NULL AND a.co_agency_id = ?1
+             ORDER BY subscribed_unix DESC, subscription_id DESC LIMIT ?3",
+            deal_select("0"),
+            deal_select("1"),
         ))?;
         let rows = stmt.query_map(params![agency_id, agency_name, limit], read_deal)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// One attributed subscription ("not found" without an attribution).
+    /// One attributed subscription ("not found" without an attribution),
+    /// read for the attribution's first agency.
     pub fn attributed_deal(&self, subscription_id: i64) -> StoreResult<DealRow> {
         self.conn
-            .prepare_cached(&format!("{DEAL_SELECT} WHERE a.subscription_id = ?1"))?
+            .prepare_cached(&format!("{} WHERE a.subscription_id = ?1", deal_select("0")))?
             .query_row([subscription_id], read_deal)
             .optional()?
             .ok_or_else(|| StoreError::NotFound(format!("attributed subscription {subscription_id}")))
@@ -492,6 +658,20 @@ mod tests {
         assert!(!daily_rule_flags(9, 0), "fewer than ten reports are never flagged");
         assert!(daily_rule_flags(11, 5));
         assert!(!daily_rule_flags(11, 6));
+    }
+
+    #[test]
+    fn a_share_of_an_amount_is_rounded_half_up() {
+        assert_eq!(share_of(123_456_789, 100), 123_456_789);
+        assert_eq!(share_of(123_456_789, 30), 37_037_037, "37,037,036.7 rounds up");
+        assert_eq!(share_of(123_456_789, 70), 86_419_752, "86,419,752.3 rounds down");
+        assert_eq!(share_of(1_851_852, 30), 555_556);
+        assert_eq!(share_of(1_851_852, 70), 1_296_296);
+        assert_eq!(share_of(5, 50), 3, "2.5 rounds half up");
+        assert_eq!(share_of(0, 30), 0);
+        assert_eq!(share_of(7, 0), 0);
+        assert_eq!(share_of(i64::MAX, 100), i64::MAX, "no overflow at any price");
+        assert_eq!(share_of(i64::MAX, 50), i64::MAX / 2 + 1);
     }
 
     #[test]

@@ -473,9 +473,24 @@ struct DealJson {
     visit_record: Option<i64>,
     visit_at: Option<String>,
     confirmation_id: Option<i64>,
+    /// The agency's share of the deal in percent: 100, or what a dispute's
+    /// ruling gave it.
+    share_percent: i64,
+    /// The dispute whose ruling decided the deal.
+    dispute_id: Option<i64>,
+    /// The other side of a deal a ruling shared, never named.
+    shared_with: Option<SharedWith>,
 }
 
-/// The agency's attributed deals, newest first (at most 500).
+#[derive(Serialize)]
+struct SharedWith {
+    /// `other_agency` (对方渠道) or `site` (现场).
+    party: &'static str,
+    percent: i64,
+}
+
+/// The agency's attributed deals, newest first (at most 500), with the
+/// deals a ruling shared with it (its own share; the other side unnamed).
 async fn api_deals(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
     let key = bearer(&headers)?;
     let deals = state
@@ -510,6 +525,13 @@ async fn api_deals(State(state): State<AppState>, headers: HeaderMap) -> Result<
             visit_record: d.visit_seq,
             visit_at: d.visit_at,
             confirmation_id: d.confirmation_id,
+            share_percent: d.share_percent,
+            dispute_id: d.dispute_id,
+            shared_with: match (d.co_percent, d.co_agency_id) {
+                (0, None) => None,
+                (percent, Some(_)) => Some(SharedWith { party: "other_agency", percent }),
+                (percent, None) => Some(SharedWith { party: "site", percent }),
+            },
         })
         .collect();
     Ok(Json(serde_json::json!({ "deals": items })).into_response())

@@ -19,6 +19,8 @@ pub mod qr;
 pub mod audit_page;
 pub mod confirmations;
 pub mod deals;
+pub mod dispute_api;
+pub mod disputes;
 pub mod fallback;
 pub mod funnel;
 pub mod groups_page;
@@ -153,6 +155,8 @@ pub fn router(state: AppState) -> Router {
         .merge(performance::routes())
         .merge(settlement::routes())
         .merge(confirmations::routes())
+        .merge(disputes::routes())
+        .merge(dispute_api::routes())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(error::json_rejections))
         // Outside `json_rejections`, so its JSON answers are covered too.

@@ -13,6 +13,9 @@ pub struct NavItem {
     pub en: &'static str,
     /// The page shown is this item (or under it).
     pub current: bool,
+    /// A count beside the link: disputes waiting on the signed-in person's
+    /// office (`CurrentStaff::disputes_waiting`).
+    pub badge: Option<i64>,
 }
 
 /// What a staff page's frame shows: who is signed in, where they may go,
@@ -35,6 +38,7 @@ const PAGES: &[(&str, &str, &str, &[Role])] = &[
     ("/staff/reports", "报备", "Reports", &[Role::Admin, Role::Manager]),
     ("/staff/funnel", "渠道漏斗", "Funnel", &[Role::Admin, Role::Manager]),
     ("/staff/deals", "认购与业绩", "Deals", &[Role::Admin, Role::Manager]),
+    ("/staff/disputes", "争议处理", "Disputes", &[Role::Admin, Role::Manager]),
     ("/staff/employees", "员工名单", "Employees", &[Role::Admin, Role::Manager]),
     ("/staff/performance", "渠道业绩", "Channel performance", &[Role::Admin, Role::Manager]),
     ("/staff/settlement", "结佣对账", "Settlement", &[Role::Admin, Role::Manager]),
@@ -66,6 +70,7 @@ impl StaffNav {
                 zh,
                 en,
                 current: path == *href || (*href != "/staff/home" && path.starts_with(&format!("{href}/"))),
+                badge: (*href == "/staff/disputes" && me.disputes_waiting > 0).then_some(me.disputes_waiting),
             })
             .collect();
         StaffNav {

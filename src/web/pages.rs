@@ -47,6 +47,8 @@ pub struct ReportsPage {
     pub agency: String,
     pub agent: String,
     pub rows: Vec<ReportRow>,
+    /// Unread dispute notices of the agency (the badge).
+    pub disputes_unread: i64,
 }
 
 #[derive(Template)]

@@ -1,8 +1,9 @@
 //! Channel performance (渠道业绩) for managers: per agency over a period of
 //! local days (this month unless asked) — reports, first reads (到访),
 //! valid visits, arrival rate (到访率), subscriptions, channel-performance
-//! deals and their amount, conversion, disputed items — with a totals
-//! line, the same table as xlsx, two server-side SVG charts, and the
+//! deals and their amount, conversion, the disputes the agency is a party
+//! to (opened in the period; the number links to /staff/disputes) — with a
+//! totals line, the same table as xlsx, two server-side SVG charts, and the
 //! seeds' daily rule flagged per agency and day ("当日报备10组以上考核到访率
 //! 不足50%,当日报备客户遇有争议时作无效处理").
 //!

@@ -205,6 +205,10 @@ pub struct CurrentStaff {
     pub session: Session,
     /// The session cookie's secret (to end this session on sign-out).
     pub secret: String,
+    /// Disputes waiting on this person's office (a manager's project's
+    /// open ones; open and appealed ones for the group's admin): the
+    /// navigation's badge, read in the same database job as the session.
+    pub disputes_waiting: i64,
 }
 
 impl CurrentStaff {
@@ -244,13 +248,22 @@ impl CurrentStaff {
                     }
                 }
                 match store.staff(session.subject_id) {
-                    Ok(staff) => Ok(Some((staff, session))),
+                    Ok(staff) => {
+                        use crate::store::people::Role;
+                        let waiting = match staff.role {
+                            Role::Admin | Role::Manager => {
+                                store.disputes_waiting_on_office(staff.project_id.as_deref())?
+                            }
+                            Role::Desk | Role::Sales => 0,
+                        };
+                        Ok(Some((staff, session, waiting)))
+                    }
                     Err(crate::store::StoreError::NotFound(_)) => Ok(None),
                     Err(e) => Err(e.into()),
                 }
             })
             .await?;
-        Ok(found.map(|(staff, session)| CurrentStaff { staff, session, secret }))
+        Ok(found.map(|(staff, session, disputes_waiting)| CurrentStaff { staff, session, secret, disputes_waiting }))
     }
 }
 

@@ -7,6 +7,11 @@
 //! `static/settlement.css`) and as xlsx. Without an agency: the month's
 //! overview per agency, each linking to its statement.
 //!
+//! A deal a dispute's ruling shared (争议裁决分成) is on the statement of
+//! each of its agencies, with the agency's share: its commission is the
+//! deal's commission × the share (rounded half up, `share_of`), and the
+//! overview adds each agency's share of the price.
+//!
 //! The statement's rows and totals are built here for the agency's own
 //! pages too (`agent/deals.rs`).
 
@@ -89,14 +94,39 @@ pub(crate) struct StatementLine {
     pub attribution_seq: i64,
     pub commission: String,
     pub commission_fen: i64,
+    /// The agency's share of the deal in percent (100 unless a ruling
+    /// shared it), and the price × that share.
+    pub share_percent: i64,
+    pub share_amount_fen: i64,
+    /// The dispute whose ruling decided the deal (0: none).
+    pub dispute_id: i64,
+    /// The other side of a shared deal as this reader may see it: for the
+    /// staff its agency's name (现场 for the site), for an agency only
+    /// 对方渠道 / 现场; empty when the deal is not shared.
+    pub other: String,
+    /// The other side's agency for a link to its statement (0: none, or
+    /// not the reader's to follow).
+    pub other_agency_id: i64,
+    pub other_percent: i64,
+}
+
+impl StatementLine {
+    /// The share is worth showing: a ruling decided the deal, or shares it.
+    pub fn ruled(&self) -> bool {
+        self.dispute_id > 0 || self.share_percent != 100
+    }
 }
 
 /// A statement: its lines and their sums.
 pub(crate) struct Statement {
     pub lines: Vec<StatementLine>,
     pub count: usize,
+    /// The sum of the prices listed.
     pub amount_fen: i64,
     pub amount: String,
+    /// The sum of the agency's shares of them (the amount channel
+    /// performance counts).
+    pub share_amount_fen: i64,
     pub commission_fen: i64,
     pub commission: String,
     /// The project's rule in words ("未配置佣金" when the file sets none).
@@ -104,16 +134,43 @@ pub(crate) struct Statement {
     pub configured: bool,
 }
 
+/// Who reads a statement: the staff see who holds the other share of a
+/// shared deal; an agency never sees another agency's name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reader {
+    Staff,
+    Agency,
+}
+
+/// The other side of a shared deal in words, for `reader` (empty when the
+/// deal is not shared).
+fn other_side(d: &DealRow, reader: Reader, lang: Lang) -> String {
+    if d.co_percent == 0 && d.co_agency_id.is_none() {
+        return String::new();
+    }
+    match (reader, d.co_agency_id, &d.co_agency) {
+        (Reader::Staff, Some(_), Some(name)) => name.clone(),
+        (_, Some(_), _) => lang.tr("对方渠道", "the other agency").to_owned(),
+        (_, None, _) => lang.tr("现场", "the site").to_owned(),
+    }
+}
+
 /// The statement of `deals` (already the agency's channel-performance
 /// deals of the month) under the project's commission.
-pub(crate) fn statement(state: &AppState, project: &ProjectConfig, deals: Vec<DealRow>, lang: Lang) -> Statement {
+pub(crate) fn statement(
+    state: &AppState,
+    project: &ProjectConfig,
+    deals: Vec<DealRow>,
+    reader: Reader,
+    lang: Lang,
+) -> Statement {
     let pid = project.id.as_str();
     let local =
         |t: &Option<String>| t.as_deref().map(|t| state.local_text(pid, t, "%Y-%m-%d %H:%M")).unwrap_or_default();
     let lines: Vec<StatementLine> = deals
         .into_iter()
         .map(|d| {
-            let commission_fen = project.commission.map(|c| c.of(d.price_fen)).unwrap_or(0);
+            let commission_fen = project.commission.map(|c| d.share_amount(c.of(d.price_fen))).unwrap_or(0);
             StatementLine {
                 subscription_id: d.subscription_id,
                 agency: d.agency.clone(),
@@ -145,15 +202,26 @@ pub(crate) fn statement(state: &AppState, project: &ProjectConfig, deals: Vec<De
                 attribution_seq: d.attribution_seq,
                 commission: yuan(commission_fen),
                 commission_fen,
+                share_percent: d.share_percent,
+                share_amount_fen: d.share_amount(d.price_fen),
+                dispute_id: d.dispute_id.unwrap_or(0),
+                other: other_side(&d, reader, lang),
+                other_agency_id: match reader {
+                    Reader::Staff => d.co_agency_id.unwrap_or(0),
+                    Reader::Agency => 0,
+                },
+                other_percent: d.co_percent,
             }
         })
         .collect();
     let amount_fen = lines.iter().map(|l| l.price_fen).sum();
+    let share_amount_fen = lines.iter().map(|l| l.share_amount_fen).sum();
     let commission_fen = lines.iter().map(|l| l.commission_fen).sum();
     Statement {
         count: lines.len(),
         amount_fen,
         amount: yuan(amount_fen),
+        share_amount_fen,
         commission_fen,
         commission: yuan(commission_fen),
         rule: commission_rule(project.commission, lang),
@@ -162,8 +230,9 @@ pub(crate) fn statement(state: &AppState, project: &ProjectConfig, deals: Vec<De
     }
 }
 
-/// The columns of the xlsx statement.
-pub const COLUMNS: [&str; 17] = [
+/// The columns of the xlsx statement (the share and the ruling after the
+/// original seventeen, whose places stay).
+pub const COLUMNS: [&str; 20] = [
     "渠道公司",
     "认购编号",
     "客户",
@@ -181,7 +250,12 @@ pub const COLUMNS: [&str; 17] = [
     "判定",
     "佣金(元)",
     "归属账本记录",
+    "份额(%)",
+    "争议裁决",
+    "对方及份额",
 ];
+/// The agency's share (percent).
+pub const SHARE_COLUMN: u16 = 17;
 /// Where the sums are.
 pub const PRICE_COLUMN: u16 = 6;
 pub const COMMISSION_COLUMN: u16 = 15;
@@ -198,7 +272,7 @@ pub(crate) fn statement_workbook(s: &Statement) -> Result<Vec<u8>, WebError> {
     for (col, title) in COLUMNS.iter().enumerate() {
         sheet.write_string_with_format(0, col as u16, *title, &bold).map_err(xlsx_error)?;
     }
-    for col in [0u16, 7, 10, 11, 13] {
+    for col in [0u16, 7, 10, 11, 13, 19] {
         sheet.set_column_width(col, 18).map_err(xlsx_error)?;
     }
     let mut row = 1u32;
@@ -227,6 +301,13 @@ pub(crate) fn statement_workbook(s: &Statement) -> Result<Vec<u8>, WebError> {
             .write_number_with_format(row, COMMISSION_COLUMN, yuan_number(l.commission_fen), &money)
             .map_err(xlsx_error)?;
         sheet.write_number(row, 16, l.attribution_seq as f64).map_err(xlsx_error)?;
+        sheet.write_number(row, SHARE_COLUMN, l.share_percent as f64).map_err(xlsx_error)?;
+        if l.dispute_id > 0 {
+            sheet.write_number(row, 18, l.dispute_id as f64).map_err(xlsx_error)?;
+        }
+        if !l.other.is_empty() {
+            sheet.write_string(row, 19, format!("{} {}%", l.other, l.other_percent)).map_err(xlsx_error)?;
+        }
         row += 1;
     }
     sheet.write_string_with_format(row, 0, "合计", &bold).map_err(xlsx_error)?;
@@ -331,17 +412,18 @@ fn overview(
     deals: Vec<DealRow>,
     lang: Lang,
 ) -> (Vec<OverviewRow>, Statement) {
-    let whole = statement(state, project, deals, lang);
-    // (agency, deals, amount, commission)
+    let whole = statement(state, project, deals, Reader::Staff, lang);
+    // (agency, deals, its share of their amount, commission): a deal a
+    // ruling shared is one line per agency, each with its share.
     let mut sums: Vec<(String, usize, i64, i64)> = Vec::new();
     for line in &whole.lines {
         match sums.iter_mut().find(|s| s.0 == line.agency) {
             Some(s) => {
                 s.1 += 1;
-                s.2 += line.price_fen;
+                s.2 += line.share_amount_fen;
                 s.3 += line.commission_fen;
             }
-            None => sums.push((line.agency.clone(), 1, line.price_fen, line.commission_fen)),
+            None => sums.push((line.agency.clone(), 1, line.share_amount_fen, line.commission_fen)),
         }
     }
     sums.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
@@ -373,7 +455,7 @@ async fn page(
         url_escape(&month_text)
     );
     let (overview_rows, whole, statement_view) = match &chosen {
-        Some(_) => (Vec::new(), None, Some(statement(&state, project, deals, lang))),
+        Some(_) => (Vec::new(), None, Some(statement(&state, project, deals, Reader::Staff, lang))),
         None => {
             let (mut rows, whole) = overview(&state, project, deals, lang);
             for r in &mut rows {
@@ -394,7 +476,7 @@ async fn page(
         rule: commission_rule(project.commission, lang),
         configured: project.commission.is_some(),
         overview_count: whole.as_ref().map(|w| w.count).unwrap_or(0),
-        overview_amount: whole.as_ref().map(|w| w.amount.clone()).unwrap_or_default(),
+        overview_amount: whole.as_ref().map(|w| yuan(w.share_amount_fen)).unwrap_or_default(),
         overview_commission: whole.as_ref().map(|w| w.commission.clone()).unwrap_or_default(),
         overview: overview_rows,
         statement: statement_view,
@@ -409,7 +491,7 @@ async fn export_xlsx(
     Query(q): Query<SettlementQuery>,
 ) -> Result<Response, WebError> {
     let Loaded { project, month, chosen, deals, .. } = load(&state, &me, &q).await?;
-    let s = statement(&state, project, deals, Lang::Zh);
+    let s = statement(&state, project, deals, Reader::Staff, Lang::Zh);
     let bytes = statement_workbook(&s)?;
     let who = chosen.map(|(id, _)| format!("agency{id}")).unwrap_or_else(|| "all".to_owned());
     Ok(xlsx_response(bytes, &format!("panke-settlement-{}-{who}-{}.xlsx", project.id, month.format("%Y-%m"))))

@@ -20,6 +20,7 @@ const PAGES: &[&str] = &[
     "/staff/rules",
     "/staff/fallback",
     "/staff/audit",
+    "/staff/disputes",
 ];
 
 #[derive(Debug, Clone, Copy)]

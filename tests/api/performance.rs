@@ -269,7 +269,8 @@ async fn performance_counts_reports_first_reads_valid_visits_deals_and_rates_per
         "A's channel-performance amount: a1 + a2, not the car park nor the cancelled one"
     );
     assert!(page.contains("value=\"2026-11-01\"") && page.contains("value=\"2026-11-30\""), "this month by default");
-    assert!(page.contains("id=\"disputes-note\""), "disputes are not recorded yet, and the page says so");
+    assert!(!page.contains("id=\"disputes-note\""), "disputes are recorded now: no note saying they are not");
+    assert!(page.contains("id=\"disputes-hint\""), "the page says what the disputed column counts");
     // Two charts, drawn on the server, readable without seeing them.
     assert_eq!(page.matches("role=\"img\"").count(), 2, "{page}");
     assert!(page.contains("id=\"chart-volume-desc\"") && page.contains("id=\"chart-deals-desc\""));
@@ -286,7 +287,7 @@ async fn performance_counts_reports_first_reads_valid_visits_deals_and_rates_per
     assert_eq!((num(&a[5]), num(&a[6])), (3.0, 2.0), "subscriptions (not the cancelled one), channel deals: {a:?}");
     assert_eq!(fen(&a[7]), 123_456_789 + 98_765_432);
     assert!((num(&a[8]) - 2.0 / 3.0).abs() < 1e-9, "conversion 2 deals / 3 valid visits: {a:?}");
-    assert_eq!(num(&a[9]), 0.0, "no disputes recorded yet");
+    assert_eq!(num(&a[9]), 0.0, "no dispute opened in the month");
     let b = row(AGENCY_B);
     assert_eq!((num(&b[1]), num(&b[2]), num(&b[3]), num(&b[5]), num(&b[6])), (10.0, 5.0, 1.0, 1.0, 1.0), "{b:?}");
     assert!((num(&b[4]) - 0.5).abs() < 1e-9 && (num(&b[8]) - 1.0).abs() < 1e-9, "{b:?}");

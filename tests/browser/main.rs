@@ -1131,6 +1131,7 @@ async fn the_demo_manager_walks_the_back_office_at_desktop_and_phone_width() {
         ("fallback", "/staff/fallback"),
         ("audit", "/staff/audit"),
         ("deals", "/staff/deals"),
+        ("disputes", "/staff/disputes"),
         ("employees", "/staff/employees"),
         ("performance", "/staff/performance"),
         ("settlement", "/staff/settlement"),

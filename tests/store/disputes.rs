@@ -104,7 +104,8 @@ fn evidence_is_sealed_by_its_hash_refused_after_the_period_and_checked_by_verify
         note: "",
         by: "agent:2",
     };
-    let e = w.store.add_evidence(&evidence(EvidenceKind::Messages), &s, SHANGHAI, t("2026-11-25T23:00:00+08:00")).unwrap();
+    let e =
+        w.store.add_evidence(&evidence(EvidenceKind::Messages), &s, SHANGHAI, t("2026-11-25T23:00:00+08:00")).unwrap();
     let sealed = w.store.ledger_row(e.ledger_seq).unwrap();
     assert!(sealed.body.contains(&e.sha256), "the file's hash is in the ledger");
     assert_eq!(w.store.evidence_file(d.id, e.id).unwrap().1, file.bytes);
@@ -113,7 +114,7 @@ fn evidence_is_sealed_by_its_hash_refused_after_the_period_and_checked_by_verify
         Err(StoreError::Late(m)) => assert!(m.contains("2026-11-25"), "{m}"),
         other => panic!("expected late evidence, got {other:?}"),
     }
-    assert!(matches!(w.store.verify_ledger().unwrap(), Ok(_)));
+    assert!(w.store.verify_ledger().unwrap().is_ok());
     w.raw().execute("UPDATE evidence_files SET bytes = x'00'", []).unwrap();
     assert_eq!(w.store.verify_ledger().unwrap(), Err(LedgerFault::EvidenceAltered { id: e.id }));
 }
@@ -130,14 +131,25 @@ fn a_split_ruling_re_attributes_the_deal_and_an_appeal_ruled_by_the_admin_undoes
 
     let ruled = w
         .store
-        .rule_dispute(d.id, Outcome::Split { claimant_percent: 30 }, "双方均有带看证据", 1, false, "staff:1", t("2026-11-27T10:00:00+08:00"))
+        .rule_dispute(
+            d.id,
+            Outcome::Split { claimant_percent: 30 },
+            "双方均有带看证据",
+            1,
+            false,
+            "staff:1",
+            t("2026-11-27T10:00:00+08:00"),
+        )
         .unwrap();
     assert_eq!(ruled.status, Status::Ruled);
     let entries = w.store.attribution_entries(id).unwrap();
     let newest = &entries[0];
     assert_eq!(newest.body.cause, format!("ruling:{}", d.id));
     let award = newest.body.ruling.as_ref().unwrap();
-    assert_eq!((award.agency_id, award.percent, award.co_agency_id, award.co_percent), (Some(rival), 30, Some(holder), 70));
+    assert_eq!(
+        (award.agency_id, award.percent, award.co_agency_id, award.co_percent),
+        (Some(rival), 30, Some(holder), 70)
+    );
     let row: (i64, i64, Option<i64>, i64) = w
         .raw()
         .query_row(
@@ -148,13 +160,23 @@ fn a_split_ruling_re_attributes_the_deal_and_an_appeal_ruled_by_the_admin_undoes
         .unwrap();
     assert_eq!(row, (rival, 30, Some(holder), 70));
     assert!(matches!(
-        w.store.rule_dispute(d.id, Outcome::Upheld, "再裁一次试试", 1, false, "staff:1", t("2026-11-27T11:00:00+08:00")),
+        w.store.rule_dispute(
+            d.id,
+            Outcome::Upheld,
+            "再裁一次试试",
+            1,
+            false,
+            "staff:1",
+            t("2026-11-27T11:00:00+08:00")
+        ),
         Err(StoreError::Conflict(_))
     ));
 
     // The holder appeals once, within three days of the ruling.
-    let appealed =
-        w.store.appeal_dispute(d.id, holder, "对方无有效报备", "agent:1", &s, SHANGHAI, t("2026-11-30T20:00:00+08:00")).unwrap();
+    let appealed = w
+        .store
+        .appeal_dispute(d.id, holder, "对方无有效报备", "agent:1", &s, SHANGHAI, t("2026-11-30T20:00:00+08:00"))
+        .unwrap();
     assert_eq!(appealed.status, Status::Appealed);
     assert!(matches!(
         w.store.appeal_dispute(d.id, rival, "我方也要复核", "agent:2", &s, SHANGHAI, t("2026-11-30T21:00:00+08:00")),
@@ -167,14 +189,22 @@ fn a_split_ruling_re_attributes_the_deal_and_an_appeal_ruled_by_the_admin_undoes
     ));
     let closed = w
         .store
-        .rule_dispute(d.id, Outcome::Rejected, "对方报备晚于到访,驳回", 2, true, "staff:2", t("2026-12-01T10:00:00+08:00"))
+        .rule_dispute(
+            d.id,
+            Outcome::Rejected,
+            "对方报备晚于到访,驳回",
+            2,
+            true,
+            "staff:2",
+            t("2026-12-01T10:00:00+08:00"),
+        )
         .unwrap();
     assert_eq!(closed.status, Status::Closed);
     assert_eq!(closed.rulings.len(), 2);
     let back = w.store.attribution(id).unwrap().unwrap();
     assert_eq!(back.agency_id, Some(holder));
     assert!(back.ledger_seq > newest.seq, "undoing the award is a new entry, never an edit");
-    assert!(matches!(w.store.verify_ledger().unwrap(), Ok(_)));
+    assert!(w.store.verify_ledger().unwrap().is_ok());
 }
 
 #[test]
@@ -184,8 +214,11 @@ fn an_appeal_after_its_period_is_refused_with_the_date() {
     let (holder, rival) = (agency(&w, "链家-天河店"), agency(&w, "中原-体育西"));
     let s = Settings::default();
     let d = w.store.open_dispute(&claim(id, rival, "k"), &s, SHANGHAI, t("2026-11-23T10:00:00+08:00")).unwrap();
-    w.store.rule_dispute(d.id, Outcome::Upheld, "证据充分", 1, false, "staff:1", t("2026-11-27T22:00:00+08:00")).unwrap();
-    match w.store.appeal_dispute(d.id, holder, "不服此裁决", "agent:1", &s, SHANGHAI, t("2026-12-01T00:00:00+08:00")) {
+    w.store
+        .rule_dispute(d.id, Outcome::Upheld, "证据充分", 1, false, "staff:1", t("2026-11-27T22:00:00+08:00"))
+        .unwrap();
+    match w.store.appeal_dispute(d.id, holder, "不服此裁决", "agent:1", &s, SHANGHAI, t("2026-12-01T00:00:00+08:00"))
+    {
         Err(StoreError::Late(m)) => assert!(m.contains("2026-11-30"), "{m}"),
         other => panic!("expected a late appeal, got {other:?}"),
     }

@@ -20,9 +20,9 @@ mod employees;
 mod import;
 
 pub use super::history::LineError;
-pub(crate) use attribution::{reattribute_after_change_in, rules_in_force_in};
 pub(crate) use attribution::{Appender, attribute_subscription_in, reattribute_customer_in};
 pub use attribution::{AttributionEntry, AttributionInForce};
+pub(crate) use attribution::{reattribute_after_change_in, rules_in_force_in};
 pub use employees::{EmployeeEntry, EmployeeImportSummary};
 pub use import::{DealImport, DealImportError, DealImportSummary};
 

@@ -17,7 +17,7 @@ pub use notices::{Notice, Recipient};
 pub use steps::{NewDispute, NewEvidence, Subject};
 
 use super::{Store, StoreError, StoreResult};
-use crate::domain::dispute::{ClaimKind, DealDates, Deadlines, EvidenceKind, Outcome, Party, Settings, Status};
+use crate::domain::dispute::{ClaimKind, Deadlines, DealDates, EvidenceKind, Outcome, Party, Settings, Status};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 /// A dispute with its parties' names, rulings and appeal.
@@ -128,7 +128,8 @@ fn instant(text: Option<String>) -> Option<chrono::DateTime<chrono::FixedOffset>
     text.as_deref().and_then(crate::time::parse_instant)
 }
 
-const DISPUTE_COLUMNS: &str = "d.id, d.project_id, d.subscription_id, d.visit_seq, d.report_id, d.phone_head, d.phone_tail,
+const DISPUTE_COLUMNS: &str =
+    "d.id, d.project_id, d.subscription_id, d.visit_seq, d.report_id, d.phone_head, d.phone_tail,
     d.claim_kind, d.claim, d.claimant_agency_id, ca.name, d.respondent_agency_id, ra.name, d.opened_by, d.opened_at,
     d.opened_seq, s.deposit_at, s.down_payment_at, d.status, d.updated_at";
 
@@ -246,7 +247,8 @@ fn read_evidence(r: &Row<'_>) -> rusqlite::Result<Evidence> {
     })
 }
 
-const EVIDENCE_COLUMNS: &str = "id, dispute_id, party, agency_id, kind, name, mime, size, sha256, original_sha256, note,
+const EVIDENCE_COLUMNS: &str =
+    "id, dispute_id, party, agency_id, kind, name, mime, size, sha256, original_sha256, note,
     uploaded_by, uploaded_at, ledger_seq";
 
 impl Store {
@@ -339,8 +341,8 @@ impl Store {
                 .and_then(|b| serde_json::from_str::<crate::wire::dispute::DisputeBody>(&b).ok())
                 .and_then(|b| b.evidence)
                 .map(|e| e.sha256);
-            let ok = sealed.as_deref() == Some(sha.as_str())
-                && bytes.is_some_and(|b| crate::crypto::sha256_hex(&b) == sha);
+            let ok =
+                sealed.as_deref() == Some(sha.as_str()) && bytes.is_some_and(|b| crate::crypto::sha256_hex(&b) == sha);
             if !ok {
                 bad.push(id);
             }

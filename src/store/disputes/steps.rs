@@ -163,7 +163,8 @@ fn resolve_in(conn: &Connection, new: &NewDispute<'_>) -> StoreResult<Resolved> 
                 return from_deal(deal, Some(report_id));
             }
             // No deal yet: the customer's latest visit (any agency's).
-            let customer = CustomerPhone::parse(&phone, true).map_err(|_| StoreError::Corrupt("report phone".into()))?;
+            let customer =
+                CustomerPhone::parse(&phone, true).map_err(|_| StoreError::Corrupt("report phone".into()))?;
             let masked = customer.masked();
             let mut stmt = conn.prepare_cached(
                 "SELECT seq, phone FROM visit_index WHERE project_id = ?1 AND phone_head = ?2 AND phone_tail = ?3
@@ -211,8 +212,14 @@ fn seal_in(
     now: DateTime<Utc>,
 ) -> StoreResult<i64> {
     let value = record::canonical(body).map_err(|e| StoreError::Invalid(e.to_string()))?;
-    let entry =
-        NewEntry { kind: EntryKind::Dispute, project_id, report_id: None, amends_seq: None, body: &value, signatures: Vec::new() };
+    let entry = NewEntry {
+        kind: EntryKind::Dispute,
+        project_id,
+        report_id: None,
+        amends_seq: None,
+        body: &value,
+        signatures: Vec::new(),
+    };
     app.append(tx, entry, now)
 }
 
@@ -273,7 +280,8 @@ impl Store {
             ));
         }
         let due = rule::may_object(settings, tz, &found.dates, now).map_err(|late| StoreError::Late(late.message()))?;
-        let customer = CustomerPhone::parse(&found.phone, true).map_err(|_| StoreError::Corrupt("customer phone".into()))?;
+        let customer =
+            CustomerPhone::parse(&found.phone, true).map_err(|_| StoreError::Corrupt("customer phone".into()))?;
         let masked = customer.masked();
         let stamp = crate::time::stamp(now);
         tx.prepare_cached(
@@ -354,12 +362,12 @@ impl Store {
             ));
         }
         if new.party != Party::Office {
-            rule::may_add_evidence(settings, tz, &dispute.dates, now).map_err(|late| StoreError::Late(late.message()))?;
+            rule::may_add_evidence(settings, tz, &dispute.dates, now)
+                .map_err(|late| StoreError::Late(late.message()))?;
         }
         let file = new.file;
-        tx.prepare_cached("INSERT OR IGNORE INTO evidence_files (sha256, mime, bytes) VALUES (?1, ?2, ?3)")?.execute(
-            params![file.sha256_hex, file.kind.mime(), file.bytes],
-        )?;
+        tx.prepare_cached("INSERT OR IGNORE INTO evidence_files (sha256, mime, bytes) VALUES (?1, ?2, ?3)")?
+            .execute(params![file.sha256_hex, file.kind.mime(), file.bytes])?;
         let note: String = new.note.trim().chars().filter(|c| !c.is_control()).take(500).collect();
         tx.prepare_cached(
             "INSERT INTO dispute_evidence (dispute_id, party, agency_id, kind, name, mime, size, sha256,
@@ -393,7 +401,8 @@ impl Store {
             original_sha256: file.original_sha256_hex.clone(),
         });
         let seq = seal_in(&tx, &mut app, &dispute.project_id, &sealed, now)?;
-        tx.prepare_cached("UPDATE dispute_evidence SET ledger_seq = ?2 WHERE id = ?1")?.execute(params![evidence_id, seq])?;
+        tx.prepare_cached("UPDATE dispute_evidence SET ledger_seq = ?2 WHERE id = ?1")?
+            .execute(params![evidence_id, seq])?;
         tx.prepare_cached("UPDATE disputes SET updated_at = ?2 WHERE id = ?1")?
             .execute(params![dispute.id, crate::time::stamp(now)])?;
         if new.party != Party::Office {
@@ -412,6 +421,7 @@ impl Store {
 
     /// A party appeals the manager's ruling to the admin: once per dispute,
     /// within the appeal period.
+    #[allow(clippy::too_many_arguments)]
     pub fn appeal_dispute(
         &mut self,
         dispute_id: i64,
@@ -465,14 +475,22 @@ impl Store {
     }
 
     /// The claimant withdraws an open dispute.
-    pub fn withdraw_dispute(&mut self, dispute_id: i64, agency_id: Option<i64>, by: &str, now: DateTime<Utc>) -> StoreResult<Dispute> {
+    pub fn withdraw_dispute(
+        &mut self,
+        dispute_id: i64,
+        agency_id: Option<i64>,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Dispute> {
         let tx = WriteTx::begin(&mut self.conn)?;
         let dispute = dispute_in(&tx, dispute_id)?;
         if agency_id.is_some() && dispute.claimant_agency_id != agency_id {
             return Err(StoreError::NotFound(format!("dispute {dispute_id}")));
         }
         if dispute.status != Status::Open {
-            return Err(StoreError::Conflict("只有处理中的申诉可以撤回 / only an open dispute can be withdrawn".into()));
+            return Err(StoreError::Conflict(
+                "只有处理中的申诉可以撤回 / only an open dispute can be withdrawn".into(),
+            ));
         }
         let mut app = Appender::new(&self.ledger_key, self.tip.clone());
         seal_in(&tx, &mut app, &dispute.project_id, &body(&dispute, "withdrawn", by), now)?;
@@ -495,6 +513,7 @@ impl Store {
     /// the deal is attributed again with it (cause `ruling:<id>`: a new
     /// attribution entry when the result changes), and both parties are
     /// told.
+    #[allow(clippy::too_many_arguments)]
     pub fn rule_dispute(
         &mut self,
         dispute_id: i64,
@@ -516,9 +535,16 @@ impl Store {
                     "复核须由集团管理员裁决 / an appeal is ruled by the group's admin".into(),
                 ));
             }
-            _ => return Err(StoreError::Conflict("该申诉已裁决或撤回 / this dispute is already ruled or withdrawn".into())),
+            _ => {
+                return Err(StoreError::Conflict(
+                    "该申诉已裁决或撤回 / this dispute is already ruled or withdrawn".into(),
+                ));
+            }
         };
-        if matches!(outcome, Outcome::Split { .. }) && dispute.claimant_agency_id.is_none() && dispute.respondent_agency_id.is_none() {
+        if matches!(outcome, Outcome::Split { .. })
+            && dispute.claimant_agency_id.is_none()
+            && dispute.respondent_agency_id.is_none()
+        {
             return Err(StoreError::Invalid("无渠道可分配 / no agency to share with".into()));
         }
         tx.prepare_cached(

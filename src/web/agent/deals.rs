@@ -4,6 +4,9 @@
 //! deal confirmation (渠道成交客户确认单) — initiated here, shown as the
 //! printable sheet. Only the agent's own agency's rows ever appear: another
 //! agency's deal or sheet is "not found", and no page names another agency.
+//!
+//! A deal a dispute's ruling shared shows the agency's own share and the
+//! dispute's number; the other side is 对方渠道 (or 现场), never named.
 
 use super::super::AppState;
 use super::super::confirmations::{Viewer, sheet};
@@ -11,7 +14,7 @@ use super::super::error::WebError;
 use super::super::i18n::{Lang, Texts};
 use super::super::performance::{month_end, percent, product_label, status_label, today, yuan};
 use super::super::session::{CurrentAgent, check_csrf};
-use super::super::settlement::{Statement, chosen_month, month_bounds, statement};
+use super::super::settlement::{Reader, Statement, chosen_month, month_bounds, statement};
 use super::auth::CsrfForm;
 use super::html;
 use crate::store::performance::local_days;
@@ -78,6 +81,17 @@ struct DealView {
     pub performance: bool,
     pub cancelled: bool,
     pub confirmation: bool,
+    /// The agency's share in percent (100 unless a ruling shared the deal).
+    pub share: i64,
+    /// The dispute whose ruling decided the deal (0: none).
+    pub dispute_id: i64,
+    /// The other side of a shared deal, unnamed: 对方渠道 or 现场 ("" when
+    /// the deal is not shared), and its share.
+    pub other: String,
+    pub other_percent: i64,
+    /// The confirmation sheet is this agency's to initiate (not the
+    /// second agency's of a shared deal).
+    pub may_initiate: bool,
 }
 
 /// A month with channel-performance deals: its statement.
@@ -99,6 +113,8 @@ struct DealsPage {
     summaries: Vec<Summary>,
     deals: Vec<DealView>,
     months: Vec<MonthLink>,
+    /// Unread dispute notices of the agency (the badge).
+    disputes_unread: i64,
 }
 
 pub async fn list(
@@ -115,9 +131,10 @@ pub async fn list(
         .map(|p| (p.id.clone(), local_days(p.rules.timezone, month, month_end(month))))
         .collect();
     let (agency_id, agency_name) = (me.agent.agency_id, me.agent.agency_name.clone());
-    let (performances, deals) = state
+    let (performances, deals, disputes_unread) = state
         .db
         .run(move |store| -> Result<_, WebError> {
+            let unread = store.unread_dispute_notices(crate::store::disputes::Recipient::Agency(agency_id))?;
             let agency = store.agency(agency_id)?;
             let deals = store.attributed_deals_of_agency(agency_id, &agency_name, LISTED)?;
             let mut performances = Vec::new();
@@ -126,7 +143,7 @@ pub async fn list(
                     performances.push((pid.clone(), store.channel_performance(pid, days, Some(agency_id))?));
                 }
             }
-            Ok((performances, deals))
+            Ok((performances, deals, unread))
         })
         .await?;
     let summaries = performances
@@ -152,22 +169,33 @@ pub async fn list(
             })
         })
         .collect();
-    // The months with channel-performance deals, newest first.
+    // The months with channel-performance deals, newest first (the
+    // agency's share of each amount).
     let mut months: Vec<(String, usize, i64)> = Vec::new();
     for d in deals.iter().filter(|d| d.channel_performance && d.status != "cancelled") {
         let m = state.local_text(&d.project_id, &d.subscribed_at, "%Y-%m");
+        let amount = d.share_amount(d.price_fen);
         match months.iter_mut().find(|x| x.0 == m) {
             Some(x) => {
                 x.1 += 1;
-                x.2 += d.price_fen;
+                x.2 += amount;
             }
-            None => months.push((m, 1, d.price_fen)),
+            None => months.push((m, 1, amount)),
         }
     }
     months.sort_by(|a, b| b.0.cmp(&a.0));
     let deals = deals
         .into_iter()
         .map(|d| DealView {
+            other: match (d.co_percent, d.co_agency_id) {
+                (0, None) => String::new(),
+                (_, Some(_)) => lang.tr("对方渠道", "the other agency").to_owned(),
+                (_, None) => lang.tr("现场", "the site").to_owned(),
+            },
+            other_percent: d.co_percent,
+            share: d.share_percent,
+            dispute_id: d.dispute_id.unwrap_or(0),
+            may_initiate: !d.co_side,
             subscription_id: d.subscription_id,
             project: state.project_name(&d.project_id),
             subscribed: state.local_text(&d.project_id, &d.subscribed_at, "%Y-%m-%d"),
@@ -195,6 +223,7 @@ pub async fn list(
             .into_iter()
             .map(|(month, count, amount)| MonthLink { month, count, amount: yuan(amount) })
             .collect(),
+        disputes_unread,
     })
 }
 
@@ -245,7 +274,7 @@ pub async fn settlement(
         let Some(project) = state.deployment.project(&pid) else { continue };
         sections.push(ProjectStatement {
             project: project.name.clone(),
-            statement: statement(&state, project, deals, lang),
+            statement: statement(&state, project, deals, Reader::Agency, lang),
         });
     }
     html(SettlementPage {

@@ -1,10 +1,11 @@
 //! The agent's pages (phone-sized, often inside WeChat): sign in, accept an
 //! invitation (`auth`), file a report, show its QR code, list and cancel
 //! reports (`reports`); the agency's deals, performance, settlement
-//! statements and deal confirmations (`deals`).
+//! statements and deal confirmations (`deals`); its disputes (`disputes`).
 
 mod auth;
 pub mod deals;
+mod disputes;
 mod reports;
 
 use super::AppState;
@@ -27,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .route("/agent/reports/{id}/cancel", post(reports::cancel))
         .route("/agent/reports/{id}/receipt", get(reports::receipt))
         .merge(deals::routes())
+        .merge(disputes::routes())
 }
 
 fn html(page: impl Template) -> Result<Html<String>, WebError> {

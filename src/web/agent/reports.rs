@@ -30,8 +30,14 @@ pub fn status_class(s: ReportStatus) -> &'static str {
 }
 
 pub async fn list(State(state): State<AppState>, lang: Lang, me: CurrentAgent) -> Result<Html<String>, WebError> {
-    let agent_id = me.agent.id;
-    let reports = state.db.run(move |store| store.reports_of_agent(agent_id, 200)).await.map_err(WebError::from)?;
+    let (agent_id, agency_id) = (me.agent.id, me.agent.agency_id);
+    let (reports, disputes_unread) = state
+        .db
+        .run(move |store| -> Result<_, WebError> {
+            let unread = store.unread_dispute_notices(crate::store::disputes::Recipient::Agency(agency_id))?;
+            Ok((store.reports_of_agent(agent_id, 200)?, unread))
+        })
+        .await?;
     let rows = reports
         .iter()
         .map(|r| ReportRow {
@@ -50,6 +56,7 @@ pub async fn list(State(state): State<AppState>, lang: Lang, me: CurrentAgent) -
         agency: me.agent.agency_name,
         agent: me.agent.name,
         rows,
+        disputes_unread,
     })
 }
 

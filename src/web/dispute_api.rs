@@ -1,0 +1,639 @@
+//! `/api/v1/disputes`: an agency's own system raises its objections (异议)
+//! and follows them — the claim, its evidence, the ruling and one appeal.
+//! Authenticated by the agency's API key (`Authorization: Bearer pk_…`);
+//! errors are JSON with a stable code (`DISPUTE_LATE` when a period is
+//! over, naming the date it was due by). Described in `static/openapi.json`.
+//!
+//! An agency only ever reads disputes it is a party to (any other is "not
+//! found"), its own evidence only, and never the other agency's name: the
+//! sides are `us`, `other` or `site`, and free texts have the other
+//! party's name replaced. The agent pages (`agent::disputes`) share the
+//! helpers below.
+
+use super::AppState;
+use super::error::{ApiError, WebError};
+use super::error_code::ErrorCode;
+use crate::domain::dispute::{self as rule, ClaimKind, Deadlines, Next, Party, Settings};
+use crate::domain::evidence::EVIDENCE_MAX_BYTES;
+use crate::domain::token::ReportId;
+use crate::service::disputes as service;
+use crate::store::Store;
+use crate::store::deals::Subscription;
+use crate::store::disputes::{Dispute, DisputeFilter, Evidence, NewDispute, Subject};
+use crate::store::reports::ReportFilter;
+use axum::body::Bytes;
+use axum::extract::multipart::MultipartError;
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Multipart, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+/// An evidence upload's body: the file (≤ 10 MB) and a little text. A
+/// larger body is cut off at this size with a clean 413.
+pub const UPLOAD_LIMIT: usize = EVIDENCE_MAX_BYTES + 64 * 1024;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/disputes", get(list).post(create))
+        .route("/api/v1/disputes/{id}", get(show))
+        .route("/api/v1/disputes/{id}/evidence", post(evidence).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)))
+        .route("/api/v1/disputes/{id}/appeal", post(appeal))
+}
+
+/// The agency API key a request carries (checked against the database
+/// inside each handler's database job).
+pub struct AgencyKey(String);
+
+impl FromRequestParts<AppState> for AgencyKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|k| k.trim().to_owned())
+            .filter(|k| k.starts_with("pk_") && k.len() < 100)
+            .map(AgencyKey)
+            .ok_or(ApiError(WebError::SignIn { to: String::new() }))
+    }
+}
+
+impl AgencyKey {
+    fn agency(&self, store: &Store) -> Result<i64, WebError> {
+        store.agency_of_api_key(&self.0)?.ok_or(WebError::SignIn { to: String::new() })
+    }
+}
+
+// ---- Shared with the agent pages -------------------------------------
+
+/// The dispute, if `agency_id` is a party to it; else "not found", so its
+/// existence is not revealed.
+pub(crate) fn party_dispute(store: &Store, agency_id: i64, id: i64) -> Result<Dispute, WebError> {
+    let d = store.dispute(id)?;
+    if d.party_of(agency_id).is_none() {
+        return Err(WebError::NotFound);
+    }
+    Ok(d)
+}
+
+/// A deal an agency may raise an objection about: attributed to it, or a
+/// customer it reported. Anything else is "not found" (nothing about
+/// another agency's deal is revealed before a dispute exists).
+pub(crate) fn deal_for_agency(store: &Store, agency_id: i64, subscription_id: i64) -> Result<Subscription, WebError> {
+    let deal = store.subscription(subscription_id)?;
+    if store.attribution(subscription_id)?.is_some_and(|a| a.agency_id == Some(agency_id)) {
+        return Ok(deal);
+    }
+    let filter = ReportFilter {
+        project: Some(deal.project_id.clone()),
+        phone: Some(deal.phone.as_str().to_owned()),
+        ..ReportFilter::default()
+    };
+    let reported = store
+        .reports_page(&filter, None, 200)?
+        .iter()
+        .any(|(r, _)| r.agency_id == agency_id && r.customer_phone.matches_full(&deal.phone));
+    if reported { Ok(deal) } else { Err(WebError::NotFound) }
+}
+
+/// A visit record an agency may contest: one of its own reports' visits.
+pub(crate) fn visit_for_agency(store: &Store, agency_id: i64, seq: i64) -> Result<(), WebError> {
+    let row = store.ledger_row(seq)?;
+    let report = match (row.kind.as_str(), row.report_id) {
+        ("visit", Some(id)) => store.report(ReportId(id))?,
+        _ => return Err(WebError::NotFound),
+    };
+    if report.agency_id != agency_id {
+        return Err(WebError::NotFound);
+    }
+    Ok(())
+}
+
+/// A side of a dispute as an agency reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Side {
+    Us,
+    /// The other agency, never named.
+    Other,
+    /// The sales office itself (现场 / 自然来访).
+    Site,
+}
+
+impl Side {
+    pub(crate) fn of(agency: Option<i64>, me: i64) -> Side {
+        match agency {
+            Some(a) if a == me => Side::Us,
+            Some(_) => Side::Other,
+            None => Side::Site,
+        }
+    }
+
+    pub(crate) fn code(self) -> &'static str {
+        match self {
+            Side::Us => "us",
+            Side::Other => "other",
+            Side::Site => "site",
+        }
+    }
+
+    pub(crate) fn zh(self) -> &'static str {
+        match self {
+            Side::Us => "我方",
+            Side::Other => "对方渠道",
+            Side::Site => "案场(现场客户)",
+        }
+    }
+
+    pub(crate) fn en(self) -> &'static str {
+        match self {
+            Side::Us => "us",
+            Side::Other => "the other agency",
+            Side::Site => "the sales office (site customer)",
+        }
+    }
+}
+
+/// `text` with the other party's agency name replaced by `other` (a claim
+/// or reasons someone typed may name it). Our own name stays whole even
+/// when it contains the other's (链家 in 链家-天河店).
+pub(crate) fn scrub(text: &str, d: &Dispute, me: i64, other: &str) -> String {
+    let (own, theirs) = if d.claimant_agency_id == Some(me) {
+        (d.claimant.as_deref(), d.respondent.as_deref())
+    } else {
+        (d.respondent.as_deref(), d.claimant.as_deref())
+    };
+    let Some(theirs) = theirs.map(str::trim).filter(|t| !t.is_empty()) else { return text.to_owned() };
+    match own.map(str::trim).filter(|o| !o.is_empty() && o.contains(theirs)) {
+        Some(own) => text.split(own).map(|part| part.replace(theirs, other)).collect::<Vec<_>>().join(own),
+        None => text.replace(theirs, other),
+    }
+}
+
+/// Where a dispute stands on its project's calendar today.
+pub(crate) struct Standing {
+    pub due: Deadlines,
+    /// The last day to appeal the first ruling, once there is one.
+    pub appeal_due: Option<NaiveDate>,
+    pub next: Next,
+    /// Days until `next` is due (negative: overdue).
+    pub days_left: Option<i64>,
+}
+
+pub(crate) fn standing(state: &AppState, d: &Dispute, now: DateTime<Utc>) -> Standing {
+    let (settings, tz) = match state.deployment.project(&d.project_id) {
+        Some(p) => (p.disputes, p.rules.timezone),
+        None => (Settings::default(), state.project_tz(&d.project_id)),
+    };
+    let today = rule::local_date(tz, now);
+    let due = d.deadlines(&settings, tz);
+    let at = |s: &str| crate::time::parse_instant(s).map(|t| t.with_timezone(&Utc));
+    let ruled_at = d.ruling().and_then(|r| at(&r.ruled_at));
+    let first_ruled_at = d.rulings.iter().find(|r| r.level == 1).and_then(|r| at(&r.ruled_at));
+    let appealed_at = d.appeal.as_ref().and_then(|a| at(&a.appealed_at));
+    let next = rule::next(&settings, tz, d.status, &due, ruled_at, appealed_at, today);
+    Standing {
+        due,
+        appeal_due: first_ruled_at.map(|r| rule::appeal_due(&settings, tz, r)),
+        next,
+        days_left: next.due().map(|x| rule::days_left(x, today)),
+    }
+}
+
+pub(crate) fn next_code(next: Next) -> &'static str {
+    match next {
+        Next::Evidence(_) => "evidence",
+        Next::Ruling(_) => "ruling",
+        Next::Appeal(_) => "appeal",
+        Next::AppealRuling(_) => "appeal_ruling",
+        Next::Nothing => "nothing",
+    }
+}
+
+pub(crate) fn date_text(d: Option<NaiveDate>) -> Option<String> {
+    d.map(|d| d.format("%Y-%m-%d").to_string())
+}
+
+/// An evidence form as received (multipart: `kind`, `file`, `note`; the
+/// page's form adds `csrf`).
+#[derive(Default)]
+pub(crate) struct EvidenceForm {
+    pub csrf: String,
+    pub kind: String,
+    pub note: String,
+    pub file_name: String,
+    pub bytes: Option<Bytes>,
+}
+
+fn multipart_error(e: &MultipartError) -> WebError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        WebError::bad(
+            ErrorCode::PayloadTooLarge,
+            "文件过大,每个文件不能超过 10 MB,请压缩或截图后再上传 / the file is larger than 10 MB: compress it or take a screenshot",
+        )
+    } else {
+        WebError::bad(ErrorCode::BadRequest, e.body_text())
+    }
+}
+
+/// Reads the upload; a body over [`UPLOAD_LIMIT`] is a 413 refusal
+/// (`PAYLOAD_TOO_LARGE`), whatever field it cut off.
+pub(crate) async fn read_evidence_form(mut multipart: Multipart) -> Result<EvidenceForm, WebError> {
+    let mut form = EvidenceForm::default();
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => return Err(multipart_error(&e)),
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "file" {
+            form.file_name = field.file_name().unwrap_or_default().chars().take(200).collect();
+            form.bytes = Some(field.bytes().await.map_err(|e| multipart_error(&e))?);
+            continue;
+        }
+        let value = field.text().await.map_err(|e| multipart_error(&e))?;
+        match name.as_str() {
+            "csrf" => form.csrf = value,
+            "kind" => form.kind = value,
+            "note" => form.note = value,
+            _ => {}
+        }
+    }
+    Ok(form)
+}
+
+/// Checks the file by its content and attaches it for the agency's side,
+/// sealed in the ledger; refused after the evidence period with its date.
+pub(crate) async fn attach(
+    state: &AppState,
+    agency_id: i64,
+    dispute_id: i64,
+    form: EvidenceForm,
+    by: String,
+) -> Result<Evidence, WebError> {
+    let bytes = form
+        .bytes
+        .filter(|b| !b.is_empty())
+        .ok_or_else(|| WebError::bad(ErrorCode::Invalid, "请选择要上传的文件 / choose the file to upload"))?;
+    let (deployment, now) = (state.deployment.clone(), state.clock.now());
+    state
+        .db
+        .write(move |store| -> Result<Evidence, WebError> {
+            let d = party_dispute(store, agency_id, dispute_id)?;
+            let party = d.party_of(agency_id).ok_or(WebError::NotFound)?;
+            let upload = service::Upload {
+                dispute_id,
+                party,
+                agency_id: Some(agency_id),
+                kind: &form.kind,
+                file_name: &form.file_name,
+                bytes: &bytes,
+                note: &form.note,
+                by: &by,
+            };
+            Ok(service::attach(store, &deployment, &d, &upload, now)?)
+        })
+        .await
+}
+
+// ---- The API ----------------------------------------------------------
+
+#[derive(Serialize)]
+struct DeadlinesJson {
+    objection_due: Option<String>,
+    evidence_due: Option<String>,
+    opinion_due: Option<String>,
+    appeal_due: Option<String>,
+}
+
+#[derive(Serialize)]
+struct NextJson {
+    step: &'static str,
+    due: Option<String>,
+    days_left: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct RulingJson {
+    level: u8,
+    outcome: &'static str,
+    claimant_percent: u8,
+    reasons: String,
+    ruled_at: String,
+}
+
+#[derive(Serialize)]
+struct AppealJson {
+    by: &'static str,
+    /// Only our own appeal's reason.
+    reason: Option<String>,
+    appealed_at: String,
+}
+
+#[derive(Serialize)]
+struct EvidenceJson {
+    id: i64,
+    kind: &'static str,
+    name: String,
+    mime: String,
+    size: i64,
+    sha256: String,
+    note: String,
+    uploaded_at: String,
+}
+
+#[derive(Serialize)]
+struct DisputeJson {
+    id: i64,
+    project: String,
+    /// Always 前三后四.
+    customer_phone: String,
+    subscription_id: Option<i64>,
+    visit_record: Option<i64>,
+    /// Our own report the claim rests on (only when we are the claimant).
+    report_id: Option<i64>,
+    kind: &'static str,
+    claim: String,
+    /// `claimant` or `respondent`: our side.
+    side: &'static str,
+    claimant: &'static str,
+    respondent: &'static str,
+    status: &'static str,
+    opened_at: String,
+    deadlines: DeadlinesJson,
+    next: NextJson,
+    rulings: Vec<RulingJson>,
+    appeal: Option<AppealJson>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    evidence: Option<Vec<EvidenceJson>>,
+}
+
+const OTHER: &str = "对方渠道";
+
+fn evidence_json(e: &Evidence) -> EvidenceJson {
+    EvidenceJson {
+        id: e.id,
+        kind: e.kind.code(),
+        name: e.name.clone(),
+        mime: e.mime.clone(),
+        size: e.size,
+        sha256: e.sha256.clone(),
+        note: e.note.clone(),
+        uploaded_at: e.uploaded_at.clone(),
+    }
+}
+
+fn dispute_json(
+    state: &AppState,
+    d: &Dispute,
+    me: i64,
+    now: DateTime<Utc>,
+    evidence: Option<&[Evidence]>,
+) -> DisputeJson {
+    let s = standing(state, d, now);
+    let side = d.party_of(me).unwrap_or(Party::Respondent);
+    DisputeJson {
+        id: d.id,
+        project: d.project_id.clone(),
+        customer_phone: d.masked_phone.clone(),
+        subscription_id: d.subscription_id,
+        visit_record: d.visit_seq,
+        report_id: if side == Party::Claimant { d.report_id } else { None },
+        kind: d.claim_kind.code(),
+        claim: scrub(&d.claim, d, me, OTHER),
+        side: side.code(),
+        claimant: Side::of(d.claimant_agency_id, me).code(),
+        respondent: Side::of(d.respondent_agency_id, me).code(),
+        status: d.status.code(),
+        opened_at: d.opened_at.clone(),
+        deadlines: DeadlinesJson {
+            objection_due: date_text(s.due.objection_due),
+            evidence_due: date_text(s.due.evidence_due),
+            opinion_due: date_text(s.due.opinion_due),
+            appeal_due: date_text(s.appeal_due),
+        },
+        next: NextJson { step: next_code(s.next), due: date_text(s.next.due()), days_left: s.days_left },
+        rulings: d
+            .rulings
+            .iter()
+            .map(|r| RulingJson {
+                level: r.level,
+                outcome: r.outcome.code(),
+                claimant_percent: r.outcome.claimant_percent(),
+                reasons: scrub(&r.reasons, d, me, OTHER),
+                ruled_at: r.ruled_at.clone(),
+            })
+            .collect(),
+        appeal: d.appeal.as_ref().map(|a| {
+            let by = Side::of(a.agency_id, me);
+            AppealJson {
+                by: by.code(),
+                reason: (by == Side::Us).then(|| a.reason.clone()),
+                appealed_at: a.appealed_at.clone(),
+            }
+        }),
+        evidence: evidence.map(|list| list.iter().map(evidence_json).collect()),
+    }
+}
+
+fn invalid(e: impl ToString) -> ApiError {
+    ApiError(WebError::bad(ErrorCode::Invalid, e.to_string()))
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    limit: Option<u32>,
+}
+
+async fn list(State(state): State<AppState>, key: AgencyKey, Query(q): Query<ListQuery>) -> Result<Response, ApiError> {
+    let limit = q.limit.unwrap_or(50).clamp(1, 500);
+    let (agency, disputes) = state
+        .db
+        .run(move |store| -> Result<_, WebError> {
+            let agency = key.agency(store)?;
+            let filter = DisputeFilter { agency_id: Some(agency), ..DisputeFilter::default() };
+            Ok((agency, store.disputes(&filter, limit)?))
+        })
+        .await?;
+    let now = state.clock.now();
+    let items: Vec<DisputeJson> = disputes.iter().map(|d| dispute_json(&state, d, agency, now, None)).collect();
+    Ok(Json(serde_json::json!({ "disputes": items })).into_response())
+}
+
+/// What the objection is about: exactly one of the three.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SubjectJson {
+    #[serde(default)]
+    report: Option<i64>,
+    #[serde(default)]
+    deal: Option<i64>,
+    #[serde(default)]
+    visit: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateDispute {
+    project: String,
+    subject: SubjectJson,
+    kind: String,
+    claim: String,
+    #[serde(default)]
+    idempotency_key: Option<String>,
+}
+
+async fn create(State(state): State<AppState>, key: AgencyKey, body: Bytes) -> Result<Response, ApiError> {
+    let req: CreateDispute =
+        serde_json::from_slice(&body).map_err(|e| ApiError(WebError::bad(ErrorCode::BadJson, e)))?;
+    let subject = match (req.subject.report, req.subject.deal, req.subject.visit) {
+        (Some(id), None, None) => Subject::Report(id),
+        (None, Some(id), None) => Subject::Deal(id),
+        (None, None, Some(seq)) => Subject::Visit(seq),
+        _ => return Err(invalid("subject: exactly one of report, deal or visit")),
+    };
+    let kind = ClaimKind::parse(&req.kind)
+        .ok_or_else(|| invalid("kind: collision, natural_verdict, family, phone_mismatch or other"))?;
+    if state.deployment.project(&req.project).is_none() {
+        return Err(ApiError(WebError::bad(ErrorCode::UnknownProject, format!("no project `{}`", req.project))));
+    }
+    if req.idempotency_key.as_deref().is_some_and(|k| k.is_empty() || k.len() > 100) {
+        return Err(invalid("idempotency_key: 1 to 100 characters"));
+    }
+    let (deployment, now) = (state.deployment.clone(), state.clock.now());
+    let (agency, dispute) = state
+        .db
+        .write(move |store| -> Result<(i64, Dispute), WebError> {
+            let agency = key.agency(store)?;
+            match subject {
+                Subject::Deal(id) => {
+                    if deal_for_agency(store, agency, id)?.project_id != req.project {
+                        return Err(WebError::NotFound);
+                    }
+                }
+                Subject::Visit(seq) => visit_for_agency(store, agency, seq)?,
+                // The store checks the report is the agency's own.
+                Subject::Report(_) => {}
+            }
+            let by = format!("api:{agency}");
+            let idempotency_key = req.idempotency_key.as_ref().map(|k| format!("api:{agency}:{k}"));
+            let new = NewDispute {
+                project_id: &req.project,
+                subject,
+                kind,
+                claim: &req.claim,
+                claimant_agency_id: Some(agency),
+                by: &by,
+                idempotency_key: idempotency_key.as_deref(),
+            };
+            Ok((agency, service::open(store, &deployment, &new, now)?))
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(dispute_json(&state, &dispute, agency, now, None))).into_response())
+}
+
+async fn show(State(state): State<AppState>, key: AgencyKey, Path(id): Path<i64>) -> Result<Response, ApiError> {
+    let (agency, dispute, evidence) = state
+        .db
+        .run(move |store| -> Result<_, WebError> {
+            let agency = key.agency(store)?;
+            let dispute = party_dispute(store, agency, id)?;
+            Ok((agency, dispute, store.dispute_evidence(id, Some(agency))?))
+        })
+        .await?;
+    let now = state.clock.now();
+    Ok(Json(dispute_json(&state, &dispute, agency, now, Some(&evidence))).into_response())
+}
+
+async fn evidence(
+    State(state): State<AppState>,
+    key: AgencyKey,
+    Path(id): Path<i64>,
+    multipart: Multipart,
+) -> Result<Response, ApiError> {
+    // The key is checked before the body is read.
+    let agency = state.db.run(move |store| key.agency(store)).await?;
+    let form = read_evidence_form(multipart).await?;
+    let evidence = attach(&state, agency, id, form, format!("api:{agency}")).await?;
+    Ok((StatusCode::CREATED, Json(evidence_json(&evidence))).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AppealRequest {
+    reason: String,
+}
+
+async fn appeal(
+    State(state): State<AppState>,
+    key: AgencyKey,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let req: AppealRequest =
+        serde_json::from_slice(&body).map_err(|e| ApiError(WebError::bad(ErrorCode::BadJson, e)))?;
+    let (deployment, now) = (state.deployment.clone(), state.clock.now());
+    let (agency, dispute) = state
+        .db
+        .write(move |store| -> Result<(i64, Dispute), WebError> {
+            let agency = key.agency(store)?;
+            let d = party_dispute(store, agency, id)?;
+            let by = format!("api:{agency}");
+            Ok((agency, service::appeal(store, &deployment, &d, agency, &req.reason, &by, now)?))
+        })
+        .await?;
+    Ok(Json(dispute_json(&state, &dispute, agency, now, None)).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::dispute::{DealDates, Status};
+
+    fn dispute(claimant: (i64, &str), respondent: (i64, &str)) -> Dispute {
+        Dispute {
+            id: 1,
+            project_id: "demo".into(),
+            subscription_id: Some(1),
+            visit_seq: None,
+            report_id: Some(3),
+            masked_phone: "138****5678".into(),
+            claim_kind: ClaimKind::Collision,
+            claim: String::new(),
+            claimant_agency_id: Some(claimant.0),
+            claimant: Some(claimant.1.into()),
+            respondent_agency_id: Some(respondent.0),
+            respondent: Some(respondent.1.into()),
+            opened_by: "agent:1".into(),
+            opened_at: "2026-12-06T15:59:00Z".into(),
+            opened_seq: 4,
+            dates: DealDates::default(),
+            status: Status::Open,
+            updated_at: "2026-12-06T15:59:00Z".into(),
+            rulings: Vec::new(),
+            appeal: None,
+        }
+    }
+
+    #[test]
+    fn the_other_partys_name_is_scrubbed_and_our_own_kept_whole() {
+        let d = dispute((2, "中原-体育西"), (1, "链家-天河店"));
+        assert_eq!(scrub("链家-天河店先带看", &d, 2, OTHER), "对方渠道先带看");
+        assert_eq!(scrub("中原-体育西先报备", &d, 1, OTHER), "对方渠道先报备");
+        let d = dispute((2, "链家"), (1, "链家-天河店"));
+        assert_eq!(scrub("链家-天河店与链家", &d, 1, OTHER), "链家-天河店与对方渠道");
+    }
+
+    #[test]
+    fn sides_are_us_other_or_site() {
+        assert_eq!(Side::of(Some(1), 1).code(), "us");
+        assert_eq!(Side::of(Some(2), 1).code(), "other");
+        assert_eq!(Side::of(None, 1).code(), "site");
+    }
+}
