@@ -20,6 +20,7 @@
 mod helpers;
 #[path = "../support/mod.rs"]
 mod support;
+mod disputes;
 mod webdriver;
 
 use helpers::{AGENT_PHONE, TestApp, t};
