@@ -569,10 +569,11 @@ fn history_in(store: &mut Store, project: &ProjectConfig, ring: &KeyRing, now: D
             product: product.to_owned(),
             price_yuan: price.to_owned(),
             subscribed_at: at.to_rfc3339(),
-            // 定金 the same day: the objection period (5 days) counts from it.
+            // 定金 the same day: the objection period (5 days) counts from
+            // it; 首付 the day after (evidence within 3 days of it).
             deposit_at: at.to_rfc3339(),
+            down_payment_at: (at + Duration::days(1)).min(now.with_timezone(&tz).fixed_offset()).to_rfc3339(),
             external_id: format!("DEMO-RG-{:04}", k + 1),
-            ..Default::default()
         };
         let new = crate::store::deals::NewSubscription::parse(&project.id, &text, None, tz).map_err(invalid)?;
         let by = crate::store::people::By { actor, project: Some(project.id.as_str()) };

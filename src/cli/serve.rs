@@ -93,6 +93,7 @@ pub fn serve(config: &Path, listen: Option<String>, demo: bool) -> ExitCode {
         if let Some(info) = demo_info {
             print_demo(&base, &info);
         }
+        crate::service::webhooks::spawn_delivery_worker(state.clone());
         spawn_housekeeping(state);
         match app.run_until(shutdown_signal()).await {
             Ok(()) => ExitCode::SUCCESS,

@@ -13,6 +13,7 @@ pub mod filing;
 pub mod replay;
 pub mod scan;
 pub mod statements;
+pub mod webhooks;
 
 use crate::domain::filing::FilingRefusal;
 use crate::store::StoreError;

@@ -385,6 +385,10 @@ impl Store {
         let protection =
             judgement.protected_until.zip(report.as_ref()).map(|(until, r)| (r.agency_name.as_str(), until));
         apply_side_effects(&tx, &visitor, report.as_ref(), &judgement, &row, (arrival_at, protection), now)?;
+        if let Some(r) = &report {
+            // The agency's webhooks: the event commits with the record.
+            super::webhooks::visit_recorded_in(&tx, r, row.seq, &record.verdict, arrival_at, now)?;
+        }
         if let Some(id) = walk_in_id.filter(|_| report.is_none()) {
             super::walk_ins::mark_walk_in_recorded(&tx, id, row.seq)?;
         }

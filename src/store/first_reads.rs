@@ -36,18 +36,24 @@ pub(crate) fn record_first_read_in(
     staff_id: Option<i64>,
     at: DateTime<FixedOffset>,
 ) -> StoreResult<FirstRead> {
-    conn.prepare_cached(
-        "INSERT OR IGNORE INTO first_reads (report_id, project_id, at, at_unix, kiosk_id, staff_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?
-    .execute(params![
-        report_id.0,
-        project_id,
-        crate::time::format_instant(at),
-        at.timestamp(),
-        kiosk_id,
-        staff_id
-    ])?;
+    let inserted = conn
+        .prepare_cached(
+            "INSERT OR IGNORE INTO first_reads (report_id, project_id, at, at_unix, kiosk_id, staff_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![
+            report_id.0,
+            project_id,
+            crate::time::format_instant(at),
+            at.timestamp(),
+            kiosk_id,
+            staff_id
+        ])?;
+    if inserted > 0 {
+        // This is the first read: the agency's webhooks hear of it, in the
+        // same transaction.
+        super::webhooks::report_first_read_in(conn, report_id, kiosk_id, at)?;
+    }
     Ok(first_read_in(conn, report_id)?.unwrap_or(FirstRead { report_id, at, kiosk_id, staff_id }))
 }
 
@@ -62,7 +68,8 @@ impl Store {
         staff_id: Option<i64>,
         at: DateTime<FixedOffset>,
     ) -> StoreResult<FirstRead> {
-        record_first_read_in(&self.conn, project_id, report_id, kiosk_id, staff_id, at)
+        // The read and its webhook event commit together.
+        self.all_or_nothing(|store| record_first_read_in(&store.conn, project_id, report_id, kiosk_id, staff_id, at))
     }
 
     pub fn first_read(&self, report_id: ReportId) -> StoreResult<Option<FirstRead>> {

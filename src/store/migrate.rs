@@ -21,6 +21,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (12, include_str!("migrations/0012_fallback.sql")),
     (13, include_str!("migrations/0013_deals.sql")),
     (14, include_str!("migrations/0014_disputes.sql")),
+    (15, include_str!("migrations/0015_webhooks.sql")),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;

@@ -26,6 +26,7 @@ pub mod sessions;
 pub mod timeline;
 pub mod visits;
 pub mod walk_ins;
+pub mod webhooks;
 
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};

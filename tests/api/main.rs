@@ -28,3 +28,4 @@ mod rejections;
 mod release_fixture;
 mod replay;
 mod sessions;
+mod webhooks;

@@ -15,12 +15,12 @@
 // Tests may unwrap: a panic is the failure report.
 #![allow(clippy::unwrap_used)]
 
+mod disputes;
 #[allow(dead_code)]
 #[path = "../api/helpers.rs"]
 mod helpers;
 #[path = "../support/mod.rs"]
 mod support;
-mod disputes;
 mod webdriver;
 
 use helpers::{AGENT_PHONE, TestApp, t};

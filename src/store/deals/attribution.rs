@@ -500,6 +500,37 @@ pub(crate) fn attribute_subscription_in(
         held.co_percent,
         held.dispute_id,
     ])?;
+    // The agencies' webhooks, in this transaction: each agency the deal is
+    // attributed to is told its own share, and each it was attributed to
+    // before and no longer is, that it is not theirs (another agency is
+    // never named).
+    let news = crate::store::webhooks::DealNews {
+        project_id: &facts.project_id,
+        subscription_id: id,
+        unit: &facts.unit,
+        product: &facts.product,
+        customer_phone: facts.phone.masked().to_string(),
+        reasons: reasons.iter().map(|r| r.code()).collect(),
+        dispute_id: held.dispute_id,
+    };
+    let mut told: Vec<i64> = Vec::new();
+    for (agency, percent) in [(held.agency_id, held.share_percent), (held.co_agency_id, held.co_percent)] {
+        if let Some(agency) = agency
+            && !told.contains(&agency)
+        {
+            told.push(agency);
+            let performance = held.channel_performance && percent > 0;
+            crate::store::webhooks::deal_attributed_in(tx, &news, agency, performance, percent, now)?;
+        }
+    }
+    if let Some((.., was)) = &current {
+        for agency in [was.agency_id, was.co_agency_id].into_iter().flatten() {
+            if !told.contains(&agency) {
+                told.push(agency);
+                crate::store::webhooks::deal_attributed_in(tx, &news, agency, false, 0, now)?;
+            }
+        }
+    }
     Ok(true)
 }
 

@@ -25,8 +25,15 @@ pub(crate) fn notify_in(
     event: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    conn.prepare_cached("INSERT INTO dispute_notices (dispute_id, recipient, event, created_at) VALUES (?1, ?2, ?3, ?4)")?
-        .execute(params![dispute_id, recipient, event, crate::time::stamp(now)])?;
+    conn.prepare_cached(
+        "INSERT INTO dispute_notices (dispute_id, recipient, event, created_at) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![dispute_id, recipient, event, crate::time::stamp(now)])?;
+    // An agency told on its pages is told through its webhooks too, in the
+    // same transaction.
+    if let Some(agency_id) = recipient.strip_prefix("agency:").and_then(|id| id.parse::<i64>().ok()) {
+        crate::store::webhooks::dispute_updated_in(conn, dispute_id, agency_id, event, now)?;
+    }
     Ok(())
 }
 
@@ -90,7 +97,13 @@ impl Store {
              WHERE recipient = ?1 ORDER BY read_at IS NOT NULL, id DESC LIMIT ?2",
         )?;
         let rows = stmt.query_map(params![to.key(), limit], |r| {
-            Ok(Notice { id: r.get(0)?, dispute_id: r.get(1)?, event: r.get(2)?, created_at: r.get(3)?, read: r.get(4)? })
+            Ok(Notice {
+                id: r.get(0)?,
+                dispute_id: r.get(1)?,
+                event: r.get(2)?,
+                created_at: r.get(3)?,
+                read: r.get(4)?,
+            })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }

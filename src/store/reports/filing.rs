@@ -237,6 +237,8 @@ impl Store {
             }
         };
         let report = report_in(&tx, ReportId(id))?;
+        // The agency's webhooks: the event commits with the report.
+        super::super::webhooks::report_filed_in(&tx, &report, rules, filed_at.to_utc())?;
         tx.commit()?;
         Ok(report)
     }

@@ -7,6 +7,7 @@ mod auth;
 pub mod deals;
 mod disputes;
 mod reports;
+mod webhooks;
 
 use super::AppState;
 use super::error::WebError;
@@ -29,6 +30,7 @@ pub fn routes() -> Router<AppState> {
         .route("/agent/reports/{id}/receipt", get(reports::receipt))
         .merge(deals::routes())
         .merge(disputes::routes())
+        .merge(webhooks::routes())
 }
 
 fn html(page: impl Template) -> Result<Html<String>, WebError> {

@@ -181,6 +181,8 @@ pub(super) struct Typed {
     pub agent_phone: String,
     pub key_label: String,
     pub contract_end: Option<String>,
+    /// The webhook address typed (a refused one).
+    pub webhook_url: String,
 }
 
 impl Typed {
@@ -242,6 +244,9 @@ struct AgencyPage {
     agent_name: String,
     agent_phone: String,
     key_label: String,
+    webhooks: Vec<super::webhooks::EndpointRow>,
+    deliveries: Vec<super::webhooks::DeliveryRow>,
+    webhook_url: String,
 }
 
 fn roster_row(state: &AppState, project: Option<&str>, r: crate::store::people::RosterEntry) -> RosterRow {
@@ -280,10 +285,11 @@ pub(super) async fn render_agency(
     id: i64,
     typed: Typed,
 ) -> Result<Response, WebError> {
-    let (agency, roster, keys) = state
+    let (agency, roster, keys, (endpoints, log)) = state
         .db
         .run(move |store| -> Result<_, WebError> {
-            Ok((store.agency(id)?, store.agency_roster(id)?, store.api_keys(id)?))
+            let webhooks = (store.webhook_endpoints(id)?, store.webhook_log(id, super::webhooks::LOGGED)?);
+            Ok((store.agency(id)?, store.agency_roster(id)?, store.api_keys(id)?, webhooks))
         })
         .await?;
     let project = me.staff.project_id.as_deref();
@@ -334,6 +340,9 @@ pub(super) async fn render_agency(
         // are not theirs to see either.
         roster: if manages { roster.into_iter().map(|r| roster_row(state, project, r)).collect() } else { Vec::new() },
         keys: if manages { keys } else { Vec::new() },
+        webhooks: if manages { super::webhooks::endpoint_rows(state, endpoints) } else { Vec::new() },
+        deliveries: if manages { super::webhooks::delivery_rows(state, log) } else { Vec::new() },
+        webhook_url: typed.webhook_url,
         name: agency.name,
         agent_name: typed.agent_name,
         agent_phone: typed.agent_phone,

@@ -17,6 +17,7 @@ mod agents;
 mod api_keys;
 mod kiosks;
 mod staff;
+pub mod webhooks;
 
 use super::AppState;
 use super::error::WebError;
@@ -45,6 +46,8 @@ pub fn routes() -> Router<AppState> {
         .route("/staff/people/agents/{id}/disable", post(agents::disable))
         .route("/staff/people/agencies/{id}/keys", post(api_keys::issue))
         .route("/staff/people/keys/{id}/revoke", post(api_keys::revoke))
+        .route("/staff/people/agencies/{id}/webhooks", post(webhooks::add))
+        .route("/staff/people/webhooks/{id}/disable", post(webhooks::disable))
         .route("/staff/people/staff", get(staff::list).post(staff::add))
         .route("/staff/people/staff/{id}/disable", post(staff::disable))
         .route("/staff/people/staff/{id}/password", post(staff::reset_password))
@@ -99,6 +102,10 @@ pub(super) fn notice(done: &str) -> Option<(&'static str, &'static str)> {
         "revoked" => ("已吊销,立即生效。", "Revoked, effective at once."),
         "projects" => ("合作项目已更新。", "Partner projects updated."),
         "contract" => ("合同到期日已更新。", "Contract end updated."),
+        "webhook_off" => (
+            "推送地址已停用:不再向它发送事件,未送达的不再重试。",
+            "Webhook disabled: no more events go to it, and undelivered ones are not retried.",
+        ),
         "unchanged" => ("没有变化。", "Nothing changed."),
         _ => return None,
     })
