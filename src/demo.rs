@@ -323,7 +323,7 @@ fn demo_dispute(
         note: "演示:与客户的微信约访记录",
         by: actor,
     };
-    store.add_evidence(&evidence, &project.disputes, project.rules.timezone, now)?;
+    store.add_evidence(&evidence, project.rules.timezone, now)?;
     Ok(())
 }
 

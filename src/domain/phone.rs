@@ -227,6 +227,53 @@ impl fmt::Debug for CustomerPhone {
     }
 }
 
+// Free text (a claim, a note, a ruling's reasons, a webhook's payload)
+// may carry a number someone typed: these find and mask it.
+
+fn digit(c: char) -> Option<u32> {
+    match c {
+        '0'..='9' => c.to_digit(10),
+        // Full-width digits (from Chinese IMEs).
+        '\u{FF10}'..='\u{FF19}' => Some(c as u32 - 0xFF10),
+        _ => None,
+    }
+}
+
+/// Where (in chars) the first full mainland mobile number starts: `1`,
+/// then 3–9, then nine digits — also inside a longer run of digits, as a
+/// search for `1[3-9]\d{9}` finds it.
+fn phone_at(chars: &[char]) -> Option<usize> {
+    if chars.len() < 11 {
+        return None;
+    }
+    (0..=chars.len() - 11).find(|&i| {
+        let window = &chars[i..i + 11];
+        digit(window[0]) == Some(1)
+            && digit(window[1]).is_some_and(|d| d >= 3)
+            && window[2..].iter().all(|c| digit(*c).is_some())
+    })
+}
+
+/// Does `text` hold a full mainland mobile number (`1[3-9]` and nine more
+/// digits, ASCII or full-width, anywhere)? A masked one (`138****5678`)
+/// does not count.
+pub fn contains_full_phone(text: &str) -> bool {
+    let chars: Vec<char> = text.chars().collect();
+    phone_at(&chars).is_some()
+}
+
+/// `text` with every full mobile number masked as 前三后四 (`138****5678`).
+pub fn mask_phones_in_text(text: &str) -> String {
+    let mut chars: Vec<char> = text.chars().collect();
+    // Each pass turns four digits into `*`: it ends.
+    while let Some(i) = phone_at(&chars) {
+        for c in &mut chars[i + 3..i + 7] {
+            *c = '*';
+        }
+    }
+    chars.into_iter().collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -66,7 +66,6 @@ pub fn attach(
             note: upload.note,
             by: upload.by,
         },
-        &p.disputes,
         p.rules.timezone,
         now,
     )?;
@@ -104,7 +103,7 @@ pub fn appeal(
     now: DateTime<Utc>,
 ) -> ServiceResult<Dispute> {
     let p = project(deployment, &dispute.project_id)?;
-    Ok(store.appeal_dispute(dispute.id, agency_id, reason, by, &p.disputes, p.rules.timezone, now)?)
+    Ok(store.appeal_dispute(dispute.id, agency_id, reason, by, p.rules.timezone, now)?)
 }
 
 /// A dispute with what it waits for next and how urgent that is.
@@ -128,11 +127,11 @@ pub fn due(store: &Store, deployment: &Deployment, dispute: Dispute, now: DateTi
     let p = project(deployment, &dispute.project_id)?;
     let tz = p.rules.timezone;
     let today: NaiveDate = rule::local_date(tz, now);
-    let deadlines = dispute.deadlines(&p.disputes, tz);
+    let deadlines = dispute.deadlines(tz);
     let at = |s: &str| crate::time::parse_instant(s).map(|t| t.with_timezone(&Utc));
     let ruled_at = dispute.ruling().and_then(|r| at(&r.ruled_at));
     let appealed_at = dispute.appeal.as_ref().and_then(|a| at(&a.appealed_at));
-    let next = rule::next(&p.disputes, tz, dispute.status, &deadlines, ruled_at, appealed_at, today);
+    let next = rule::next(&dispute.settings, tz, dispute.status, &deadlines, ruled_at, appealed_at, today);
     let seeds_default = if dispute.status == Status::Open {
         let evidence = store.claimant_evidence_count(dispute.id)?;
         let first = store.earliest_report_agency(&dispute)?;

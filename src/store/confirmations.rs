@@ -5,6 +5,13 @@
 //! Each step is audited in its own transaction; a step is refused once the
 //! attribution in force no longer names the channel (re-attributed,
 //! withheld, or the subscription cancelled).
+//!
+//! One sheet is live per subscription. When a ruling (or any new
+//! attribution) gives the deal to another agency after the first one
+//! initiated its sheet, the agency now holding the deal initiates its own:
+//! the earlier sheet is superseded (`superseded_at`, `superseded_by`,
+//! audited) in the same transaction, kept and marked for the staff, and no
+//! longer the earlier agency's to read or the staff's to confirm.
 
 use super::{Store, StoreError, StoreResult, WriteTx};
 use chrono::{DateTime, FixedOffset, Utc};
@@ -33,12 +40,22 @@ pub struct Confirmation {
     /// The ledger entry sealing both confirmations (none yet: the ledger
     /// takes no such entry kind).
     pub ledger_seq: Option<i64>,
+    /// UTC stamp: when the agency now holding the deal initiated its own
+    /// sheet over this one (`None`: the live sheet).
+    pub superseded_at: Option<String>,
+    /// Who initiated that sheet (`agent:7`, `api:agency:3`).
+    pub superseded_by: Option<String>,
 }
 
 impl Confirmation {
     /// Both the sales consultant and the channel lead confirmed.
     pub fn confirmed(&self) -> bool {
         self.sales_confirmed_at.is_some() && self.lead_confirmed_at.is_some()
+    }
+
+    /// Another agency's sheet replaced this one.
+    pub fn superseded(&self) -> bool {
+        self.superseded_at.is_some()
     }
 }
 
@@ -71,7 +88,7 @@ const CONFIRMATION_SELECT: &str = "SELECT c.id, c.subscription_id, c.project_id,
         CASE WHEN c.initiated_by LIKE 'agent:%'
              THEN (SELECT g.name FROM agents g WHERE g.id = CAST(substr(c.initiated_by, 7) AS INTEGER)) END,
         c.initiated_at, c.sales_confirmed_by, ss.name, c.sales_confirmed_at, c.lead_confirmed_by, ls.name,
-        c.lead_confirmed_at, c.ledger_seq
+        c.lead_confirmed_at, c.ledger_seq, c.superseded_at, c.superseded_by
      FROM deal_confirmations c
      JOIN agencies ag ON ag.id = c.agency_id
      LEFT JOIN staff ss ON ss.id = c.sales_confirmed_by
@@ -94,6 +111,8 @@ fn read_confirmation(r: &Row<'_>) -> rusqlite::Result<Confirmation> {
         lead_name: r.get(12)?,
         lead_confirmed_at: r.get(13)?,
         ledger_seq: r.get(14)?,
+        superseded_at: r.get(15)?,
+        superseded_by: r.get(16)?,
     })
 }
 
@@ -104,9 +123,11 @@ fn confirmation_in(conn: &Connection, id: i64) -> StoreResult<Confirmation> {
         .ok_or_else(|| StoreError::NotFound(format!("deal confirmation {id}")))
 }
 
+/// The live sheet of a subscription (at most one: the partial unique index
+/// `deal_confirmations_live`).
 fn confirmation_of_in(conn: &Connection, subscription_id: i64) -> StoreResult<Option<Confirmation>> {
     Ok(conn
-        .prepare_cached(&format!("{CONFIRMATION_SELECT} WHERE c.subscription_id = ?1"))?
+        .prepare_cached(&format!("{CONFIRMATION_SELECT} WHERE c.subscription_id = ?1 AND c.superseded_at IS NULL"))?
         .query_row([subscription_id], read_confirmation)
         .optional()?)
 }
@@ -119,16 +140,25 @@ struct Standing {
     channel_performance: bool,
     agency_id: Option<i64>,
     agency: Option<String>,
+    /// The second agency of a deal a ruling shared.
+    co_agency_id: Option<i64>,
     cancelled: bool,
 }
 
 impl Standing {
-    /// Does the attribution name this agency (by id, or by name when the
-    /// attribution has no id)?
+    /// Is the deal's sheet this agency's: the attribution names it (by id,
+    /// or by name when the attribution has no id) — or, where a ruling
+    /// shared the deal between the site itself (现场, the first share) and
+    /// an agency, that agency. The second agency of a deal shared between
+    /// two agencies does not initiate: one sheet per deal, the first
+    /// agency's.
     fn names(&self, agency_id: i64, agency_name: &str) -> bool {
         match self.agency_id {
             Some(id) => id == agency_id,
-            None => self.agency.as_deref() == Some(agency_name),
+            None if self.agency.as_deref().is_some_and(|a| !a.is_empty()) => {
+                self.agency.as_deref() == Some(agency_name)
+            }
+            None => self.co_agency_id == Some(agency_id),
         }
     }
 }
@@ -136,7 +166,7 @@ impl Standing {
 fn standing_in(conn: &Connection, subscription_id: i64) -> StoreResult<Option<Standing>> {
     Ok(conn
         .prepare_cached(
-            "SELECT a.project_id, a.channel_performance, a.agency_id, a.agency, s.status
+            "SELECT a.project_id, a.channel_performance, a.agency_id, a.agency, s.status, a.co_agency_id
              FROM attributions a JOIN subscriptions s ON s.id = a.subscription_id
              WHERE a.subscription_id = ?1",
         )?
@@ -147,6 +177,7 @@ fn standing_in(conn: &Connection, subscription_id: i64) -> StoreResult<Option<St
                 agency_id: r.get(2)?,
                 agency: r.get(3)?,
                 cancelled: r.get::<_, String>(4)? == "cancelled",
+                co_agency_id: r.get(5)?,
             })
         })
         .optional()?)
@@ -164,7 +195,10 @@ impl Store {
     /// subscription that is not attributed to `agency_id` is "not found"
     /// (its existence is not revealed); one that is withheld or cancelled
     /// is refused. Initiating again returns the sheet already initiated
-    /// (`false`: nothing new was written).
+    /// (`false`: nothing new was written). When the live sheet is another
+    /// agency's (initiated before a ruling or a new attribution gave the
+    /// deal to this one), it is superseded and this agency's sheet
+    /// initiated, in one transaction, both audited.
     pub fn initiate_deal_confirmation(
         &mut self,
         subscription_id: i64,
@@ -179,13 +213,9 @@ impl Store {
         if !standing.names(agency_id, &agency) {
             return Err(not_found());
         }
-        if let Some(existing) = confirmation_of_in(&tx, subscription_id)? {
-            if existing.agency_id != agency_id {
-                return Err(StoreError::Conflict(
-                    "该成交已有确认单 / a confirmation of this deal already exists".into(),
-                ));
-            }
-            return Ok((existing, false));
+        let live = confirmation_of_in(&tx, subscription_id)?;
+        if let Some(existing) = live.as_ref().filter(|c| c.agency_id == agency_id) {
+            return Ok((existing.clone(), false));
         }
         if standing.cancelled {
             return Err(StoreError::Conflict("该认购已退订 / this subscription was cancelled".into()));
@@ -196,10 +226,36 @@ impl Store {
                     .into(),
             ));
         }
+        let stamp = crate::time::stamp(now);
+        if let Some(earlier) = live {
+            // Another agency's sheet, the deal no longer its to confirm.
+            let changed = tx.execute(
+                "UPDATE deal_confirmations SET superseded_at = ?1, superseded_by = ?2
+                 WHERE id = ?3 AND superseded_at IS NULL",
+                params![stamp, actor, earlier.id],
+            )?;
+            if changed != 1 {
+                return Err(StoreError::Conflict(
+                    "确认单已被他人更新,请刷新 / the sheet changed meanwhile; reload".into(),
+                ));
+            }
+            super::audit::record_in(
+                &tx,
+                &self.ledger_key,
+                now,
+                actor,
+                "deal_confirmation.supersede",
+                Some(&standing.project_id),
+                &format!(
+                    "confirmation {}: subscription {subscription_id}, agency {} superseded by agency {agency}",
+                    earlier.id, earlier.agency
+                ),
+            )?;
+        }
         tx.execute(
             "INSERT INTO deal_confirmations (subscription_id, project_id, agency_id, initiated_by, initiated_at)
              VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![subscription_id, standing.project_id, agency_id, actor, crate::time::stamp(now)],
+            params![subscription_id, standing.project_id, agency_id, actor, stamp],
         )
         .map_err(|e| super::unique_violation(e, "该成交已有确认单 / a confirmation of this deal already exists"))?;
         let id = tx.last_insert_rowid();
@@ -229,6 +285,12 @@ impl Store {
     ) -> StoreResult<Confirmation> {
         let tx = WriteTx::begin(&mut self.conn)?;
         let sheet = confirmation_in(&tx, id)?;
+        if sheet.superseded() {
+            return Err(StoreError::Conflict(
+                "该确认单已被新的确认单取代,不能确认 / this sheet was superseded by a newer one: it cannot be confirmed"
+                    .into(),
+            ));
+        }
         let who: Option<(Option<String>, String)> = tx
             .prepare_cached("SELECT project_id, role FROM staff WHERE id = ?1 AND active = 1")?
             .query_row([staff_id], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -318,13 +380,14 @@ impl Store {
         confirmation_in(&self.conn, id)
     }
 
-    /// The confirmation of a subscription, if initiated.
+    /// The live confirmation of a subscription, if initiated (a sheet
+    /// superseded by another agency's is not returned).
     pub fn deal_confirmation_of(&self, subscription_id: i64) -> StoreResult<Option<Confirmation>> {
         confirmation_of_in(&self.conn, subscription_id)
     }
 
     /// The confirmations of `project` (every project when `None`), newest
-    /// first.
+    /// first — the superseded ones too (`superseded_at`), for the staff.
     pub fn deal_confirmations(&self, project: Option<&str>, limit: u32) -> StoreResult<Vec<Confirmation>> {
         let mut stmt = self.conn.prepare_cached(&format!(
             "{CONFIRMATION_SELECT} WHERE (?1 IS NULL OR c.project_id = ?1) ORDER BY c.id DESC LIMIT ?2"

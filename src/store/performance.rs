@@ -471,8 +471,12 @@ pub struct DealRow {
     pub report_id: Option<i64>,
     pub filed_at: Option<String>,
     pub first_read_at: Option<String>,
-    /// The channel's confirmation sheet (渠道成交客户确认单), once initiated.
+    /// The channel's live confirmation sheet (渠道成交客户确认单), once
+    /// initiated (a sheet superseded by a later one is not this).
     pub confirmation_id: Option<i64>,
+    /// The agency that initiated that live sheet: after a ruling moved the
+    /// deal it may be another agency than this row's.
+    pub confirmation_agency_id: Option<i64>,
     /// The agency's share of the deal in percent (100 unless a ruling
     /// shared it).
     pub share_percent: i64,
@@ -487,9 +491,29 @@ pub struct DealRow {
     /// respondent): the confirmation sheet is the first agency's to
     /// initiate.
     pub co_side: bool,
+    /// The agency whose report the covering visit was recorded for (the
+    /// rules' result, `visit_seq`): after a ruling moved or shared the
+    /// deal, possibly not the agency holding it. For a visit that is not
+    /// one of panke's records, the attribution's agency while no ruling
+    /// decided; `None` when unknown (a walk-in, an imported visit under a
+    /// ruling) — never the viewer's then.
+    pub visit_agency_id: Option<i64>,
 }
 
 impl DealRow {
+    /// Is the covering visit agency `agency_id`'s own? An agency's pages
+    /// show the visit's evidence chain (agent, report, visit record, times,
+    /// receipt) only then: a ruling may hold the deal for an agency whose
+    /// customer another agency brought.
+    pub fn visit_is_of(&self, agency_id: i64) -> bool {
+        self.visit_agency_id == Some(agency_id)
+    }
+
+    /// Is the live confirmation sheet agency `agency_id`'s own?
+    pub fn confirmation_is_of(&self, agency_id: i64) -> bool {
+        self.confirmation_id.is_some() && self.confirmation_agency_id == Some(agency_id)
+    }
+
     /// This side's part of an amount of the whole deal (its price or its
     /// commission): the first agency's share rounded half up, the second
     /// agency's the rest — so the two parts always add up to the whole.
@@ -518,14 +542,15 @@ pub(crate) fn deal_select(co: &str) -> String {
         CASE WHEN {co} THEN a.agency ELSE a.co_agency END,
         CASE WHEN {co} THEN a.agency_id ELSE a.co_agency_id END,
         CASE WHEN {co} THEN a.share_percent ELSE a.co_percent END,
-        a.dispute_id, ({co}) <> 0
+        a.dispute_id, ({co}) <> 0, c.agency_id,
+        coalesce(r.agency_id, CASE WHEN a.visit_seq IS NULL AND a.dispute_id IS NULL THEN a.agency_id END)
      FROM attributions a
      JOIN subscriptions s ON s.id = a.subscription_id
      LEFT JOIN visit_index v ON v.seq = a.visit_seq
      LEFT JOIN ledger l ON l.seq = a.visit_seq AND l.kind = 'visit'
      LEFT JOIN reports r ON r.id = l.report_id
      LEFT JOIN first_reads f ON f.report_id = l.report_id
-     LEFT JOIN deal_confirmations c ON c.subscription_id = s.id"
+     LEFT JOIN deal_confirmations c ON c.subscription_id = s.id AND c.superseded_at IS NULL"
     )
 }
 
@@ -567,6 +592,8 @@ pub(crate) fn read_deal(r: &Row<'_>) -> rusqlite::Result<DealRow> {
         co_percent: r.get(32)?,
         dispute_id: r.get(33)?,
         co_side: r.get(34)?,
+        confirmation_agency_id: r.get(35)?,
+        visit_agency_id: r.get(36)?,
     })
 }
 

@@ -221,50 +221,6 @@ impl LoggedEvent {
     }
 }
 
-fn digit(c: char) -> Option<u32> {
-    match c {
-        '0'..='9' => c.to_digit(10),
-        // Full-width digits (from Chinese IMEs).
-        '\u{FF10}'..='\u{FF19}' => Some(c as u32 - 0xFF10),
-        _ => None,
-    }
-}
-
-/// Where (in chars) the first full mainland mobile number starts: `1`,
-/// then 3–9, then nine digits — also inside a longer run of digits, as a
-/// search for `1[3-9]\d{9}` finds it.
-fn phone_at(chars: &[char]) -> Option<usize> {
-    if chars.len() < 11 {
-        return None;
-    }
-    (0..=chars.len() - 11).find(|&i| {
-        let window = &chars[i..i + 11];
-        digit(window[0]) == Some(1)
-            && digit(window[1]).is_some_and(|d| d >= 3)
-            && window[2..].iter().all(|c| digit(*c).is_some())
-    })
-}
-
-/// Does `text` hold a full mainland mobile number (`1[3-9]` and nine more
-/// digits, ASCII or full-width, anywhere)? A masked one (`138****5678`)
-/// does not count.
-pub fn contains_full_phone(text: &str) -> bool {
-    let chars: Vec<char> = text.chars().collect();
-    phone_at(&chars).is_some()
-}
-
-/// `text` with every full mobile number masked as 前三后四 (`138****5678`).
-pub fn mask_full_phones(text: &str) -> String {
-    let mut chars: Vec<char> = text.chars().collect();
-    // Each pass turns four digits into `*`: it ends.
-    while let Some(i) = phone_at(&chars) {
-        for c in &mut chars[i + 3..i + 7] {
-            *c = '*';
-        }
-    }
-    chars.into_iter().collect()
-}
-
 /// Masks every full phone in the values of `value` (a number that reads as
 /// one becomes the masked text); says whether it had to.
 fn scrub(value: &mut Value) -> bool {
@@ -273,15 +229,15 @@ fn scrub(value: &mut Value) -> bool {
         _ => None,
     };
     if let Some(text) = number_text {
-        if contains_full_phone(&text) {
-            *value = Value::String(mask_full_phones(&text));
+        if crate::domain::phone::contains_full_phone(&text) {
+            *value = Value::String(crate::domain::phone::mask_phones_in_text(&text));
             return true;
         }
         return false;
     }
     match value {
-        Value::String(s) if contains_full_phone(s.as_str()) => {
-            *s = mask_full_phones(s.as_str());
+        Value::String(s) if crate::domain::phone::contains_full_phone(s.as_str()) => {
+            *s = crate::domain::phone::mask_phones_in_text(s.as_str());
             true
         }
         // Every element is scrubbed (no short circuit).
@@ -353,7 +309,7 @@ pub(crate) fn enqueue_in(
         );
     }
     let payload = serde_json::to_string(&envelope).map_err(|e| StoreError::Invalid(e.to_string()))?;
-    if contains_full_phone(&payload) {
+    if crate::domain::phone::contains_full_phone(&payload) {
         tracing::error!(event = event.code(), agency_id, "a webhook payload held a full phone number: not sent");
         return Ok(());
     }
@@ -858,17 +814,19 @@ mod tests {
 
     #[test]
     fn full_phones_are_found_anywhere_and_masked() {
-        assert!(contains_full_phone("13812345678"));
-        assert!(contains_full_phone("tel:+8613812345678;"));
-        assert!(contains_full_phone("x１３８１２３４５６７８y"), "full-width digits");
-        assert!(!contains_full_phone("138****5678"));
-        assert!(!contains_full_phone("1381**45678"));
-        assert!(!contains_full_phone("12812345678"), "12… is no mobile number");
-        assert!(!contains_full_phone("1381234567"), "ten digits");
-        assert!(!contains_full_phone("2026-11-18T10:00:00+08:00"));
-        assert_eq!(mask_full_phones("call 13812345678 now"), "call 138****5678 now");
-        assert_eq!(mask_full_phones("1381234567813912345678"), "138****5678139****5678");
-        assert!(!contains_full_phone(&mask_full_phones("913812345678913912345678")));
+        assert!(crate::domain::phone::contains_full_phone("13812345678"));
+        assert!(crate::domain::phone::contains_full_phone("tel:+8613812345678;"));
+        assert!(crate::domain::phone::contains_full_phone("x１３８１２３４５６７８y"), "full-width digits");
+        assert!(!crate::domain::phone::contains_full_phone("138****5678"));
+        assert!(!crate::domain::phone::contains_full_phone("1381**45678"));
+        assert!(!crate::domain::phone::contains_full_phone("12812345678"), "12… is no mobile number");
+        assert!(!crate::domain::phone::contains_full_phone("1381234567"), "ten digits");
+        assert!(!crate::domain::phone::contains_full_phone("2026-11-18T10:00:00+08:00"));
+        assert_eq!(crate::domain::phone::mask_phones_in_text("call 13812345678 now"), "call 138****5678 now");
+        assert_eq!(crate::domain::phone::mask_phones_in_text("1381234567813912345678"), "138****5678139****5678");
+        assert!(!crate::domain::phone::contains_full_phone(&crate::domain::phone::mask_phones_in_text(
+            "913812345678913912345678"
+        )));
     }
 
     #[test]
@@ -885,7 +843,7 @@ mod tests {
         for _ in 0..200 {
             let id = new_event_id();
             assert!(id.starts_with("evt_") && id.len() == 36, "{id}");
-            assert!(!contains_full_phone(&id));
+            assert!(!crate::domain::phone::contains_full_phone(&id));
         }
         assert_eq!(new_secret().len(), 64);
     }

@@ -14,6 +14,15 @@
 //! - `/api/v1/deals`, `/api/v1/deals/{subscription}/confirmation`: the
 //!   agency's system lists its attributed deals (masked phones) and
 //!   initiates or reads a confirmation with its bearer key.
+//!
+//! After a dispute's ruling moved (upheld) or shared (split) a deal, its
+//! attribution still names the covering visit the rules found — possibly
+//! another agency's. An agency's copy of the sheet and its API then carry
+//! nothing of that visit (agent, report, visit record, times, verdict,
+//! receipt code and QR): 带看记录属对方渠道(依争议裁决 #id) instead. The
+//! staff see everything. A sheet the other agency initiated before the
+//! ruling is superseded when the agency now holding the deal initiates its
+//! own; the staff's list keeps it, marked.
 
 use super::AppState;
 use super::error::{ApiError, WebError};
@@ -21,6 +30,7 @@ use super::i18n::Lang;
 use super::nav::StaffNav;
 use super::performance::{product_label, status_label, yuan};
 use super::session::{CurrentStaff, check_csrf};
+use super::settlement::foreign_visit_note;
 use crate::store::confirmations::{ConfirmStep, Confirmation};
 use crate::store::people::Role;
 use crate::store::performance::DealRow;
@@ -96,9 +106,12 @@ struct ListRow {
     sales_pending: bool,
     lead_pending: bool,
     in_force: bool,
+    /// When the agency now holding the deal initiated its own sheet over
+    /// this one (local time; empty: the live sheet).
+    superseded: String,
 }
 
-/// Pending or confirmed sheets.
+/// Pending, confirmed or superseded sheets.
 struct Section {
     id: &'static str,
     title_zh: &'static str,
@@ -134,7 +147,7 @@ async fn list(State(state): State<AppState>, lang: Lang, me: CurrentStaff) -> Re
             Ok(out)
         })
         .await?;
-    let (mut pending, mut confirmed) = (Vec::new(), Vec::new());
+    let (mut pending, mut confirmed, mut superseded) = (Vec::new(), Vec::new(), Vec::new());
     for (c, deal, in_force) in found {
         let pid = c.project_id.clone();
         let local =
@@ -157,9 +170,12 @@ async fn list(State(state): State<AppState>, lang: Lang, me: CurrentStaff) -> Re
             lead_at: local(&c.lead_confirmed_at),
             sales_pending: c.sales_confirmed_at.is_none(),
             lead_pending: c.sales_confirmed_at.is_some() && c.lead_confirmed_at.is_none(),
-            in_force,
+            in_force: in_force && !c.superseded(),
+            superseded: local(&c.superseded_at),
         };
-        if c.confirmed() {
+        if c.superseded() {
+            superseded.push(row);
+        } else if c.confirmed() {
             confirmed.push(row);
         } else {
             pending.push(row);
@@ -170,6 +186,12 @@ async fn list(State(state): State<AppState>, lang: Lang, me: CurrentStaff) -> Re
         sections: vec![
             Section { id: "pending", title_zh: "待确认", title_en: "Pending", rows: pending },
             Section { id: "confirmed", title_zh: "已确认", title_en: "Confirmed", rows: confirmed },
+            Section {
+                id: "superseded",
+                title_zh: "已被取代(归属变更后由现归属渠道重新发起)",
+                title_en: "Superseded (initiated again by the agency now holding the deal)",
+                rows: superseded,
+            },
         ],
         is_sales: me.staff.role == Role::Sales,
         is_manager: me.staff.role == Role::Manager,
@@ -227,7 +249,8 @@ pub(crate) enum Viewer {
     /// Staff of the project (or an admin): everything, with links to the record.
     Staff,
     /// The sheet's own agency: nothing of the deal's attribution once it
-    /// no longer names the agency (it may name another agency's visit).
+    /// no longer names the agency, and nothing of a covering visit that is
+    /// another agency's (a ruling gave the deal to this one).
     Agency,
 }
 
@@ -249,7 +272,15 @@ struct SheetPage {
     status: String,
     sales: String,
     in_force: bool,
+    /// When another agency's sheet superseded this one (local time; empty:
+    /// the live sheet).
+    superseded: String,
     show_visit: bool,
+    /// 带看记录属对方渠道(依争议裁决 #id): the agency's copy when the
+    /// covering visit is not its own (empty otherwise).
+    visit_note: String,
+    /// The dispute whose ruling decided the deal (0: none).
+    dispute_id: i64,
     links: bool,
     visit_seq: i64,
     report_id: i64,
@@ -292,7 +323,15 @@ pub(crate) async fn sheet(state: &AppState, c: Confirmation, viewer: Viewer) -> 
     let local =
         |t: &Option<String>| t.as_deref().map(|t| state.local_text(&pid, t, "%Y-%m-%d %H:%M")).unwrap_or_default();
     let day = |t: &Option<String>| t.as_deref().map(|t| state.local_text(&pid, t, "%Y年%m月%d日")).unwrap_or_default();
-    let show_visit = in_force || viewer == Viewer::Staff;
+    // The agency's copy shows the covering visit only when it is the
+    // agency's own: a ruling may hold the deal for it over another
+    // agency's visit (the attribution's `visit_seq` is the rules' result).
+    let own_visit = match viewer {
+        Viewer::Staff => true,
+        Viewer::Agency => deal.visit_is_of(agency_id),
+    };
+    let show_visit = (in_force || viewer == Viewer::Staff) && own_visit;
+    let visit_note = if own_visit { String::new() } else { foreign_visit_note(&deal, Lang::Zh) };
     let qr_svg = match (&receipt, show_visit) {
         (Some(code), true) => {
             crate::qr::svg(&super::ledger::receipt_url(state, code)).map_err(|e| WebError::Internal(e.to_string()))?
@@ -318,8 +357,11 @@ pub(crate) async fn sheet(state: &AppState, c: Confirmation, viewer: Viewer) -> 
         subscribed_day: state.local_text(&pid, &deal.subscribed_at, "%Y年%m月%d日"),
         status: status_label(&deal.status, Lang::Zh),
         sales: deal.sales_name.clone(),
-        in_force,
+        in_force: in_force && !c.superseded(),
+        superseded: local(&c.superseded_at),
         show_visit,
+        visit_note,
+        dispute_id: deal.dispute_id.unwrap_or(0),
         links: viewer == Viewer::Staff,
         visit_seq: if show_visit { deal.visit_seq.unwrap_or(0) } else { 0 },
         report_id: if show_visit { deal.report_id.unwrap_or(0) } else { 0 },
@@ -343,7 +385,7 @@ pub(crate) async fn sheet(state: &AppState, c: Confirmation, viewer: Viewer) -> 
         sales_at: local(&c.sales_confirmed_at),
         lead_name: c.lead_name.clone().unwrap_or_default(),
         lead_at: local(&c.lead_confirmed_at),
-        attribution_seq: if show_visit { deal.attribution_seq } else { 0 },
+        attribution_seq: if in_force || viewer == Viewer::Staff { deal.attribution_seq } else { 0 },
         receipt_code: if show_visit { receipt.unwrap_or_default() } else { String::new() },
         qr_svg,
     };
@@ -470,8 +512,17 @@ struct DealJson {
     status: String,
     channel_performance: bool,
     reasons: Vec<String>,
+    /// The covering visit's record and instant: null when the visit is not
+    /// the agency's own (`visit_owner` = `other`).
     visit_record: Option<i64>,
     visit_at: Option<String>,
+    /// `own`: the covering visit is the agency's; `other`: a dispute's
+    /// ruling holds the deal for the agency over a visit that is not its
+    /// own (another agency's, never named).
+    visit_owner: &'static str,
+    /// 带看记录属对方渠道(依争议裁决 #id) when `visit_owner` is `other`.
+    visit_note: Option<String>,
+    /// The agency's own live confirmation sheet, if initiated.
     confirmation_id: Option<i64>,
     /// The agency's share of the deal in percent: 100, or what a dispute's
     /// ruling gave it.
@@ -493,45 +544,50 @@ struct SharedWith {
 /// deals a ruling shared with it (its own share; the other side unnamed).
 async fn api_deals(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
     let key = bearer(&headers)?;
-    let deals = state
+    let (agency_id, deals) = state
         .db
         .run(move |store| -> Result<_, WebError> {
             let agency_id = key_agency(store, &key)?;
             let agency = store.agency(agency_id)?;
-            Ok(store.attributed_deals_of_agency(agency_id, &agency.name, 500)?)
+            Ok((agency_id, store.attributed_deals_of_agency(agency_id, &agency.name, 500)?))
         })
         .await?;
     let items: Vec<DealJson> = deals
         .into_iter()
-        .map(|d| DealJson {
-            subscription_id: d.subscription_id,
-            project: d.project_id,
-            customer_name: d.customer_name,
-            customer_phone: d.masked_phone,
-            unit: d.unit,
-            product: d.product,
-            price_fen: d.price_fen,
-            subscribed_at: d.subscribed_at,
-            status: d.status,
-            channel_performance: d.channel_performance,
-            // Whether the customer is staff family or bought before is not the
-            // agency's to know: such reasons read WITHHELD.
-            reasons: d
-                .reasons
-                .split(',')
-                .filter(|r| !r.is_empty())
-                .map(|r| if matches!(r, "EMPLOYEE" | "REPEAT_BUYER") { "WITHHELD" } else { r }.to_owned())
-                .collect(),
-            visit_record: d.visit_seq,
-            visit_at: d.visit_at,
-            confirmation_id: d.confirmation_id,
-            share_percent: d.share_percent,
-            dispute_id: d.dispute_id,
-            shared_with: match (d.co_percent, d.co_agency_id) {
-                (0, None) => None,
-                (percent, Some(_)) => Some(SharedWith { party: "other_agency", percent }),
-                (percent, None) => Some(SharedWith { party: "site", percent }),
-            },
+        .map(|d| {
+            let own_visit = d.visit_is_of(agency_id);
+            DealJson {
+                visit_owner: if own_visit { "own" } else { "other" },
+                visit_note: (!own_visit).then(|| foreign_visit_note(&d, Lang::Zh)),
+                confirmation_id: if d.confirmation_is_of(agency_id) { d.confirmation_id } else { None },
+                subscription_id: d.subscription_id,
+                project: d.project_id,
+                customer_name: d.customer_name,
+                customer_phone: d.masked_phone,
+                unit: d.unit,
+                product: d.product,
+                price_fen: d.price_fen,
+                subscribed_at: d.subscribed_at,
+                status: d.status,
+                channel_performance: d.channel_performance,
+                // Whether the customer is staff family or bought before is not the
+                // agency's to know: such reasons read WITHHELD.
+                reasons: d
+                    .reasons
+                    .split(',')
+                    .filter(|r| !r.is_empty())
+                    .map(|r| if matches!(r, "EMPLOYEE" | "REPEAT_BUYER") { "WITHHELD" } else { r }.to_owned())
+                    .collect(),
+                visit_record: if own_visit { d.visit_seq } else { None },
+                visit_at: if own_visit { d.visit_at } else { None },
+                share_percent: d.share_percent,
+                dispute_id: d.dispute_id,
+                shared_with: match (d.co_percent, d.co_agency_id) {
+                    (0, None) => None,
+                    (percent, Some(_)) => Some(SharedWith { party: "other_agency", percent }),
+                    (percent, None) => Some(SharedWith { party: "site", percent }),
+                },
+            }
         })
         .collect();
     Ok(Json(serde_json::json!({ "deals": items })).into_response())

@@ -13,7 +13,7 @@
 use super::AppState;
 use super::error::{ApiError, WebError};
 use super::error_code::ErrorCode;
-use crate::domain::dispute::{self as rule, ClaimKind, Deadlines, Next, Party, Settings};
+use crate::domain::dispute::{self as rule, ClaimKind, Deadlines, Next, Party};
 use crate::domain::evidence::EVIDENCE_MAX_BYTES;
 use crate::domain::token::ReportId;
 use crate::service::disputes as service;
@@ -186,12 +186,10 @@ pub(crate) struct Standing {
 }
 
 pub(crate) fn standing(state: &AppState, d: &Dispute, now: DateTime<Utc>) -> Standing {
-    let (settings, tz) = match state.deployment.project(&d.project_id) {
-        Some(p) => (p.disputes, p.rules.timezone),
-        None => (Settings::default(), state.project_tz(&d.project_id)),
-    };
+    // The periods in force when the dispute was opened.
+    let (settings, tz) = (d.settings, state.project_tz(&d.project_id));
     let today = rule::local_date(tz, now);
-    let due = d.deadlines(&settings, tz);
+    let due = d.deadlines(tz);
     let at = |s: &str| crate::time::parse_instant(s).map(|t| t.with_timezone(&Utc));
     let ruled_at = d.ruling().and_then(|r| at(&r.ruled_at));
     let first_ruled_at = d.rulings.iter().find(|r| r.level == 1).and_then(|r| at(&r.ruled_at));
@@ -614,6 +612,7 @@ mod tests {
             opened_at: "2026-12-06T15:59:00Z".into(),
             opened_seq: 4,
             dates: DealDates::default(),
+            settings: crate::domain::dispute::Settings::default(),
             status: Status::Open,
             updated_at: "2026-12-06T15:59:00Z".into(),
             rulings: Vec::new(),

@@ -13,7 +13,10 @@
 //! overview adds each agency's share of the price.
 //!
 //! The statement's rows and totals are built here for the agency's own
-//! pages too (`agent/deals.rs`).
+//! pages too (`agent/deals.rs`). There a deal whose covering visit is
+//! another agency's (a ruling moved or shared the deal) carries no part of
+//! that visit's evidence chain — no agent, report, visit record, times or
+//! verdict — only 带看记录属对方渠道(依争议裁决 #id).
 
 use super::AppState;
 use super::error::WebError;
@@ -108,6 +111,10 @@ pub(crate) struct StatementLine {
     /// not the reader's to follow).
     pub other_agency_id: i64,
     pub other_percent: i64,
+    /// For an agency reading a deal whose covering visit is another
+    /// agency's: 带看记录属对方渠道(依争议裁决 #id), in place of the visit's
+    /// evidence chain (all of it left empty). Empty otherwise.
+    pub visit_note: String,
 }
 
 impl StatementLine {
@@ -135,11 +142,40 @@ pub(crate) struct Statement {
 }
 
 /// Who reads a statement: the staff see who holds the other share of a
-/// shared deal; an agency never sees another agency's name.
+/// shared deal and every deal's evidence chain; an agency (its id) never
+/// sees another agency's name, nor the evidence chain of a visit that is
+/// not its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Reader {
     Staff,
-    Agency,
+    Agency(i64),
+}
+
+impl Reader {
+    /// May this reader see the deal's covering visit (agent, report,
+    /// visit record, times, verdict, receipt)?
+    pub(crate) fn sees_visit(self, d: &DealRow) -> bool {
+        match self {
+            Reader::Staff => true,
+            Reader::Agency(id) => d.visit_is_of(id),
+        }
+    }
+}
+
+/// What an agency reads in place of the evidence chain of a covering visit
+/// that is not its own: 带看记录属对方渠道(依争议裁决 #id) — another agency
+/// is never named.
+pub(crate) fn foreign_visit_note(d: &DealRow, lang: Lang) -> String {
+    let whose = if d.visit_agency_id.is_some() {
+        lang.tr("带看记录属对方渠道", "the visit is the other agency's")
+    } else {
+        lang.tr("带看记录不属本渠道", "the visit is not your agency's")
+    };
+    match (d.dispute_id, lang) {
+        (Some(id), Lang::En) => format!("{whose} (by dispute ruling #{id})"),
+        (Some(id), _) => format!("{whose}(依争议裁决 #{id})"),
+        (None, _) => whose.to_owned(),
+    }
 }
 
 /// The other side of a shared deal in words, for `reader` (empty when the
@@ -171,6 +207,7 @@ pub(crate) fn statement(
         .into_iter()
         .map(|d| {
             let commission_fen = project.commission.map(|c| d.share_amount(c.of(d.price_fen))).unwrap_or(0);
+            let visit = reader.sees_visit(&d);
             StatementLine {
                 subscription_id: d.subscription_id,
                 agency: d.agency.clone(),
@@ -184,21 +221,22 @@ pub(crate) fn statement(
                 status: status_label(&d.status, lang),
                 contracted: local(&d.contracted_at),
                 sales: d.sales_name.clone(),
-                report_id: d.report_id.unwrap_or(0),
-                filed: local(&d.filed_at),
-                first_read: local(&d.first_read_at),
-                visit_seq: d.visit_seq.unwrap_or(0),
-                arrived: match (&d.arrived_at, &d.visit_at) {
-                    (Some(a), _) => state.local_text(pid, a, "%Y-%m-%d %H:%M"),
-                    (None, v) => local(v),
+                report_id: if visit { d.report_id.unwrap_or(0) } else { 0 },
+                filed: if visit { local(&d.filed_at) } else { String::new() },
+                first_read: if visit { local(&d.first_read_at) } else { String::new() },
+                visit_seq: if visit { d.visit_seq.unwrap_or(0) } else { 0 },
+                arrived: match (visit, &d.arrived_at, &d.visit_at) {
+                    (false, _, _) => String::new(),
+                    (true, Some(a), _) => state.local_text(pid, a, "%Y-%m-%d %H:%M"),
+                    (true, None, v) => local(v),
                 },
-                verdict: match d.verdict.as_deref() {
-                    Some("valid") => lang.tr("有效带看", "valid visit").to_owned(),
-                    Some(_) => lang.tr("自然到访", "natural visit").to_owned(),
-                    None => String::new(),
+                verdict: match (visit, d.verdict.as_deref()) {
+                    (true, Some("valid")) => lang.tr("有效带看", "valid visit").to_owned(),
+                    (true, Some(_)) => lang.tr("自然到访", "natural visit").to_owned(),
+                    _ => String::new(),
                 },
-                voided: d.visit_voided,
-                agent: d.agent.clone().unwrap_or_default(),
+                voided: visit && d.visit_voided,
+                agent: if visit { d.agent.clone().unwrap_or_default() } else { String::new() },
                 attribution_seq: d.attribution_seq,
                 commission: yuan(commission_fen),
                 commission_fen,
@@ -208,9 +246,10 @@ pub(crate) fn statement(
                 other: other_side(&d, reader, lang),
                 other_agency_id: match reader {
                     Reader::Staff => d.co_agency_id.unwrap_or(0),
-                    Reader::Agency => 0,
+                    Reader::Agency(_) => 0,
                 },
                 other_percent: d.co_percent,
+                visit_note: if visit { String::new() } else { foreign_visit_note(&d, lang) },
             }
         })
         .collect();

@@ -15,6 +15,7 @@ mod audit_page;
 mod back_office;
 mod back_office_roles;
 mod deals;
+mod dispute_privacy;
 mod dispute_shares;
 mod disputes_agent;
 mod disputes_staff;

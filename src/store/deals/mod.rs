@@ -740,6 +740,14 @@ impl Store {
                 crate::time::format_instant(new.subscribed_at)
             ),
         )?;
+        // A live dispute about the customer's visit raised before the deal
+        // is about this deal now: its periods count from its deposit.
+        tx.prepare_cached(
+            "UPDATE disputes SET subscription_id = ?1, updated_at = ?4
+             WHERE project_id = ?2 AND subscription_id IS NULL AND phone = ?3
+               AND status IN ('open', 'ruled', 'appealed')",
+        )?
+        .execute(params![id, new.project_id, new.phone.as_str(), crate::time::stamp(now)])?;
         let mut app = Appender::new(&self.ledger_key, self.tip.clone());
         attribute_subscription_in(&tx, &mut app, rules, id, cause, now)?;
         reattribute_customer_in(&tx, &mut app, rules, &new.project_id, &[new.phone], cause, now)?;

@@ -70,7 +70,13 @@ pub(crate) fn ruling_in_force_in(
             }
         }
     }
-    let Some(newest) = found.into_iter().max_by(|a, b| (&a.ruled_at, a.ledger_seq).cmp(&(&b.ruled_at, b.ledger_seq)))
+    // A rejected claim awards nothing, and must not undo another
+    // dispute's award: only upheld and split rulings (each dispute's
+    // newest level) compete, the newest winning.
+    let Some(newest) = found
+        .into_iter()
+        .filter(|c| c.outcome != Outcome::Rejected)
+        .max_by(|a, b| (&a.ruled_at, a.ledger_seq).cmp(&(&b.ruled_at, b.ledger_seq)))
     else {
         return Ok(None);
     };

@@ -42,9 +42,10 @@ pub struct Dispute {
     pub opened_at: String,
     pub opened_seq: i64,
     /// The deal's deposit and down payment, as stored now (the periods
-    /// count from them; `deadlines` computes them with the project's
-    /// settings).
+    /// count from them).
     pub dates: DealDates,
+    /// The project's periods when the dispute was opened.
+    pub settings: Settings,
     pub status: Status,
     pub updated_at: String,
     /// Oldest first (level 1, then level 2 on appeal).
@@ -53,8 +54,10 @@ pub struct Dispute {
 }
 
 impl Dispute {
-    pub fn deadlines(&self, settings: &Settings, tz: chrono_tz::Tz) -> Deadlines {
-        crate::domain::dispute::deadlines(settings, tz, &self.dates)
+    /// The deadlines: the periods in force when it was opened, counted
+    /// from the deal's dates on the project's calendar.
+    pub fn deadlines(&self, tz: chrono_tz::Tz) -> Deadlines {
+        crate::domain::dispute::deadlines(&self.settings, tz, &self.dates)
     }
 
     /// The ruling in force (the newest).
@@ -131,7 +134,8 @@ fn instant(text: Option<String>) -> Option<chrono::DateTime<chrono::FixedOffset>
 const DISPUTE_COLUMNS: &str =
     "d.id, d.project_id, d.subscription_id, d.visit_seq, d.report_id, d.phone_head, d.phone_tail,
     d.claim_kind, d.claim, d.claimant_agency_id, ca.name, d.respondent_agency_id, ra.name, d.opened_by, d.opened_at,
-    d.opened_seq, s.deposit_at, s.down_payment_at, d.status, d.updated_at";
+    d.opened_seq, s.deposit_at, s.down_payment_at, d.status, d.updated_at, d.objection_days, d.evidence_days,
+    d.opinion_days, d.appeal_days";
 
 const DISPUTE_FROM: &str = "FROM disputes d
     LEFT JOIN agencies ca ON ca.id = d.claimant_agency_id
@@ -165,6 +169,12 @@ fn read_dispute(r: &Row<'_>) -> rusqlite::Result<Dispute> {
         dates: DealDates { deposit_at: instant(r.get(16)?), down_payment_at: instant(r.get(17)?) },
         status: Status::parse(&status).ok_or_else(|| corrupt(18, "status"))?,
         updated_at: r.get(19)?,
+        settings: Settings {
+            objection_days: r.get(20)?,
+            evidence_days: r.get(21)?,
+            opinion_days: r.get(22)?,
+            appeal_days: r.get(23)?,
+        },
         rulings: Vec::new(),
         appeal: None,
     })

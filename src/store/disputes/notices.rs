@@ -51,7 +51,7 @@ pub struct Notice {
 impl Notice {
     pub fn zh(&self) -> &'static str {
         match self.event.as_str() {
-            "opened" => "有渠道对贵方客户提出申诉",
+            "opened" => "有一件涉及贵方客户的申诉已提出",
             "evidence" => "申诉有新的证明材料",
             "appeal" => "裁决被申请复核",
             "ruling" => "申诉已裁决",
@@ -62,7 +62,7 @@ impl Notice {
 
     pub fn en(&self) -> &'static str {
         match self.event.as_str() {
-            "opened" => "A dispute was opened about your customer",
+            "opened" => "A dispute involving your customer was opened",
             "evidence" => "New evidence on a dispute",
             "appeal" => "A ruling was appealed",
             "ruling" => "A dispute was ruled",

@@ -74,17 +74,37 @@ fn deal_dates_in(conn: &Connection, subscription_id: i64) -> StoreResult<DealDat
     })
 }
 
-/// The customer's newest deal (not cancelled) in the project, by full phone.
+/// The customer's newest deal (not cancelled) in the project: by the full
+/// phone and the phones of its customer group (直系亲属: a spouse may be
+/// the one who bought). `None` for a masked number: 前三后四 cannot tell
+/// customers apart.
 fn deal_of_customer_in(conn: &Connection, project_id: &str, phone: &str) -> StoreResult<Option<i64>> {
     let Ok(full) = Phone::parse(phone) else { return Ok(None) };
-    let masked = full.masked();
-    Ok(conn
-        .prepare_cached(
-            "SELECT id FROM subscriptions WHERE project_id = ?1 AND phone_head = ?2 AND phone_tail = ?3
-               AND phone = ?4 AND status != 'cancelled' ORDER BY subscribed_unix DESC, id DESC LIMIT 1",
-        )?
-        .query_row(params![project_id, masked.head(), masked.tail(), full.as_str()], |r| r.get(0))
-        .optional()?)
+    let mut phones = vec![full];
+    for member in crate::store::groups::group_phones_in(conn, project_id, &full)? {
+        if let CustomerPhone::Full(p) = member
+            && !phones.contains(&p)
+        {
+            phones.push(p);
+        }
+    }
+    let mut newest: Option<(i64, i64)> = None;
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, subscribed_unix FROM subscriptions WHERE project_id = ?1 AND phone_head = ?2 AND phone_tail = ?3
+           AND phone = ?4 AND status != 'cancelled' ORDER BY subscribed_unix DESC, id DESC LIMIT 1",
+    )?;
+    for p in &phones {
+        let masked = p.masked();
+        let found: Option<(i64, i64)> = stmt
+            .query_row(params![project_id, masked.head(), masked.tail(), p.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        if let Some((id, at)) = found
+            && newest.is_none_or(|(_, best)| at > best)
+        {
+            newest = Some((id, at));
+        }
+    }
+    Ok(newest.map(|(id, _)| id))
 }
 
 /// A deal's attribution in force: its agency and covering visit.
@@ -159,13 +179,43 @@ fn resolve_in(conn: &Connection, new: &NewDispute<'_>) -> StoreResult<Resolved> 
             if project != new.project_id || new.claimant_agency_id.is_some_and(|c| c != agency) {
                 return Err(StoreError::NotFound(format!("report {report_id}")));
             }
+            // The report's own visit, when one was recorded: its customer
+            // (as the desk confirmed the number) and its agency.
+            let own_visit: Option<i64> = conn
+                .prepare_cached(
+                    "SELECT seq FROM ledger WHERE report_id = ?1 AND kind = 'visit' ORDER BY seq DESC LIMIT 1",
+                )?
+                .query_row([report_id], |r| r.get(0))
+                .optional()?;
+            let (phone, visit) = match own_visit {
+                Some(seq) => {
+                    let (_, agency, phone) = visit_in(conn, seq)?;
+                    (phone, Some((seq, agency)))
+                }
+                None => (phone, None),
+            };
             if let Some(deal) = deal_of_customer_in(conn, new.project_id, &phone)? {
-                return from_deal(deal, Some(report_id));
+                let resolved = from_deal(deal, Some(report_id))?;
+                return Ok(Resolved { visit_seq: resolved.visit_seq.or(visit.map(|(seq, _)| seq)), ..resolved });
             }
-            // No deal yet: the customer's latest visit (any agency's).
-            let customer =
-                CustomerPhone::parse(&phone, true).map_err(|_| StoreError::Corrupt("report phone".into()))?;
-            let masked = customer.masked();
+            if let Some((seq, agency)) = visit {
+                return Ok(Resolved {
+                    subscription_id: None,
+                    visit_seq: Some(seq),
+                    report_id: Some(report_id),
+                    phone,
+                    respondent: agency,
+                    dates: DealDates::default(),
+                });
+            }
+            // Not visited on this report: the customer's latest visit, by
+            // the full number only (前三后四 cannot tell customers apart).
+            let Ok(full) = Phone::parse(&phone) else {
+                return Err(StoreError::Invalid(
+                    "该报备为隐号报备且未到访,无法确定客户;请从认购或带看记录提出异议 / this masked report was never visited: the customer cannot be told apart; object from the deal or the visit record".into(),
+                ));
+            };
+            let masked = full.masked();
             let mut stmt = conn.prepare_cached(
                 "SELECT seq, phone FROM visit_index WHERE project_id = ?1 AND phone_head = ?2 AND phone_tail = ?3
                  ORDER BY arrived_unix DESC, seq DESC",
@@ -175,12 +225,7 @@ fn resolve_in(conn: &Connection, new: &NewDispute<'_>) -> StoreResult<Resolved> 
             })?;
             for row in rows {
                 let (seq, stored) = row?;
-                let same = match (&customer, CustomerPhone::parse(&stored, true)) {
-                    (CustomerPhone::Full(p), Ok(seen)) => seen.matches_full(p),
-                    (_, Ok(seen)) => seen.masked() == masked,
-                    _ => false,
-                };
-                if same {
+                if CustomerPhone::parse(&stored, true).is_ok_and(|seen| seen.matches_full(&full)) {
                     let (_, agency, phone) = visit_in(conn, seq)?;
                     return Ok(Resolved {
                         subscription_id: None,
@@ -267,7 +312,9 @@ impl Store {
                 return self.dispute(id);
             }
         }
+        // Both parties read the claim: a number typed into it is masked.
         let claim = rule::claim_text(new.claim).map_err(|m| StoreError::Invalid(m.to_owned()))?;
+        let claim = crate::domain::phone::mask_phones_in_text(&claim);
         let tx = WriteTx::begin(&mut self.conn)?;
         let mut found = resolve_in(&tx, new)?;
         if found.respondent == new.claimant_agency_id {
@@ -287,8 +334,8 @@ impl Store {
         tx.prepare_cached(
             "INSERT INTO disputes (project_id, subscription_id, visit_seq, report_id, phone, phone_head, phone_tail,
                 claim_kind, claim, claimant_agency_id, respondent_agency_id, opened_by, opened_at, opened_seq,
-                objection_due, evidence_due, opinion_due, status, updated_at, idempotency_key)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 0, ?14, ?15, ?16, 'open', ?13, ?17)",
+                objection_days, evidence_days, opinion_days, appeal_days, status, updated_at, idempotency_key)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 0, ?14, ?15, ?16, ?17, 'open', ?13, ?18)",
         )?
         .execute(params![
             new.project_id,
@@ -304,9 +351,10 @@ impl Store {
             found.respondent,
             new.by,
             stamp,
-            date_text(due.objection_due),
-            date_text(due.evidence_due),
-            date_text(due.opinion_due),
+            settings.objection_days,
+            settings.evidence_days,
+            settings.opinion_days,
+            settings.appeal_days,
             new.idempotency_key,
         ])
         .map_err(|e| {
@@ -335,6 +383,13 @@ impl Store {
             notify_in(&tx, id, &agency_recipient(respondent), "opened", now)?;
         }
         notify_in(&tx, id, &managers_recipient(new.project_id), "opened", now)?;
+        if let Some(claimant) = new.claimant_agency_id
+            && !new.by.starts_with("agent:")
+            && !new.by.starts_with("api:")
+        {
+            // Opened by the office on the agency's behalf: it is told too.
+            notify_in(&tx, id, &agency_recipient(claimant), "opened", now)?;
+        }
         let dispute = dispute_in(&tx, id)?;
         let rows = app.into_rows();
         tx.commit()?;
@@ -347,13 +402,7 @@ impl Store {
     /// Attaches an evidence file: its SHA-256 is sealed in the ledger in the
     /// same transaction. A party's evidence is refused after the evidence
     /// period (counted from the down payment); the office's is not.
-    pub fn add_evidence(
-        &mut self,
-        new: &NewEvidence<'_>,
-        settings: &Settings,
-        tz: Tz,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Evidence> {
+    pub fn add_evidence(&mut self, new: &NewEvidence<'_>, tz: Tz, now: DateTime<Utc>) -> StoreResult<Evidence> {
         let tx = WriteTx::begin(&mut self.conn)?;
         let dispute = dispute_in(&tx, new.dispute_id)?;
         if dispute.status != Status::Open {
@@ -362,13 +411,31 @@ impl Store {
             ));
         }
         if new.party != Party::Office {
-            rule::may_add_evidence(settings, tz, &dispute.dates, now)
+            rule::may_add_evidence(&dispute.settings, tz, &dispute.dates, now)
                 .map_err(|late| StoreError::Late(late.message()))?;
         }
         let file = new.file;
+        // The same file from the same side again (a double tap): the one
+        // already attached.
+        let again: Option<i64> = tx
+            .prepare_cached(
+                "SELECT id FROM dispute_evidence WHERE dispute_id = ?1 AND party = ?2 AND original_sha256 = ?3
+                   AND agency_id IS ?4",
+            )?
+            .query_row(params![dispute.id, new.party.code(), file.original_sha256_hex, new.agency_id], |r| r.get(0))
+            .optional()?;
+        if let Some(existing) = again {
+            drop(tx);
+            return self
+                .dispute_evidence(new.dispute_id, None)?
+                .into_iter()
+                .find(|e| e.id == existing)
+                .ok_or_else(|| StoreError::NotFound(format!("evidence {existing}")));
+        }
         tx.prepare_cached("INSERT OR IGNORE INTO evidence_files (sha256, mime, bytes) VALUES (?1, ?2, ?3)")?
             .execute(params![file.sha256_hex, file.kind.mime(), file.bytes])?;
         let note: String = new.note.trim().chars().filter(|c| !c.is_control()).take(500).collect();
+        let note = crate::domain::phone::mask_phones_in_text(&note);
         tx.prepare_cached(
             "INSERT INTO dispute_evidence (dispute_id, party, agency_id, kind, name, mime, size, sha256,
                 original_sha256, note, uploaded_by, uploaded_at, ledger_seq)
@@ -421,19 +488,18 @@ impl Store {
 
     /// A party appeals the manager's ruling to the admin: once per dispute,
     /// within the appeal period.
-    #[allow(clippy::too_many_arguments)]
     pub fn appeal_dispute(
         &mut self,
         dispute_id: i64,
         agency_id: i64,
         reason: &str,
         by: &str,
-        settings: &Settings,
         tz: Tz,
         now: DateTime<Utc>,
     ) -> StoreResult<Dispute> {
         let reason = rule::ruling_reasons(reason)
             .map_err(|_| StoreError::Invalid("请写明复核理由(至少 4 个字)/ give the appeal's reasons".into()))?;
+        let reason = crate::domain::phone::mask_phones_in_text(&reason);
         let tx = WriteTx::begin(&mut self.conn)?;
         let dispute = dispute_in(&tx, dispute_id)?;
         let party = dispute.party_of(agency_id).ok_or_else(|| StoreError::NotFound(format!("dispute {dispute_id}")))?;
@@ -446,7 +512,7 @@ impl Store {
                 .ok_or_else(|| StoreError::Corrupt(format!("dispute {dispute_id}: ruled_at")))?,
             _ => return Err(StoreError::Conflict("尚未裁决,不能申请复核 / nothing ruled to appeal yet".into())),
         };
-        rule::may_appeal(settings, tz, ruled_at, now).map_err(|late| StoreError::Late(late.message()))?;
+        rule::may_appeal(&dispute.settings, tz, ruled_at, now).map_err(|late| StoreError::Late(late.message()))?;
         tx.prepare_cached(
             "INSERT INTO dispute_appeals (dispute_id, party, agency_id, by_actor, reason, appealed_at, ledger_seq)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0)",
@@ -487,6 +553,10 @@ impl Store {
         if agency_id.is_some() && dispute.claimant_agency_id != agency_id {
             return Err(StoreError::NotFound(format!("dispute {dispute_id}")));
         }
+        if dispute.status == Status::Withdrawn {
+            // Withdrawn already (a double tap): nothing more to do.
+            return Ok(dispute);
+        }
         if dispute.status != Status::Open {
             return Err(StoreError::Conflict(
                 "只有处理中的申诉可以撤回 / only an open dispute can be withdrawn".into(),
@@ -525,10 +595,26 @@ impl Store {
         now: DateTime<Utc>,
     ) -> StoreResult<Dispute> {
         let reasons = rule::ruling_reasons(reasons).map_err(|m| StoreError::Invalid(m.to_owned()))?;
+        // Both parties read the reasons: a number typed into them is masked.
+        let reasons = crate::domain::phone::mask_phones_in_text(&reasons);
         let tx = WriteTx::begin(&mut self.conn)?;
         let dispute = dispute_in(&tx, dispute_id)?;
+        if let Some(last) = dispute.ruling()
+            && last.ruled_by == staff_id
+            && last.outcome == outcome
+            && last.reasons == reasons
+        {
+            // The same ruling sent twice (a double submit): already done.
+            return Ok(dispute);
+        }
         let level: u8 = match dispute.status {
             Status::Open => 1,
+            Status::Appealed if admin && dispute.rulings.iter().any(|r| r.ruled_by == staff_id) => {
+                return Err(StoreError::Conflict(
+                    "复核须由未参与原裁决的管理员裁决 / an appeal is ruled by an admin who did not make the first ruling"
+                        .into(),
+                ));
+            }
             Status::Appealed if admin => 2,
             Status::Appealed => {
                 return Err(StoreError::Conflict(

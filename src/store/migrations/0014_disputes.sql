@@ -33,11 +33,12 @@ CREATE TABLE disputes (
     opened_by             TEXT NOT NULL,       -- 'agent:7', 'staff:3', 'api:2'
     opened_at             TEXT NOT NULL,
     opened_seq            INTEGER NOT NULL,    -- the ledger entry
-    -- The deadlines as computed when opened (local dates); refreshed when
-    -- the deal's dates arrive.
-    objection_due         TEXT,
-    evidence_due          TEXT,
-    opinion_due           TEXT,
+    -- The project's periods (days) when the dispute was opened: a later
+    -- change of the project's file does not move this dispute's deadlines.
+    objection_days        INTEGER NOT NULL,
+    evidence_days         INTEGER NOT NULL,
+    opinion_days          INTEGER NOT NULL,
+    appeal_days           INTEGER NOT NULL,
     status                TEXT NOT NULL DEFAULT 'open'
                           CHECK (status IN ('open', 'ruled', 'appealed', 'closed', 'withdrawn')),
     updated_at            TEXT NOT NULL,
@@ -135,3 +136,35 @@ CREATE INDEX attributions_by_co_agency ON attributions (project_id, co_agency_id
 -- A record's amendments by the record they amend (the record page and the
 -- dispute timeline read them; before this, a scan of the ledger).
 CREATE INDEX ledger_by_amends ON ledger (amends_seq) WHERE amends_seq IS NOT NULL;
+
+-- A ruling (or any new attribution) may give a deal to another agency
+-- after the first agency initiated its confirmation sheet: the agency now
+-- holding the deal initiates its own, and the earlier sheet is superseded
+-- (kept, marked, for the staff) instead of refusing the new one. One LIVE
+-- sheet per subscription: the column-level UNIQUE becomes a partial unique
+-- index. SQLite's documented procedure for changing a table's definition
+-- (create the new table, copy, drop, rename); nothing references
+-- deal_confirmations, and every column and reference of schema 13 stays.
+CREATE TABLE deal_confirmations_new (
+    id                  INTEGER PRIMARY KEY,
+    subscription_id     INTEGER NOT NULL REFERENCES subscriptions(id),
+    project_id          TEXT NOT NULL REFERENCES projects(id),
+    agency_id           INTEGER NOT NULL REFERENCES agencies(id),
+    initiated_by        TEXT NOT NULL,         -- 'agent:7', 'api:agency:3'
+    initiated_at        TEXT NOT NULL,
+    sales_confirmed_by  INTEGER REFERENCES staff(id),
+    sales_confirmed_at  TEXT,
+    lead_confirmed_by   INTEGER REFERENCES staff(id),
+    lead_confirmed_at   TEXT,
+    ledger_seq          INTEGER,               -- the ledger entry sealing both confirmations
+    superseded_at       TEXT,                  -- when the agency now holding the deal initiated its own
+    superseded_by       TEXT                   -- who did: 'agent:7', 'api:agency:3'
+);
+INSERT INTO deal_confirmations_new (id, subscription_id, project_id, agency_id, initiated_by, initiated_at,
+        sales_confirmed_by, sales_confirmed_at, lead_confirmed_by, lead_confirmed_at, ledger_seq)
+    SELECT id, subscription_id, project_id, agency_id, initiated_by, initiated_at,
+        sales_confirmed_by, sales_confirmed_at, lead_confirmed_by, lead_confirmed_at, ledger_seq
+    FROM deal_confirmations;
+DROP TABLE deal_confirmations;
+ALTER TABLE deal_confirmations_new RENAME TO deal_confirmations;
+CREATE UNIQUE INDEX deal_confirmations_live ON deal_confirmations (subscription_id) WHERE superseded_at IS NULL;

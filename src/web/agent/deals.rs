@@ -7,6 +7,11 @@
 //!
 //! A deal a dispute's ruling shared shows the agency's own share and the
 //! dispute's number; the other side is 对方渠道 (or 现场), never named.
+//! Where a ruling gave the agency a deal whose covering visit is another
+//! agency's, none of that visit's evidence chain appears (agent, report,
+//! visit record, times, receipt): 带看记录属对方渠道(依争议裁决 #id). A
+//! confirmation sheet the other agency initiated before the ruling is not
+//! this agency's: it initiates its own, which supersedes that one.
 
 use super::super::AppState;
 use super::super::confirmations::{Viewer, sheet};
@@ -14,7 +19,7 @@ use super::super::error::WebError;
 use super::super::i18n::{Lang, Texts};
 use super::super::performance::{month_end, percent, product_label, status_label, today, yuan};
 use super::super::session::{CurrentAgent, check_csrf};
-use super::super::settlement::{Reader, Statement, chosen_month, month_bounds, statement};
+use super::super::settlement::{Reader, Statement, chosen_month, foreign_visit_note, month_bounds, statement};
 use super::auth::CsrfForm;
 use super::html;
 use crate::store::performance::local_days;
@@ -80,6 +85,7 @@ struct DealView {
     pub status: String,
     pub performance: bool,
     pub cancelled: bool,
+    /// The live confirmation sheet is this agency's own.
     pub confirmation: bool,
     /// The agency's share in percent (100 unless a ruling shared the deal).
     pub share: i64,
@@ -90,8 +96,11 @@ struct DealView {
     pub other: String,
     pub other_percent: i64,
     /// The confirmation sheet is this agency's to initiate (not the
-    /// second agency's of a shared deal).
+    /// second agency's of a deal shared with another agency).
     pub may_initiate: bool,
+    /// 带看记录属对方渠道(依争议裁决 #id) when the covering visit is not
+    /// this agency's (empty otherwise).
+    pub visit_note: String,
 }
 
 /// A month with channel-performance deals: its statement.
@@ -187,6 +196,11 @@ pub async fn list(
     let deals = deals
         .into_iter()
         .map(|d| DealView {
+            confirmation: d.confirmation_is_of(agency_id),
+            visit_note: if d.visit_is_of(agency_id) { String::new() } else { foreign_visit_note(&d, lang) },
+            // The second side of a deal shared with the site (现场 holds
+            // the first share) initiates: the sheet is the agency's then.
+            may_initiate: !d.co_side || (d.co_agency_id.is_none() && d.co_agency.as_deref().is_none_or(str::is_empty)),
             other: match (d.co_percent, d.co_agency_id) {
                 (0, None) => String::new(),
                 (_, Some(_)) => lang.tr("对方渠道", "the other agency").to_owned(),
@@ -195,7 +209,6 @@ pub async fn list(
             other_percent: d.co_percent,
             share: d.share_percent,
             dispute_id: d.dispute_id.unwrap_or(0),
-            may_initiate: !d.co_side,
             subscription_id: d.subscription_id,
             project: state.project_name(&d.project_id),
             subscribed: state.local_text(&d.project_id, &d.subscribed_at, "%Y-%m-%d"),
@@ -207,7 +220,6 @@ pub async fn list(
             status: status_label(&d.status, lang),
             performance: d.channel_performance,
             cancelled: d.status == "cancelled",
-            confirmation: d.confirmation_id.is_some(),
         })
         .collect();
     html(DealsPage {
@@ -274,7 +286,7 @@ pub async fn settlement(
         let Some(project) = state.deployment.project(&pid) else { continue };
         sections.push(ProjectStatement {
             project: project.name.clone(),
-            statement: statement(&state, project, deals, Reader::Agency, lang),
+            statement: statement(&state, project, deals, Reader::Agency(agency_id), lang),
         });
     }
     html(SettlementPage {

@@ -212,7 +212,7 @@ pub(super) async fn render(
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let config = visible_project(state, me, &dispute.project_id)?;
-    let (tz, settings, rules) = (config.rules.timezone, config.disputes, config.rules.clone());
+    let (tz, rules) = (config.rules.timezone, config.rules.clone());
     let (deployment, now, id, project_id) =
         (state.deployment.clone(), state.clock.now(), dispute.id, dispute.project_id.clone());
     let mut actors: Vec<String> = vec![dispute.opened_by.clone()];
@@ -226,7 +226,8 @@ pub(super) async fn render(
             let names: BTreeMap<String, String> =
                 actors.iter().map(|a| (a.clone(), actor_name(reader, a, lang))).collect();
             let phones = reader.dispute_phones(id)?;
-            let events = reader.customer_timeline(&project_id, &phones, &rules)?;
+            let steps = crate::store::timeline::DisputeSteps::All;
+            let events = reader.customer_timeline(&project_id, &phones, &rules, steps)?;
             let due = crate::service::disputes::due(reader, &deployment, dispute, now)?;
             Ok((due, evidence, events, names))
         })
@@ -243,7 +244,7 @@ pub(super) async fn render(
     let day = |date: Option<chrono::NaiveDate>| {
         date.map(|x| x.format("%Y-%m-%d").to_string()).unwrap_or_else(|| lang.tr("未定", "not known yet").to_owned())
     };
-    let due_dates = d.deadlines(&settings, tz);
+    let due_dates = d.deadlines(tz);
     let mut deadlines = vec![
         DueLine {
             label: lang.tr("提出异议截止(交定金后)", "Objections by (after the deposit)"),
@@ -263,7 +264,7 @@ pub(super) async fn render(
     {
         deadlines.push(DueLine {
             label: lang.tr("申请复核截止(裁决后)", "Appeals by (after the ruling)"),
-            date: day(Some(appeal_due(&settings, tz, at.to_utc()))),
+            date: day(Some(appeal_due(&d.settings, tz, at.to_utc()))),
         });
     }
     let evidence = evidence

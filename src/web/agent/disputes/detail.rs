@@ -131,7 +131,12 @@ async fn render(
                 None => None,
             };
             let timeline = match deployment.project(&dispute.project_id) {
-                Some(p) => store.customer_timeline(&dispute.project_id, &store.dispute_phones(id)?, &p.rules)?,
+                Some(p) => {
+                    let phones = store.dispute_phones(id)?;
+                    // Only the steps of the disputes this agency is a party to.
+                    let steps = crate::store::timeline::DisputeSteps::PartyOf(agency);
+                    store.customer_timeline(&dispute.project_id, &phones, &p.rules, steps)?
+                }
                 None => Vec::new(),
             };
             let unread = store.unread_dispute_notices(Recipient::Agency(agency))?;
