@@ -335,17 +335,19 @@ impl Store {
         {
             let mut stmt = self.conn.prepare_cached(
                 "SELECT agency_id, agency, count(*), coalesce(sum(performance <> 0), 0),
-                        coalesce(sum(CASE WHEN performance <> 0 THEN (price_fen * percent + 50) / 100 ELSE 0 END), 0)
+                        coalesce(sum(CASE WHEN performance <> 0 THEN amount ELSE 0 END), 0)
                  FROM (
                     SELECT a.agency_id AS agency_id, coalesce(a.agency, '') AS agency,
-                           a.channel_performance AS performance, a.price_fen AS price_fen, a.share_percent AS percent
+                           a.channel_performance AS performance, (a.price_fen * a.share_percent + 50) / 100 AS amount
                     FROM attributions a JOIN subscriptions s ON s.id = a.subscription_id
                     WHERE a.project_id = ?1 AND a.subscribed_unix >= ?2 AND a.subscribed_unix < ?3
                       AND s.status <> 'cancelled'
                       AND (a.agency_id IS NOT NULL OR coalesce(a.agency, '') <> '')
                       AND (?4 IS NULL OR a.agency_id = ?4 OR (a.agency_id IS NULL AND a.agency = ?5))
                     UNION ALL
-                    SELECT a.co_agency_id, coalesce(a.co_agency, ''), a.channel_performance, a.price_fen, a.co_percent
+                    SELECT a.co_agency_id, coalesce(a.co_agency, ''), a.channel_performance,
+                           -- the rest of the price: the two shares add up to it
+                           a.price_fen - (a.price_fen * a.share_percent + 50) / 100
                     FROM attributions a JOIN subscriptions s ON s.id = a.subscription_id
                     WHERE a.project_id = ?1 AND a.co_agency_id IS NOT NULL
                       AND a.subscribed_unix >= ?2 AND a.subscribed_unix < ?3

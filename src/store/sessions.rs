@@ -146,6 +146,15 @@ impl Store {
             .execute("DELETE FROM sessions WHERE kind = ?1 AND subject_id = ?2", params![kind.code(), subject_id])?)
     }
 
+    /// Ends every session of a subject but the one with secret `keep` (a
+    /// changed password: the device that changed it stays signed in).
+    pub fn end_other_sessions_of(&self, kind: SessionKind, subject_id: i64, keep: &str) -> StoreResult<usize> {
+        Ok(self.conn.execute(
+            "DELETE FROM sessions WHERE kind = ?1 AND subject_id = ?2 AND id_sha256 <> ?3",
+            params![kind.code(), subject_id, sha256_hex(keep.as_bytes())],
+        )?)
+    }
+
     /// Ends the staff sessions started with a PIN at a kiosk (a revoked
     /// kiosk).
     pub fn end_sessions_at_kiosk(&self, kiosk_id: i64) -> StoreResult<usize> {

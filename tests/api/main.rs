@@ -8,6 +8,7 @@
 mod support;
 
 mod agency_api;
+mod agent_account;
 mod agent_pages;
 mod amendments;
 mod arrival;

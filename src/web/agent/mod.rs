@@ -3,6 +3,7 @@
 //! reports (`reports`); the agency's deals, performance, settlement
 //! statements and deal confirmations (`deals`); its disputes (`disputes`).
 
+mod account;
 mod auth;
 pub mod deals;
 mod disputes;
@@ -29,6 +30,7 @@ pub fn routes() -> Router<AppState> {
         .route("/agent/reports/{id}/cancel", post(reports::cancel))
         .route("/agent/reports/{id}/receipt", get(reports::receipt))
         .merge(deals::routes())
+        .merge(account::routes())
         .merge(disputes::routes())
         .merge(webhooks::routes())
 }
