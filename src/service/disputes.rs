@@ -29,8 +29,8 @@ pub fn open(
     Ok(dispute)
 }
 
-/// An evidence upload as received: checked by content, an image re-encoded
-/// without its metadata, then attached and sealed.
+/// An evidence upload whose file was already checked by content
+/// ([`parse_upload`]): attached and sealed.
 pub struct Upload<'a> {
     pub dispute_id: i64,
     pub party: Party,
@@ -38,9 +38,26 @@ pub struct Upload<'a> {
     /// The kind's code from the form (`hukou`, `marriage`, …).
     pub kind: &'a str,
     pub file_name: &'a str,
-    pub bytes: &'a [u8],
+    /// Parsed before the database job: decoding an image there would hold
+    /// up the writer thread, and every kiosk's check-in with it.
+    pub file: &'a EvidenceFile,
     pub note: &'a str,
     pub by: &'a str,
+}
+
+/// The evidence kind's code from the form. Callers check it before they
+/// parse the file: it costs nothing, the parse may cost seconds.
+pub fn evidence_kind(code: &str) -> ServiceResult<EvidenceKind> {
+    EvidenceKind::parse(code)
+        .ok_or_else(|| ServiceError::Invalid("请选择证明材料的类型 / choose what kind of evidence this is".into()))
+}
+
+/// Checks an upload by its content: an image is decoded (up to 50 MP) and
+/// re-encoded without its metadata, a PDF's structure is checked. CPU work:
+/// callers run it on a blocking thread, never in a database job. A refusal
+/// says in both languages what the file is and what is accepted.
+pub fn parse_upload(bytes: &[u8]) -> ServiceResult<EvidenceFile> {
+    EvidenceFile::parse(bytes).map_err(|e| ServiceError::Invalid(e.to_string()))
 }
 
 pub fn attach(
@@ -51,9 +68,8 @@ pub fn attach(
     now: DateTime<Utc>,
 ) -> ServiceResult<Evidence> {
     let p = project(deployment, &dispute.project_id)?;
-    let kind = EvidenceKind::parse(upload.kind)
-        .ok_or_else(|| ServiceError::Invalid("请选择证明材料的类型 / choose what kind of evidence this is".into()))?;
-    let file = EvidenceFile::parse(upload.bytes).map_err(|e| ServiceError::Invalid(e.to_string()))?;
+    let kind = evidence_kind(upload.kind)?;
+    let file = upload.file;
     let name = display_name(upload.file_name, file.kind);
     let evidence = store.add_evidence(
         &NewEvidence {
@@ -61,7 +77,7 @@ pub fn attach(
             party: upload.party,
             agency_id: upload.agency_id,
             kind,
-            file: &file,
+            file,
             name: &name,
             note: upload.note,
             by: upload.by,

@@ -79,12 +79,8 @@ async fn signing_out_everywhere_ends_every_session() {
     let phone = app.signed_in(AGENT_PHONE).await;
     let laptop = app.signed_in(AGENT_PHONE).await;
     let token = account_csrf(&app, &phone).await;
-    let forged = phone
-        .post(app.url("/agent/account/sign-out-everywhere"))
-        .form(&[("csrf", "forged")])
-        .send()
-        .await
-        .unwrap();
+    let forged =
+        phone.post(app.url("/agent/account/sign-out-everywhere")).form(&[("csrf", "forged")]).send().await.unwrap();
     assert_eq!(forged.status().as_u16(), 403, "CSRF checked");
     let r = phone
         .post(app.url("/agent/account/sign-out-everywhere"))

@@ -174,8 +174,8 @@ pub(super) fn status_words(status: &str, voided: bool) -> (&'static str, &'stati
     }
     match status {
         "pending" => ("待到访", "awaiting the visit"),
-        "visited-valid" => ("有效到访", "visited (valid)"),
-        "visited-invalid" => ("无效到访", "visited (natural visit)"),
+        "visited-valid" => ("有效带看", "visited (valid visit)"),
+        "visited-invalid" => ("自然到访", "visited (natural visit)"),
         "expired" => ("已过期", "expired"),
         "cancelled" => ("已撤销", "cancelled"),
         _ => ("未知状态", "unknown status"),

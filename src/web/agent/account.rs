@@ -39,9 +39,8 @@ struct AccountPage {
 }
 
 fn account_page(me: &CurrentAgent, lang: Lang, notice: Option<&'static str>, error: Option<String>) -> AccountPage {
-    let masked_phone = crate::domain::phone::Phone::parse(&me.agent.phone)
-        .map(|p| p.masked().to_string())
-        .unwrap_or_default();
+    let masked_phone =
+        crate::domain::phone::Phone::parse(&me.agent.phone).map(|p| p.masked().to_string()).unwrap_or_default();
     AccountPage {
         t: lang.texts(),
         lang,

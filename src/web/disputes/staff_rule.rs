@@ -11,7 +11,7 @@ use super::staff_detail::{EvidenceForm, Forms, RuleForm, render};
 use crate::domain::dispute::Party;
 use crate::domain::evidence::EVIDENCE_MAX_BYTES;
 use crate::service::ServiceResult;
-use crate::service::disputes::Upload;
+use crate::service::disputes::{Upload, evidence_kind, parse_upload};
 use crate::store::people::Role;
 use crate::web::AppState;
 use crate::web::error::WebError;
@@ -100,27 +100,40 @@ pub(super) async fn upload(
         let message = "请选择要上传的文件 / choose a file to upload".to_owned();
         return evidence_refused(&state, &me, lang, id, form, message, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
-    let (deployment, now, by) = (state.deployment.clone(), state.clock.now(), me.actor());
-    let (kind, note) = (form.kind.clone(), form.note.clone());
-    // Parsing (and re-encoding an image) runs in the database job, off the
-    // async workers, with the attachment it decides.
-    let result = state
-        .db
-        .write(move |store| -> ServiceResult<_> {
-            let dispute = store.dispute(id)?;
-            let upload = Upload {
-                dispute_id: id,
-                party: Party::Office,
-                agency_id: None,
-                kind: &kind,
-                file_name: &file_name,
-                bytes: &bytes,
-                note: &note,
-                by: &by,
-            };
-            crate::service::disputes::attach(store, &deployment, &dispute, &upload, now)
-        })
-        .await;
+    // The kind first (cheap), then the file by its content. Parsing (an
+    // image decoded and re-encoded, up to 50 MP) runs on a blocking thread,
+    // not in the database job: every kiosk's check-in would wait behind it
+    // on the writer thread.
+    let parsed = match evidence_kind(&form.kind) {
+        Ok(_) => tokio::task::spawn_blocking(move || parse_upload(&bytes))
+            .await
+            .map_err(|e| WebError::Internal(e.to_string()))?,
+        Err(e) => Err(e),
+    };
+    let result = match parsed {
+        Ok(file) => {
+            let (deployment, now, by) = (state.deployment.clone(), state.clock.now(), me.actor());
+            let (kind, note) = (form.kind.clone(), form.note.clone());
+            state
+                .db
+                .write(move |store| -> ServiceResult<_> {
+                    let dispute = store.dispute(id)?;
+                    let upload = Upload {
+                        dispute_id: id,
+                        party: Party::Office,
+                        agency_id: None,
+                        kind: &kind,
+                        file_name: &file_name,
+                        file: &file,
+                        note: &note,
+                        by: &by,
+                    };
+                    crate::service::disputes::attach(store, &deployment, &dispute, &upload, now)
+                })
+                .await
+        }
+        Err(e) => Err(e),
+    };
     match result.map_err(WebError::from) {
         Ok(_) => Ok(Redirect::to(&format!("/staff/disputes/{id}?done=evidence")).into_response()),
         Err(e @ WebError::Refused { .. }) => {

@@ -7,13 +7,17 @@
 //! An agency only ever reads disputes it is a party to (any other is "not
 //! found"), its own evidence only, and never the other agency's name: the
 //! sides are `us`, `other` or `site`, and free texts have the other
-//! party's name replaced. The agent pages (`agent::disputes`) share the
-//! helpers below.
+//! party's name replaced (`json`: the answers' shapes). The agent pages
+//! (`agent::disputes`) share the helpers below.
+
+mod json;
+
+pub(crate) use json::{Side, Standing, scrub, standing};
 
 use super::AppState;
 use super::error::{ApiError, WebError};
 use super::error_code::ErrorCode;
-use crate::domain::dispute::{self as rule, ClaimKind, Deadlines, Next, Party};
+use crate::domain::dispute::ClaimKind;
 use crate::domain::evidence::EVIDENCE_MAX_BYTES;
 use crate::domain::token::ReportId;
 use crate::service::disputes as service;
@@ -29,8 +33,8 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
+use json::{DisputeJson, dispute_json, evidence_json};
+use serde::Deserialize;
 
 /// An evidence upload's body: the file (≤ 10 MB) and a little text. A
 /// larger body is cut off at this size with a clean 413.
@@ -115,108 +119,6 @@ pub(crate) fn visit_for_agency(store: &Store, agency_id: i64, seq: i64) -> Resul
     Ok(())
 }
 
-/// A side of a dispute as an agency reads it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Side {
-    Us,
-    /// The other agency, never named.
-    Other,
-    /// The sales office itself (现场 / 自然来访).
-    Site,
-}
-
-impl Side {
-    pub(crate) fn of(agency: Option<i64>, me: i64) -> Side {
-        match agency {
-            Some(a) if a == me => Side::Us,
-            Some(_) => Side::Other,
-            None => Side::Site,
-        }
-    }
-
-    pub(crate) fn code(self) -> &'static str {
-        match self {
-            Side::Us => "us",
-            Side::Other => "other",
-            Side::Site => "site",
-        }
-    }
-
-    pub(crate) fn zh(self) -> &'static str {
-        match self {
-            Side::Us => "我方",
-            Side::Other => "对方渠道",
-            Side::Site => "案场(现场客户)",
-        }
-    }
-
-    pub(crate) fn en(self) -> &'static str {
-        match self {
-            Side::Us => "us",
-            Side::Other => "the other agency",
-            Side::Site => "the sales office (site customer)",
-        }
-    }
-}
-
-/// `text` with the other party's agency name replaced by `other` (a claim
-/// or reasons someone typed may name it). Our own name stays whole even
-/// when it contains the other's (链家 in 链家-天河店).
-pub(crate) fn scrub(text: &str, d: &Dispute, me: i64, other: &str) -> String {
-    let (own, theirs) = if d.claimant_agency_id == Some(me) {
-        (d.claimant.as_deref(), d.respondent.as_deref())
-    } else {
-        (d.respondent.as_deref(), d.claimant.as_deref())
-    };
-    let Some(theirs) = theirs.map(str::trim).filter(|t| !t.is_empty()) else { return text.to_owned() };
-    match own.map(str::trim).filter(|o| !o.is_empty() && o.contains(theirs)) {
-        Some(own) => text.split(own).map(|part| part.replace(theirs, other)).collect::<Vec<_>>().join(own),
-        None => text.replace(theirs, other),
-    }
-}
-
-/// Where a dispute stands on its project's calendar today.
-pub(crate) struct Standing {
-    pub due: Deadlines,
-    /// The last day to appeal the first ruling, once there is one.
-    pub appeal_due: Option<NaiveDate>,
-    pub next: Next,
-    /// Days until `next` is due (negative: overdue).
-    pub days_left: Option<i64>,
-}
-
-pub(crate) fn standing(state: &AppState, d: &Dispute, now: DateTime<Utc>) -> Standing {
-    // The periods in force when the dispute was opened.
-    let (settings, tz) = (d.settings, state.project_tz(&d.project_id));
-    let today = rule::local_date(tz, now);
-    let due = d.deadlines(tz);
-    let at = |s: &str| crate::time::parse_instant(s).map(|t| t.with_timezone(&Utc));
-    let ruled_at = d.ruling().and_then(|r| at(&r.ruled_at));
-    let first_ruled_at = d.rulings.iter().find(|r| r.level == 1).and_then(|r| at(&r.ruled_at));
-    let appealed_at = d.appeal.as_ref().and_then(|a| at(&a.appealed_at));
-    let next = rule::next(&settings, tz, d.status, &due, ruled_at, appealed_at, today);
-    Standing {
-        due,
-        appeal_due: first_ruled_at.map(|r| rule::appeal_due(&settings, tz, r)),
-        next,
-        days_left: next.due().map(|x| rule::days_left(x, today)),
-    }
-}
-
-pub(crate) fn next_code(next: Next) -> &'static str {
-    match next {
-        Next::Evidence(_) => "evidence",
-        Next::Ruling(_) => "ruling",
-        Next::Appeal(_) => "appeal",
-        Next::AppealRuling(_) => "appeal_ruling",
-        Next::Nothing => "nothing",
-    }
-}
-
-pub(crate) fn date_text(d: Option<NaiveDate>) -> Option<String> {
-    d.map(|d| d.format("%Y-%m-%d").to_string())
-}
-
 /// An evidence form as received (multipart: `kind`, `file`, `note`; the
 /// page's form adds `csrf`).
 #[derive(Default)]
@@ -268,6 +170,10 @@ pub(crate) async fn read_evidence_form(mut multipart: Multipart) -> Result<Evide
 
 /// Checks the file by its content and attaches it for the agency's side,
 /// sealed in the ledger; refused after the evidence period with its date.
+/// Cheapest first: a dispute the agency is not a party to is "not found",
+/// then the kind, then the file. Parsing (an image decoded and re-encoded,
+/// up to 50 MP) runs on a blocking thread, not in the database job: every
+/// kiosk's check-in would wait behind it on the writer thread.
 pub(crate) async fn attach(
     state: &AppState,
     agency_id: i64,
@@ -279,6 +185,11 @@ pub(crate) async fn attach(
         .bytes
         .filter(|b| !b.is_empty())
         .ok_or_else(|| WebError::bad(ErrorCode::Invalid, "请选择要上传的文件 / choose the file to upload"))?;
+    state.db.run(move |store| party_dispute(store, agency_id, dispute_id).map(|_| ())).await?;
+    service::evidence_kind(&form.kind)?;
+    let file = tokio::task::spawn_blocking(move || service::parse_upload(&bytes))
+        .await
+        .map_err(|e| WebError::Internal(e.to_string()))??;
     let (deployment, now) = (state.deployment.clone(), state.clock.now());
     state
         .db
@@ -291,7 +202,7 @@ pub(crate) async fn attach(
                 agency_id: Some(agency_id),
                 kind: &form.kind,
                 file_name: &form.file_name,
-                bytes: &bytes,
+                file: &file,
                 note: &form.note,
                 by: &by,
             };
@@ -301,144 +212,6 @@ pub(crate) async fn attach(
 }
 
 // ---- The API ----------------------------------------------------------
-
-#[derive(Serialize)]
-struct DeadlinesJson {
-    objection_due: Option<String>,
-    evidence_due: Option<String>,
-    opinion_due: Option<String>,
-    appeal_due: Option<String>,
-}
-
-#[derive(Serialize)]
-struct NextJson {
-    step: &'static str,
-    due: Option<String>,
-    days_left: Option<i64>,
-}
-
-#[derive(Serialize)]
-struct RulingJson {
-    level: u8,
-    outcome: &'static str,
-    claimant_percent: u8,
-    reasons: String,
-    ruled_at: String,
-}
-
-#[derive(Serialize)]
-struct AppealJson {
-    by: &'static str,
-    /// Only our own appeal's reason.
-    reason: Option<String>,
-    appealed_at: String,
-}
-
-#[derive(Serialize)]
-struct EvidenceJson {
-    id: i64,
-    kind: &'static str,
-    name: String,
-    mime: String,
-    size: i64,
-    sha256: String,
-    note: String,
-    uploaded_at: String,
-}
-
-#[derive(Serialize)]
-struct DisputeJson {
-    id: i64,
-    project: String,
-    /// Always 前三后四.
-    customer_phone: String,
-    subscription_id: Option<i64>,
-    visit_record: Option<i64>,
-    /// Our own report the claim rests on (only when we are the claimant).
-    report_id: Option<i64>,
-    kind: &'static str,
-    claim: String,
-    /// `claimant` or `respondent`: our side.
-    side: &'static str,
-    claimant: &'static str,
-    respondent: &'static str,
-    status: &'static str,
-    opened_at: String,
-    deadlines: DeadlinesJson,
-    next: NextJson,
-    rulings: Vec<RulingJson>,
-    appeal: Option<AppealJson>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    evidence: Option<Vec<EvidenceJson>>,
-}
-
-const OTHER: &str = "对方渠道";
-
-fn evidence_json(e: &Evidence) -> EvidenceJson {
-    EvidenceJson {
-        id: e.id,
-        kind: e.kind.code(),
-        name: e.name.clone(),
-        mime: e.mime.clone(),
-        size: e.size,
-        sha256: e.sha256.clone(),
-        note: e.note.clone(),
-        uploaded_at: e.uploaded_at.clone(),
-    }
-}
-
-fn dispute_json(
-    state: &AppState,
-    d: &Dispute,
-    me: i64,
-    now: DateTime<Utc>,
-    evidence: Option<&[Evidence]>,
-) -> DisputeJson {
-    let s = standing(state, d, now);
-    let side = d.party_of(me).unwrap_or(Party::Respondent);
-    DisputeJson {
-        id: d.id,
-        project: d.project_id.clone(),
-        customer_phone: d.masked_phone.clone(),
-        subscription_id: d.subscription_id,
-        visit_record: d.visit_seq,
-        report_id: if side == Party::Claimant { d.report_id } else { None },
-        kind: d.claim_kind.code(),
-        claim: scrub(&d.claim, d, me, OTHER),
-        side: side.code(),
-        claimant: Side::of(d.claimant_agency_id, me).code(),
-        respondent: Side::of(d.respondent_agency_id, me).code(),
-        status: d.status.code(),
-        opened_at: d.opened_at.clone(),
-        deadlines: DeadlinesJson {
-            objection_due: date_text(s.due.objection_due),
-            evidence_due: date_text(s.due.evidence_due),
-            opinion_due: date_text(s.due.opinion_due),
-            appeal_due: date_text(s.appeal_due),
-        },
-        next: NextJson { step: next_code(s.next), due: date_text(s.next.due()), days_left: s.days_left },
-        rulings: d
-            .rulings
-            .iter()
-            .map(|r| RulingJson {
-                level: r.level,
-                outcome: r.outcome.code(),
-                claimant_percent: r.outcome.claimant_percent(),
-                reasons: scrub(&r.reasons, d, me, OTHER),
-                ruled_at: r.ruled_at.clone(),
-            })
-            .collect(),
-        appeal: d.appeal.as_ref().map(|a| {
-            let by = Side::of(a.agency_id, me);
-            AppealJson {
-                by: by.code(),
-                reason: (by == Side::Us).then(|| a.reason.clone()),
-                appealed_at: a.appealed_at.clone(),
-            }
-        }),
-        evidence: evidence.map(|list| list.iter().map(evidence_json).collect()),
-    }
-}
 
 fn invalid(e: impl ToString) -> ApiError {
     ApiError(WebError::bad(ErrorCode::Invalid, e.to_string()))
@@ -590,49 +363,4 @@ async fn appeal(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::dispute::{DealDates, Status};
-
-    fn dispute(claimant: (i64, &str), respondent: (i64, &str)) -> Dispute {
-        Dispute {
-            id: 1,
-            project_id: "demo".into(),
-            subscription_id: Some(1),
-            visit_seq: None,
-            report_id: Some(3),
-            masked_phone: "138****5678".into(),
-            claim_kind: ClaimKind::Collision,
-            claim: String::new(),
-            claimant_agency_id: Some(claimant.0),
-            claimant: Some(claimant.1.into()),
-            respondent_agency_id: Some(respondent.0),
-            respondent: Some(respondent.1.into()),
-            opened_by: "agent:1".into(),
-            opened_at: "2026-12-06T15:59:00Z".into(),
-            opened_seq: 4,
-            dates: DealDates::default(),
-            settings: crate::domain::dispute::Settings::default(),
-            status: Status::Open,
-            updated_at: "2026-12-06T15:59:00Z".into(),
-            rulings: Vec::new(),
-            appeal: None,
-        }
-    }
-
-    #[test]
-    fn the_other_partys_name_is_scrubbed_and_our_own_kept_whole() {
-        let d = dispute((2, "中原-体育西"), (1, "链家-天河店"));
-        assert_eq!(scrub("链家-天河店先带看", &d, 2, OTHER), "对方渠道先带看");
-        assert_eq!(scrub("中原-体育西先报备", &d, 1, OTHER), "对方渠道先报备");
-        let d = dispute((2, "链家"), (1, "链家-天河店"));
-        assert_eq!(scrub("链家-天河店与链家", &d, 1, OTHER), "链家-天河店与对方渠道");
-    }
-
-    #[test]
-    fn sides_are_us_other_or_site() {
-        assert_eq!(Side::of(Some(1), 1).code(), "us");
-        assert_eq!(Side::of(Some(2), 1).code(), "other");
-        assert_eq!(Side::of(None, 1).code(), "site");
-    }
-}
+mod tests;
