@@ -9,6 +9,7 @@ pub mod config;
 pub mod crypto;
 pub mod demo;
 pub mod domain;
+pub mod pass_card;
 pub mod password;
 pub mod private_dir;
 pub mod qr;

@@ -61,6 +61,15 @@ pub fn png(token: &str) -> Result<Vec<u8>, QrError> {
     Ok(out)
 }
 
+/// The code's modules without the quiet zone, row by row (`true` is dark),
+/// and its width in modules: for drawing the code into a larger image (the
+/// pass card, `crate::pass_card`).
+pub fn modules(token: &str) -> Result<(u32, Vec<bool>), QrError> {
+    let code = code(token)?;
+    let width = code.width() as u32;
+    Ok((width, code.to_colors().into_iter().map(|c| c == Color::Dark).collect()))
+}
+
 pub fn svg(token: &str) -> Result<String, QrError> {
     Ok(code(token)?
         .render::<qrcode::render::svg::Color<'_>>()

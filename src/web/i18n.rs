@@ -191,7 +191,7 @@ impl Lang {
             (Lang::Zh, s) => s.label_zh(),
             (Lang::En, ReportStatus::Pending) => "Awaiting visit",
             (Lang::En, ReportStatus::VisitedValid) => "Valid visit",
-            (Lang::En, ReportStatus::VisitedInvalid) => "Invalid visit",
+            (Lang::En, ReportStatus::VisitedInvalid) => "Natural visit",
             (Lang::En, ReportStatus::Expired) => "Expired",
             (Lang::En, ReportStatus::Cancelled) => "Cancelled",
             (Lang::En, ReportStatus::Voided) => "Voided",

@@ -2,7 +2,9 @@
 //! filing day and customer, each with its first read (arrival); phones
 //! masked; the filtered list exported as CSV, streamed page by page. As in
 //! the visits list, a search by phone or name is only taken from a POSTed
-//! form, never from a URL.
+//! form, never from a URL. Above the list, today's expected arrivals (今日
+//! 预计到访), those outside the desk's hours flagged, so the office keeps a
+//! desk clerk and a sales consultant for them.
 
 use super::AppState;
 use super::error::WebError;
@@ -138,6 +140,26 @@ fn row(state: &AppState, (r, first_read): (StoredReport, Option<String>)) -> Row
     }
 }
 
+/// A report expected today.
+struct Expected {
+    id: i64,
+    project: String,
+    /// Local `HH:MM`.
+    at: String,
+    agency: String,
+    agent: String,
+    customer: String,
+    phone: String,
+    party_size: String,
+    status: &'static str,
+    status_zh: &'static str,
+    status_en: &'static str,
+    /// The first read (arrival), local `HH:MM`, or empty.
+    arrived: String,
+    /// Outside the desk's hours: a desk clerk and a consultant must stay.
+    off_hours: bool,
+}
+
 #[derive(Template)]
 #[template(path = "staff/reports.html")]
 struct ReportsPage {
@@ -148,6 +170,56 @@ struct ReportsPage {
     personal: bool,
     rows: Vec<Row>,
     next: Option<i64>,
+    /// Today's expected arrivals (the first page only).
+    expected: Option<Vec<Expected>>,
+    /// Several projects are listed (an admin): each row names its own.
+    many_projects: bool,
+}
+
+/// The reports expected today in each project the staff member sees, by
+/// each project's own calendar day and desk hours.
+async fn expected_today(state: &AppState, me: &CurrentStaff) -> Result<Vec<Expected>, WebError> {
+    let now = state.clock.now();
+    let days: Vec<(String, chrono_tz::Tz, chrono::NaiveDate)> = state
+        .deployment
+        .projects
+        .iter()
+        .filter(|p| me.sees(&p.id))
+        .map(|p| (p.id.clone(), p.rules.timezone, now.with_timezone(&p.rules.timezone).date_naive()))
+        .collect();
+    let found = state
+        .db
+        .run(move |store| -> Result<_, crate::store::StoreError> {
+            let mut found = Vec::new();
+            for (project, tz, day) in days {
+                found.extend(store.expected_arrivals_on(&project, day, tz, 500)?);
+            }
+            Ok(found)
+        })
+        .await
+        .map_err(WebError::from)?;
+    Ok(found
+        .into_iter()
+        .map(|e| {
+            let r = e.report;
+            let off_hours = state.deployment.project(&r.project_id).is_some_and(|p| p.rules.is_off_hours(e.at));
+            Expected {
+                id: r.id.0,
+                project: state.project_name(&r.project_id),
+                at: state.local_time(&r.project_id, &e.at, "%H:%M"),
+                arrived: e.first_read.map(|f| state.local_text(&r.project_id, &f, "%H:%M")).unwrap_or_default(),
+                agency: r.agency_name,
+                agent: r.agent_name,
+                customer: r.customer_name.to_string(),
+                phone: r.customer_phone.masked().to_string(),
+                party_size: r.party_size.map(|n| n.to_string()).unwrap_or_default(),
+                status: r.status.code(),
+                status_zh: r.status.label_zh(),
+                status_en: Lang::En.status_label(r.status),
+                off_hours,
+            }
+        })
+        .collect())
 }
 
 /// The list, for a link (GET) or a search form (POST, may hold a phone or a name).
@@ -175,6 +247,10 @@ async fn show(state: AppState, lang: Lang, me: CurrentStaff, q: ReportQuery) -> 
         .await
         .map_err(WebError::from)?;
     let next = next_page(&found, PAGE, |(r, _)| r.id.0);
+    let expected = match q.before {
+        None => Some(expected_today(&state, &me).await?),
+        Some(_) => None,
+    };
     let page = ReportsPage {
         nav: super::nav::StaffNav::new(&me, lang, "/staff/reports"),
         statuses: STATUSES.iter().map(|s| (s.code(), s.label_zh(), Lang::En.status_label(*s))).collect(),
@@ -183,6 +259,8 @@ async fn show(state: AppState, lang: Lang, me: CurrentStaff, q: ReportQuery) -> 
         q,
         rows: found.into_iter().map(|r| Row { fallback: fallback.contains(&r.0.id.0), ..row(&state, r) }).collect(),
         next,
+        expected,
+        many_projects: me.staff.project_id.is_none(),
     };
     Ok(Html(page.render()?).into_response())
 }

@@ -162,9 +162,13 @@ async fn refusals_at_filing_each_say_why_without_naming_the_other_agency() {
     app.filed_id(&rival, "demo", "王", "139****0001").await;
     let body = refused(app.file(&me, "demo", "王先生", "13912340001").await, 409, "其他渠道").await;
     assert!(body.contains("value=\"13912340001\""), "the form keeps what was typed");
-    // The agency's own monthly repeat limit (5).
+    // The agency's own monthly repeat limit (5). A live report is opened,
+    // not filed again, so each is withdrawn first: withdrawn ones count.
     for _ in 0..5 {
-        app.filed_id(&me, "demo", "陈", "13700000005").await;
+        let id = app.filed_id(&me, "demo", "陈", "13700000005").await;
+        let (_, page) = app.get_text(&me, &format!("/agent/reports/{id}")).await;
+        let r = me.post(app.url(&format!("/agent/reports/{id}/cancel"))).form(&[("csrf", csrf(&page).as_str())]);
+        assert_eq!(r.send().await.unwrap().status().as_u16(), 303);
     }
     refused(app.file(&me, "demo", "陈", "13700000005").await, 409, "报备次数已达上限").await;
     // A customer who visited within the history window (老客户).

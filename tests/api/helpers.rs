@@ -103,6 +103,7 @@ impl TestApp {
         idem: &str,
     ) -> reqwest::Response {
         let (_, form) = self.get_text(c, "/agent/reports/new").await;
+        let expected = self.expected_arrival();
         c.post(self.url("/agent/reports"))
             .form(&[
                 ("csrf", csrf(&form).as_str()),
@@ -110,13 +111,23 @@ impl TestApp {
                 ("project", project),
                 ("customer_name", name),
                 ("customer_phone", phone),
-                ("expected_arrival", "2026-11-18T15:00"),
+                ("expected_arrival", expected.as_str()),
                 ("party_size", "2"),
                 ("note", ""),
             ])
             .send()
             .await
             .unwrap()
+    }
+
+    /// The expected arrival the form gets: 15:00 (inside every day's desk
+    /// hours) of the clock's day while that is ahead, else of the next day —
+    /// never in the past, which is refused.
+    pub fn expected_arrival(&self) -> String {
+        let now = self.clock.now().with_timezone(&chrono_tz::Asia::Shanghai).naive_local();
+        let today = now.date().and_hms_opt(15, 0, 0).unwrap();
+        let at = if now < today { today } else { today + chrono::Duration::days(1) };
+        at.format("%Y-%m-%dT%H:%M").to_string()
     }
 
     /// Files and returns the new report's id.

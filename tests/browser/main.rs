@@ -15,6 +15,7 @@
 // Tests may unwrap: a panic is the failure report.
 #![allow(clippy::unwrap_used)]
 
+mod agent_pages;
 mod disputes;
 #[allow(dead_code)]
 #[path = "../api/helpers.rs"]

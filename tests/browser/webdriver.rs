@@ -511,6 +511,14 @@ impl Driver {
         self.cdp("Emulation.clearDeviceMetricsOverride", json!({})).await;
     }
 
+    /// Makes the browser say it is `user_agent` (the `User-Agent` header and
+    /// `navigator.userAgent`) from the next request on, for the rest of
+    /// the session: WeChat's in-app browser, say (DevTools'
+    /// `Emulation.setUserAgentOverride`, through chromedriver).
+    pub async fn set_user_agent(&self, user_agent: &str) {
+        self.cdp("Emulation.setUserAgentOverride", json!({ "userAgent": user_agent, "acceptLanguage": "zh-CN" })).await;
+    }
+
     /// One Chrome DevTools Protocol command, sent through chromedriver.
     async fn cdp(&self, cmd: &str, params: Value) -> Value {
         self.call(reqwest::Method::POST, "/goog/cdp/execute", Some(json!({ "cmd": cmd, "params": params }))).await

@@ -94,6 +94,23 @@ impl<'k> Appender<'k> {
     pub(crate) fn into_rows(self) -> Vec<LedgerRow> {
         self.rows
     }
+
+    /// Commits the transaction the rows were appended in and returns them,
+    /// oldest first, for `Store::appended_all`.
+    pub(crate) fn commit(self, tx: super::super::WriteTx<'_>) -> StoreResult<Vec<LedgerRow>> {
+        tx.commit()?;
+        Ok(self.rows)
+    }
+}
+
+impl Store {
+    /// Caches the rows a committed transaction appended, in order (the tip,
+    /// the head file).
+    pub(crate) fn appended_all(&mut self, rows: &[LedgerRow]) {
+        for row in rows {
+            self.appended(row);
+        }
+    }
 }
 
 /// The rules in force for a project: its newest recorded rule version
@@ -682,11 +699,8 @@ impl Store {
         let tx = super::super::WriteTx::begin(&mut self.conn)?;
         let mut app = Appender::new(&self.ledger_key, self.tip.clone());
         let appended = attribute_subscription_in(&tx, &mut app, rules, id, cause, now)?;
-        let rows = app.into_rows();
-        tx.commit()?;
-        for row in &rows {
-            self.appended(row);
-        }
+        let rows = app.commit(tx)?;
+        self.appended_all(&rows);
         Ok(appended)
     }
 }

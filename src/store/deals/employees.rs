@@ -193,9 +193,7 @@ impl Store {
             now,
         )?;
         tx.commit()?;
-        for row in &rows {
-            self.appended(row);
-        }
+        self.appended_all(&rows);
         Ok(())
     }
 
@@ -235,9 +233,7 @@ impl Store {
             now,
         )?;
         tx.commit()?;
-        for row in &rows {
-            self.appended(row);
-        }
+        self.appended_all(&rows);
         Ok(())
     }
 
@@ -334,9 +330,7 @@ impl Store {
         let rows =
             reattribute_after_change_in(&tx, &self.ledger_key, self.tip.clone(), project_id, &added, "employees", now)?;
         tx.commit()?;
-        for row in &rows {
-            self.appended(row);
-        }
+        self.appended_all(&rows);
         Ok(summary)
     }
 }

@@ -442,9 +442,7 @@ impl Store {
         let rows = app.into_rows();
         summary.attributions = rows.len() as u64;
         tx.commit()?;
-        for row in &rows {
-            self.appended(row);
-        }
+        self.appended_all(&rows);
         Ok(summary)
     }
 }

@@ -751,11 +751,8 @@ impl Store {
         let mut app = Appender::new(&self.ledger_key, self.tip.clone());
         attribute_subscription_in(&tx, &mut app, rules, id, cause, now)?;
         reattribute_customer_in(&tx, &mut app, rules, &new.project_id, &[new.phone], cause, now)?;
-        let rows = app.into_rows();
-        tx.commit()?;
-        for row in &rows {
-            self.appended(row);
-        }
+        let rows = app.commit(tx)?;
+        self.appended_all(&rows);
         Ok(Entered { id, created: true })
     }
 
@@ -774,11 +771,8 @@ impl Store {
         set_contracted_in(&tx, &self.ledger_key, id, at, by.actor, now)?;
         let mut app = Appender::new(&self.ledger_key, self.tip.clone());
         attribute_subscription_in(&tx, &mut app, rules, id, "contract", now)?;
-        let rows = app.into_rows();
-        tx.commit()?;
-        for row in &rows {
-            self.appended(row);
-        }
+        let rows = app.commit(tx)?;
+        self.appended_all(&rows);
         Ok(())
     }
 
@@ -797,11 +791,8 @@ impl Store {
         let (project_id, phone) = set_cancelled_in(&tx, &self.ledger_key, id, at, by.actor, now)?;
         let mut app = Appender::new(&self.ledger_key, self.tip.clone());
         reattribute_customer_in(&tx, &mut app, rules, &project_id, &[phone], "cancel", now)?;
-        let rows = app.into_rows();
-        tx.commit()?;
-        for row in &rows {
-            self.appended(row);
-        }
+        let rows = app.commit(tx)?;
+        self.appended_all(&rows);
         Ok(())
     }
 

@@ -1,8 +1,10 @@
 //! Reports (报备): filing, reading, cancelling, and the same-customer
 //! lookups the judge needs.
 
+mod agent_list;
 mod filing;
 
+pub use agent_list::{CustomerSearch, ExpectedArrival, StatusCounts};
 pub use filing::FilingError;
 
 use super::{Store, StoreError, StoreResult};
@@ -43,12 +45,13 @@ impl ReportStatus {
         [Pending, VisitedValid, VisitedInvalid, Expired, Cancelled, Voided].into_iter().find(|r| r.code() == s)
     }
 
-    /// As the agent's list shows it.
+    /// As the agent's list shows it, in the kiosk's and the sheet's words
+    /// (有效带看 / 自然到访).
     pub fn label_zh(self) -> &'static str {
         match self {
             ReportStatus::Pending => "待到访",
-            ReportStatus::VisitedValid => "有效到访",
-            ReportStatus::VisitedInvalid => "无效到访",
+            ReportStatus::VisitedValid => "有效带看",
+            ReportStatus::VisitedInvalid => "自然到访",
             ReportStatus::Expired => "已过期",
             ReportStatus::Cancelled => "已撤销",
             ReportStatus::Voided => "已作废",

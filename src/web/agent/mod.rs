@@ -1,12 +1,16 @@
 //! The agent's pages (phone-sized, often inside WeChat): sign in, accept an
 //! invitation (`auth`), file a report, show its QR code, list and cancel
-//! reports (`reports`); the agency's deals, performance, settlement
-//! statements and deal confirmations (`deals`); its disputes (`disputes`).
+//! reports (`reports`), the pass card to save (`pass`); the agency's
+//! deals, performance, settlement statements and deal confirmations
+//! (`deals`); its disputes (`disputes`).
 
 mod account;
 mod auth;
 pub mod deals;
 mod disputes;
+mod filing;
+pub mod outcome;
+pub mod pass;
 mod reports;
 mod webhooks;
 
@@ -27,8 +31,10 @@ pub fn routes() -> Router<AppState> {
         .route("/agent/reports/{id}", get(reports::show))
         .route("/agent/reports/{id}/qr.png", get(reports::qr_png))
         .route("/agent/reports/{id}/qr.svg", get(reports::qr_svg))
+        .route("/agent/reports/{id}/pass.png", get(pass::pass_png))
         .route("/agent/reports/{id}/cancel", post(reports::cancel))
         .route("/agent/reports/{id}/receipt", get(reports::receipt))
+        .merge(outcome::routes())
         .merge(deals::routes())
         .merge(account::routes())
         .merge(disputes::routes())

@@ -1,24 +1,25 @@
-//! A report's life on the agent's phone: file, list, show its QR code, cancel.
+//! A report's life on the agent's phone: list (tabs and search), show its
+//! QR code and what became of it, cancel. Filing is `filing`.
 
 use super::super::AppState;
 use super::super::error::WebError;
-use super::super::error_code::ErrorCode;
-use super::super::i18n::{Lang, Texts};
-use super::super::pages::{NewReportPage, ReportPage, ReportRow, ReportsPage};
+use super::super::i18n::Lang;
+use super::super::pages::{ReportPage, ReportRow, ReportTab, ReportsPage};
 use super::super::session::{CurrentAgent, check_csrf};
 use super::auth::CsrfForm;
 use super::html;
-use crate::crypto::random_secret;
-use crate::domain::name::CustomerName;
-use crate::domain::phone::CustomerPhone;
+use crate::domain::rules::Rules;
 use crate::domain::token::ReportId;
-use crate::service::filing::{Filing, token_of};
-use crate::store::reports::{NewReport, ReportStatus, StoredReport};
+use crate::service::filing::token_of;
+use crate::store::reports::{CustomerSearch, ReportStatus, StoredReport};
 use crate::web::qr::qr_response;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use chrono::{NaiveDateTime, TimeZone};
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
+
+pub use super::filing::{file, new_form};
 
 pub fn status_class(s: ReportStatus) -> &'static str {
     match s {
@@ -29,13 +30,72 @@ pub fn status_class(s: ReportStatus) -> &'static str {
     }
 }
 
-pub async fn list(State(state): State<AppState>, lang: Lang, me: CurrentAgent) -> Result<Html<String>, WebError> {
+/// The tabs of the list, after 全部 (已作废 only when there is one).
+const TABS: [ReportStatus; 5] = [
+    ReportStatus::Pending,
+    ReportStatus::VisitedValid,
+    ReportStatus::VisitedInvalid,
+    ReportStatus::Expired,
+    ReportStatus::Cancelled,
+];
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    #[serde(default)]
+    status: String,
+}
+
+/// `/agent/reports?status=…`: the agent's reports, a tab per status with
+/// its count.
+pub async fn list(
+    State(state): State<AppState>,
+    lang: Lang,
+    me: CurrentAgent,
+    Query(q): Query<ListQuery>,
+) -> Result<Html<String>, WebError> {
+    list_page(state, lang, me, &q.status, String::new()).await
+}
+
+#[derive(Deserialize)]
+pub struct SearchForm {
+    csrf: String,
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    status: String,
+}
+
+/// The list searched by customer (part of the name, the phone's last four
+/// digits or the whole number). A POSTed form, never a query string: a
+/// customer's name and digits stay out of URLs (the browser's and WeChat's
+/// history, shared links, logs), as in the back office's lists.
+pub async fn search(
+    State(state): State<AppState>,
+    lang: Lang,
+    me: CurrentAgent,
+    Form(form): Form<SearchForm>,
+) -> Result<Html<String>, WebError> {
+    check_csrf(&me.session.csrf, &form.csrf)?;
+    let typed: String = form.q.trim().chars().take(40).collect();
+    list_page(state, lang, me, &form.status, typed).await
+}
+
+async fn list_page(
+    state: AppState,
+    lang: Lang,
+    me: CurrentAgent,
+    status: &str,
+    search: String,
+) -> Result<Html<String>, WebError> {
+    let status = ReportStatus::parse(status);
+    let wanted = CustomerSearch::parse(&search);
     let (agent_id, agency_id) = (me.agent.id, me.agent.agency_id);
-    let (reports, disputes_unread) = state
+    let (reports, counts, disputes_unread) = state
         .db
         .run(move |store| -> Result<_, WebError> {
             let unread = store.unread_dispute_notices(crate::store::disputes::Recipient::Agency(agency_id))?;
-            Ok((store.reports_of_agent(agent_id, 200)?, unread))
+            let reports = store.reports_of_agent_where(agent_id, status, wanted.as_ref(), 200)?;
+            Ok((reports, store.report_counts_of_agent(agent_id)?, unread))
         })
         .await?;
     let rows = reports
@@ -50,156 +110,27 @@ pub async fn list(State(state): State<AppState>, lang: Lang, me: CurrentAgent) -
             status_class: status_class(r.status),
         })
         .collect();
+    let mut tabs =
+        vec![ReportTab { code: "", label: lang.tr("全部", "All"), count: counts.total(), current: status.is_none() }];
+    let voided = (counts.of(ReportStatus::Voided) > 0).then_some(ReportStatus::Voided);
+    tabs.extend(TABS.into_iter().chain(voided).map(|s| ReportTab {
+        code: s.code(),
+        label: lang.status_label(s),
+        count: counts.of(s),
+        current: status == Some(s),
+    }));
     html(ReportsPage {
         t: lang.texts(),
+        lang,
         csrf: me.session.csrf,
         agency: me.agent.agency_name,
         agent: me.agent.name,
         rows,
         disputes_unread,
+        tabs,
+        status: status.map(ReportStatus::code).unwrap_or(""),
+        search,
     })
-}
-
-#[derive(Deserialize, Default)]
-pub struct ReportForm {
-    csrf: String,
-    idem: String,
-    project: String,
-    customer_name: String,
-    customer_phone: String,
-    #[serde(default)]
-    expected_arrival: String,
-    #[serde(default)]
-    party_size: String,
-    #[serde(default)]
-    note: String,
-}
-
-/// The projects the agency may report for (合作项目), as (id, name): the
-/// form offers no other.
-async fn partner_projects(state: &AppState, agency_id: i64) -> Result<Vec<(String, String)>, WebError> {
-    let agency = state.db.run(move |store| store.agency(agency_id)).await.map_err(WebError::from)?;
-    Ok(state
-        .deployment
-        .projects
-        .iter()
-        .filter(|p| agency.reports_for(&p.id))
-        .map(|p| (p.id.clone(), p.name.clone()))
-        .collect())
-}
-
-fn form_page(
-    projects: Vec<(String, String)>,
-    t: &'static Texts,
-    csrf: String,
-    form: ReportForm,
-    error: Option<String>,
-) -> NewReportPage {
-    NewReportPage {
-        t,
-        csrf,
-        idem: if form.idem.is_empty() { random_secret() } else { form.idem },
-        error,
-        projects,
-        project: form.project,
-        customer_name: form.customer_name,
-        customer_phone: form.customer_phone,
-        expected_arrival: form.expected_arrival,
-        party_size: form.party_size,
-        note: form.note,
-    }
-}
-
-pub async fn new_form(State(state): State<AppState>, lang: Lang, me: CurrentAgent) -> Result<Html<String>, WebError> {
-    let projects = partner_projects(&state, me.agent.agency_id).await?;
-    html(form_page(projects, lang.texts(), me.session.csrf, ReportForm::default(), None))
-}
-
-/// A report as typed, checked field by field; the error is for the agent.
-fn parse_report(state: &AppState, agent_id: i64, form: &ReportForm) -> Result<NewReport, WebError> {
-    let bad = |e: &dyn ToString| WebError::bad(ErrorCode::Invalid, e.to_string());
-    let project = state
-        .deployment
-        .project(&form.project)
-        .ok_or_else(|| WebError::bad(ErrorCode::UnknownProject, "请选择项目 / choose a project"))?;
-    let customer_name = CustomerName::parse(&form.customer_name).map_err(|e| bad(&e))?;
-    let customer_phone =
-        CustomerPhone::parse(&form.customer_phone, project.rules.allow_masked_phone).map_err(|e| bad(&e))?;
-    let party_size = match form.party_size.trim() {
-        "" => None,
-        s => Some(
-            s.parse::<i64>()
-                .ok()
-                .filter(|n| (1..=50).contains(n))
-                .ok_or_else(|| WebError::bad(ErrorCode::Invalid, "到访人数应为 1–50 / party size is 1 to 50"))?,
-        ),
-    };
-    let expected_arrival = match form.expected_arrival.trim() {
-        "" => None,
-        s => {
-            let naive = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").map_err(|_| {
-                WebError::bad(ErrorCode::Invalid, "预计到访时间格式不正确 / expected arrival is not a date and time")
-            })?;
-            let at = project.rules.timezone.from_local_datetime(&naive).earliest().ok_or_else(|| {
-                WebError::bad(ErrorCode::Invalid, "预计到访时间格式不正确 / expected arrival is not a date and time")
-            })?;
-            Some(crate::time::format_instant(at.fixed_offset()))
-        }
-    };
-    let note = form.note.trim();
-    if note.chars().count() > 200 {
-        return Err(WebError::bad(ErrorCode::Invalid, "备注最多 200 字 / the note has at most 200 characters"));
-    }
-    Ok(NewReport {
-        project_id: project.id.clone(),
-        agent_id,
-        customer_name,
-        customer_phone,
-        expected_arrival,
-        party_size,
-        note: (!note.is_empty()).then(|| note.to_owned()),
-        idempotency_key: (!form.idem.is_empty()).then(|| format!("form:{agent_id}:{}", form.idem)),
-        demo: state.demo,
-    })
-}
-
-/// Files a report with the project's rules at the server's clock.
-pub async fn file(
-    State(state): State<AppState>,
-    lang: Lang,
-    me: CurrentAgent,
-    Form(form): Form<ReportForm>,
-) -> Response {
-    if let Err(e) = check_csrf(&me.session.csrf, &form.csrf) {
-        return e.into_response();
-    }
-    let t = lang.texts();
-    let outcome = match parse_report(&state, me.agent.id, &form) {
-        Ok(new) => match project_of(&state, &new.project_id) {
-            Ok(project) => {
-                let filing = Filing::new(project, &state.key_ring, state.clock.now());
-                state.db.write(move |store| filing.file(store, new).map_err(WebError::from)).await
-            }
-            Err(e) => Err(e),
-        },
-        Err(e) => Err(e),
-    };
-    match outcome {
-        Ok(report) => Redirect::to(&format!("/agent/reports/{}", report.id)).into_response(),
-        Err(e @ WebError::Refused { .. }) => {
-            let status = e.status();
-            let projects = match partner_projects(&state, me.agent.agency_id).await {
-                Ok(p) => p,
-                Err(e) => return e.into_response(),
-            };
-            let page = form_page(projects, t, me.session.csrf.clone(), form, Some(e.to_string()));
-            match html(page) {
-                Ok(body) => (status, body).into_response(),
-                Err(e) => e.into_response(),
-            }
-        }
-        Err(e) => e.into_response(),
-    }
 }
 
 /// The report, if it belongs to the agent's agency; another agency's
@@ -212,14 +143,33 @@ pub async fn own_report(state: &AppState, me: &CurrentAgent, id: i64) -> Result<
     Ok(report)
 }
 
+/// The status the agent sees: a pending report past its validity has
+/// expired already, before the periodic sweep marks it so.
+pub fn shown_status(r: &StoredReport, rules: &Rules, now: DateTime<Utc>) -> ReportStatus {
+    match r.status {
+        ReportStatus::Pending
+            if !rules.report_valid_at(r.filed_at, now.with_timezone(&rules.timezone).fixed_offset()) =>
+        {
+            ReportStatus::Expired
+        }
+        status => status,
+    }
+}
+
+/// The report's page: its code while it waits for the visit, what became of
+/// it after (`outcome`).
 pub async fn show(
     State(state): State<AppState>,
     lang: Lang,
     me: CurrentAgent,
+    wechat: super::pass::InWeChat,
     Path(id): Path<i64>,
 ) -> Result<Html<String>, WebError> {
     let r = own_report(&state, &me, id).await?;
     let project = state.deployment.project(&r.project_id).ok_or(WebError::NotFound)?;
+    let status = shown_status(&r, &project.rules, state.clock.now());
+    let outcome = super::outcome::outcome_of(&state, lang, &r, status, project).await?;
+    let pending = status == ReportStatus::Pending;
     let filed = r.filed_at.to_utc();
     html(ReportPage {
         t: lang.texts(),
@@ -232,11 +182,27 @@ pub async fn show(
         filed_local: state.local_time(&r.project_id, &filed, "%Y-%m-%d %H:%M"),
         not_before: state.local_time(&r.project_id, &(filed + project.rules.min_gap), "%m-%d %H:%M"),
         valid_until: project.rules.report_valid_until(r.filed_at).format("%Y-%m-%d %H:%M").to_string(),
-        status_label: lang.status_label(r.status),
-        status_class: status_class(r.status),
-        pending: r.status == ReportStatus::Pending,
-        qr_available: token_of(&state.key_ring, &r).is_some(),
+        status_label: lang.status_label(status),
+        status_class: status_class(status),
+        pending,
+        // A used, expired or cancelled report shows nothing scannable.
+        qr_available: pending && token_of(&state.key_ring, &r).is_some(),
+        // The pass card to save: the image is drawn from the same struct.
+        pass: super::pass::SaveBlock::new(super::pass::pass_card(&state, &r, project), lang, wechat),
+        outcome,
     })
+}
+
+/// The QR image of a report that still waits for its visit; a used,
+/// expired or cancelled report's code is gone (410).
+async fn live_code(state: &AppState, me: &CurrentAgent, id: i64, svg: bool) -> Result<Response, WebError> {
+    let r = own_report(state, me, id).await?;
+    let rules = &project_of(state, &r.project_id)?.rules;
+    if shown_status(&r, rules, state.clock.now()) != ReportStatus::Pending {
+        let gone = "该报备已到访、过期或撤销，二维码已失效。/ This report's code is no longer valid.";
+        return Ok((StatusCode::GONE, [(header::CACHE_CONTROL, "no-store")], gone).into_response());
+    }
+    qr_response(token_of(&state.key_ring, &r), svg)
 }
 
 pub async fn qr_png(
@@ -244,8 +210,7 @@ pub async fn qr_png(
     me: CurrentAgent,
     Path(id): Path<i64>,
 ) -> Result<Response, WebError> {
-    let r = own_report(&state, &me, id).await?;
-    qr_response(token_of(&state.key_ring, &r), false)
+    live_code(&state, &me, id, false).await
 }
 
 pub async fn qr_svg(
@@ -253,8 +218,7 @@ pub async fn qr_svg(
     me: CurrentAgent,
     Path(id): Path<i64>,
 ) -> Result<Response, WebError> {
-    let r = own_report(&state, &me, id).await?;
-    qr_response(token_of(&state.key_ring, &r), true)
+    live_code(&state, &me, id, true).await
 }
 
 pub async fn cancel(
@@ -273,7 +237,10 @@ pub async fn cancel(
     Ok(Redirect::to(&format!("/agent/reports/{id}")).into_response())
 }
 
-fn project_of<'a>(state: &'a AppState, id: &str) -> Result<&'a crate::config::deployment::ProjectConfig, WebError> {
+pub(super) fn project_of<'a>(
+    state: &'a AppState,
+    id: &str,
+) -> Result<&'a crate::config::deployment::ProjectConfig, WebError> {
     state.deployment.project(id).ok_or(WebError::NotFound)
 }
 

@@ -10,6 +10,8 @@ mod page;
 mod replay;
 mod sheet;
 
+pub(crate) use sheet::channel_copy_for_agency;
+
 use crate::domain::amendment::Effective;
 use crate::domain::judge::Signer;
 use crate::domain::phone::Phone;
@@ -49,6 +51,12 @@ struct Shown {
 }
 
 async fn record(state: &AppState, me: &CurrentStaff, seq: i64) -> Result<Shown, WebError> {
+    load(state, seq, |row| me.sees(&row.project_id)).await
+}
+
+/// The visit record `seq` if `may_see` lets the reader see it (else "not
+/// found", so its existence is not revealed).
+async fn load(state: &AppState, seq: i64, may_see: impl FnOnce(&LedgerRow) -> bool) -> Result<Shown, WebError> {
     let (row, sealed, amendments, now) = state
         .db
         .run(move |store| -> Result<_, WebError> {
@@ -59,7 +67,7 @@ async fn record(state: &AppState, me: &CurrentStaff, seq: i64) -> Result<Shown, 
             Ok((row, store.record_sealed(seq)?, store.amendments_of(seq)?, store.record_now(seq)?))
         })
         .await?;
-    if !me.sees(&row.project_id) {
+    if !may_see(&row) {
         return Err(WebError::NotFound);
     }
     let body = row.visit_body()?;
@@ -77,12 +85,23 @@ async fn signature(
     me: CurrentStaff,
     Path((seq, signer)): Path<(i64, String)>,
 ) -> Result<Response, WebError> {
+    signature_png(&state, seq, &signer, |row| me.sees(&row.project_id)).await
+}
+
+/// A signature image of record `seq` (`customer`, `agent`, `sales`, with
+/// or without `.png`), if `may_see` lets the reader see the record.
+pub(crate) async fn signature_png(
+    state: &AppState,
+    seq: i64,
+    signer: &str,
+    may_see: impl FnOnce(&LedgerRow) -> bool,
+) -> Result<Response, WebError> {
     let signer = Signer::from_code(signer.trim_end_matches(".png")).ok_or(WebError::NotFound)?;
     let (row, png) = state
         .db
         .run(move |store| -> Result<_, WebError> { Ok((store.ledger_row(seq)?, store.signature_png(seq, signer)?)) })
         .await?;
-    if !me.sees(&row.project_id) {
+    if !may_see(&row) {
         return Err(WebError::NotFound);
     }
     Ok(([(header::CONTENT_TYPE, "image/png"), (header::CACHE_CONTROL, "private, max-age=3600")], png).into_response())

@@ -1,7 +1,7 @@
 //! The printable confirmation sheet (带看确认单) in its three copies, with
 //! what the record's amendments say now.
 
-use super::{Shown, masked, record};
+use super::{Shown, load, masked, record};
 use crate::domain::judge::Signer;
 use crate::domain::reason::Lang as ReasonLang;
 use crate::web::AppState;
@@ -48,6 +48,23 @@ struct SheetPage {
     demo: bool,
     amended: bool,
     voided: bool,
+    /// Staff choose among the three copies; an agency gets its channel copy.
+    choices: bool,
+    back_href: String,
+    back_id: &'static str,
+    back_label: &'static str,
+    /// Where the signature images are (`…/customer`, `…/agent`, `…/sales`).
+    signatures_at: String,
+}
+
+/// Who reads the sheet.
+enum Reader {
+    /// Staff of the project: any copy, and back to the kiosk.
+    Staff,
+    /// The agency that filed `report`: the channel copy (渠道联) only, and
+    /// back to the report. `reported_phone` is the full number the agency
+    /// filed, if it filed one: the copy shows no other number in full.
+    Agency { report: i64, reported_phone: Option<String> },
 }
 
 #[derive(Deserialize, Default)]
@@ -66,16 +83,52 @@ pub(super) async fn sheet(
     Path(seq): Path<i64>,
     Query(q): Query<SheetQuery>,
 ) -> Result<Html<String>, WebError> {
-    let Shown { row, body, amendments, now, .. } = record(&state, &me, seq).await?;
+    let shown = record(&state, &me, seq).await?;
+    render(&state, shown, q, Reader::Staff).await
+}
+
+/// The channel copy (渠道联) of record `seq`, for the agency that filed
+/// report `report` (the record must be that report's visit); the phone in
+/// full only where the project's `channel_copy_full_phone` allows it and
+/// the agency filed that very number.
+pub(crate) async fn channel_copy_for_agency(
+    state: &AppState,
+    seq: i64,
+    report: i64,
+    reported_phone: Option<String>,
+    size: Option<String>,
+) -> Result<Html<String>, WebError> {
+    let shown = load(state, seq, |row| row.report_id == Some(report)).await?;
+    let q = SheetQuery { copy: Some("channel".to_owned()), size };
+    render(state, shown, q, Reader::Agency { report, reported_phone }).await
+}
+
+async fn render(state: &AppState, shown: Shown, q: SheetQuery, reader: Reader) -> Result<Html<String>, WebError> {
+    let Shown { row, body, amendments, now, .. } = shown;
+    let seq = row.seq;
     let project = state.deployment.project(&row.project_id);
     let tz = state.project_tz(&row.project_id);
     let local = |t: Option<chrono::DateTime<chrono::FixedOffset>>| {
         t.map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()
     };
-    let (copy, copy_label, full_phone) = match q.copy.as_deref() {
-        Some("agency") => ("agency", "代理公司联", false),
-        Some("channel") => ("channel", "渠道联", project.is_some_and(|p| p.channel_copy_full_phone)),
-        _ => ("developer", "开发商联", false),
+    let allows_full = project.is_some_and(|p| p.channel_copy_full_phone);
+    let (copy, copy_label, full_phone) = match (&reader, q.copy.as_deref()) {
+        (Reader::Agency { reported_phone, .. }, _) => {
+            ("channel", "渠道联", allows_full && reported_phone.as_deref() == Some(now.customer_phone.as_str()))
+        }
+        (Reader::Staff, Some("agency")) => ("agency", "代理公司联", false),
+        (Reader::Staff, Some("channel")) => ("channel", "渠道联", allows_full),
+        (Reader::Staff, _) => ("developer", "开发商联", false),
+    };
+    let (choices, back_href, back_id, back_label, signatures_at) = match &reader {
+        Reader::Staff => (true, "/kiosk".to_owned(), "back-to-kiosk", "返回前台", format!("/records/{seq}/signatures")),
+        Reader::Agency { report, .. } => (
+            false,
+            format!("/agent/reports/{report}"),
+            "back-to-report",
+            "返回报备",
+            format!("/agent/reports/{report}/signatures"),
+        ),
     };
     let (statements, receipt) = state
         .db
@@ -86,7 +139,7 @@ pub(super) async fn sheet(
     // The QR opens the public check of the record's receipt code: anyone
     // holding the paper can see the record is still in the ledger.
     let url = match &receipt {
-        Some(code) => crate::web::ledger::receipt_url(&state, code),
+        Some(code) => crate::web::ledger::receipt_url(state, code),
         None => format!("{}/records/{seq}", state.deployment.server.public_url.trim_end_matches('/')),
     };
     let signatures = Signer::ALL
@@ -137,6 +190,11 @@ pub(super) async fn sheet(
         demo: body.demo,
         amended: !amendments.is_empty(),
         voided: now.voided,
+        choices,
+        back_href,
+        back_id,
+        back_label,
+        signatures_at,
     };
     Ok(Html(page.render()?))
 }

@@ -102,11 +102,8 @@ impl Store {
         if new.party != Party::Office {
             notify_in(&tx, dispute.id, &managers_recipient(&dispute.project_id), "evidence", now)?;
         }
-        let rows = app.into_rows();
-        tx.commit()?;
-        for row in &rows {
-            self.appended(row);
-        }
+        let rows = app.commit(tx)?;
+        self.appended_all(&rows);
         self.dispute_evidence(new.dispute_id, None)?
             .into_iter()
             .find(|e| e.id == evidence_id)

@@ -321,11 +321,8 @@ impl Store {
             notify_in(&tx, id, &agency_recipient(claimant), "opened", now)?;
         }
         let dispute = dispute_in(&tx, id)?;
-        let rows = app.into_rows();
-        tx.commit()?;
-        for row in &rows {
-            self.appended(row);
-        }
+        let rows = app.commit(tx)?;
+        self.appended_all(&rows);
         Ok(dispute)
     }
 }

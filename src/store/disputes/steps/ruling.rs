@@ -60,11 +60,8 @@ impl Store {
             notify_in(&tx, dispute_id, &agency_recipient(other), "appeal", now)?;
         }
         let dispute = dispute_in(&tx, dispute_id)?;
-        let rows = app.into_rows();
-        tx.commit()?;
-        for row in &rows {
-            self.appended(row);
-        }
+        let rows = app.commit(tx)?;
+        self.appended_all(&rows);
         Ok(dispute)
     }
 
@@ -98,11 +95,8 @@ impl Store {
         }
         notify_in(&tx, dispute_id, &managers_recipient(&dispute.project_id), "withdrawn", now)?;
         let dispute = dispute_in(&tx, dispute_id)?;
-        let rows = app.into_rows();
-        tx.commit()?;
-        for row in &rows {
-            self.appended(row);
-        }
+        let rows = app.commit(tx)?;
+        self.appended_all(&rows);
         Ok(dispute)
     }
 
@@ -211,11 +205,8 @@ impl Store {
             notify_in(&tx, dispute_id, &managers_recipient(&dispute.project_id), "ruling", now)?;
         }
         let dispute = dispute_in(&tx, dispute_id)?;
-        let rows = app.into_rows();
-        tx.commit()?;
-        for row in &rows {
-            self.appended(row);
-        }
+        let rows = app.commit(tx)?;
+        self.appended_all(&rows);
         Ok(dispute)
     }
 }
