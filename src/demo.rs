@@ -77,6 +77,8 @@ pub struct DemoInfo {
     pub agent_phone: &'static str,
     pub rival_agent_phone: &'static str,
     pub api_key: String,
+    /// The demo project's developer key (`pd_…`, /api/v1/subscriptions).
+    pub developer_key: String,
     pub kiosk_pairing_code: String,
     pub reports: Vec<StoredReport>,
 }
@@ -153,6 +155,8 @@ pub fn seed(
         }
     };
     let api_key = store.create_api_key(agency, "demo", now)?;
+    let by = crate::store::people::By { actor: "system", project: Some(project_id) };
+    let (_, developer_key) = store.issue_developer_key(project_id, "demo", by, now)?;
     let (_, kiosk_pairing_code) = store.create_kiosk(project_id, "演示前台", now)?;
     let agent =
         store.agent_by_phone(&Phone::parse(agent_phone).map_err(invalid)?)?.ok_or_else(|| invalid("demo agent"))?;
@@ -164,7 +168,7 @@ pub fn seed(
         .filter(|r| r.note.as_deref() != Some(HISTORY_NOTE))
         .take(10)
         .collect();
-    Ok(DemoInfo { agent_phone, rival_agent_phone, api_key, kiosk_pairing_code, reports })
+    Ok(DemoInfo { agent_phone, rival_agent_phone, api_key, developer_key, kiosk_pairing_code, reports })
 }
 
 use crate::config::deployment::ProjectConfig;

@@ -122,6 +122,8 @@ fn print_demo(base: &str, info: &crate::demo::DemoInfo) {
     println!("记录核验 / records:     {base}/staff/login  (manager / {})", crate::demo::DEMO_PASSWORD);
     println!("渠道 API key / agency API key (shown once): {}", info.api_key);
     println!("  curl -H 'Authorization: Bearer {}' {base}/api/v1/reports", info.api_key);
+    println!("开发商接口密钥 / developer API key (shown once): {}", info.developer_key);
+    println!("  (the sales system's /api/v1/subscriptions; see {base}/api/v1/openapi.json)");
     println!("演示报备 / demo reports (sign in as the agent to see each QR code; PNGs also in data/demo/qr/):");
     for r in &info.reports {
         println!(

@@ -62,7 +62,7 @@ impl FromRequestParts<AppState> for ApiKey {
 
 impl ApiKey {
     /// The agency the key belongs to, inside a database job.
-    fn agency(&self, store: &crate::store::Store) -> Result<i64, WebError> {
+    pub(crate) fn agency(&self, store: &crate::store::Store) -> Result<i64, WebError> {
         store.agency_of_api_key(&self.0)?.ok_or(WebError::SignIn { to: String::new() })
     }
 }
@@ -157,7 +157,7 @@ async fn create(State(state): State<AppState>, key: ApiKey, body: Bytes) -> Resu
     if req.note.as_deref().is_some_and(|n| n.chars().count() > 200) {
         return Err(invalid("note: at most 200 characters"));
     }
-    if req.idempotency_key.as_deref().is_some_and(|k| k.is_empty() || k.len() > 100) {
+    if req.idempotency_key.as_deref().is_some_and(|k| k.is_empty() || k.chars().count() > 100) {
         return Err(invalid("idempotency_key: 1 to 100 characters"));
     }
     let filing = Filing::new(project, &state.key_ring, state.clock.now());
@@ -207,7 +207,8 @@ async fn list(State(state): State<AppState>, key: ApiKey, Query(q): Query<ListQu
 
 /// One database job: the key's agency, and its report (another agency's
 /// report is "not found").
-async fn agency_report(state: &AppState, key: ApiKey, id: i64) -> Result<StoredReport, ApiError> {
+/// The agency's own report `id` (another's: not found).
+pub(crate) async fn agency_report(state: &AppState, key: ApiKey, id: i64) -> Result<StoredReport, ApiError> {
     let report = state
         .db
         .run(move |store| -> Result<_, WebError> {

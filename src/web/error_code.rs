@@ -68,6 +68,7 @@ error_codes! {
     CodeRefused = "CODE_REFUSED", UNPROCESSABLE_ENTITY, "二维码或手动码无效", "the code was refused";
     NoCode = "NO_CODE", UNPROCESSABLE_ENTITY, "画面中未识别到二维码", "no QR code found in the frame";
     Cancelled = "CANCELLED", CONFLICT, "该报备已撤销", "this report was cancelled";
+    Gone = "GONE", GONE, "该报备已到访、过期或撤销,不再出示凭证", "the report was used, has expired or was cancelled: it has no pass any more";
     KeyRetired = "KEY_RETIRED", CONFLICT, "该报备的二维码密钥已停用,请重新报备", "this code's key was retired; file the report again";
     Conflict = "CONFLICT", CONFLICT, "与已有记录冲突", "this conflicts with an existing record";
     LiveReportFound = "LIVE_REPORT_FOUND", CONFLICT,

@@ -29,6 +29,7 @@ pub mod nav;
 pub mod people;
 pub mod performance;
 pub mod records;
+pub mod report_api;
 pub mod reports_page;
 pub mod rules_page;
 pub mod session;
@@ -157,6 +158,7 @@ pub fn router(state: AppState) -> Router {
         .merge(confirmations::routes())
         .merge(disputes::routes())
         .merge(dispute_api::routes())
+        .merge(report_api::routes())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(error::json_rejections))
         // Outside `json_rejections`, so its JSON answers are covered too.

@@ -114,6 +114,17 @@ async fn an_agency_sees_and_cancels_only_its_own_reports() {
 }
 
 #[tokio::test]
+async fn an_idempotency_key_is_counted_in_characters() {
+    let api = Api::new().await;
+    let body = |key: String| json!({ "project": "demo", "agent_phone": AGENT_PHONE, "customer_name": "王", "customer_phone": "13812345678", "idempotency_key": key });
+    // 100 characters of 3 bytes each: within the limit.
+    let (status, b) = api.call(reqwest::Method::POST, "/api/v1/reports", &api.key, Some(body("键".repeat(100)))).await;
+    assert_eq!(status, 201, "{b}");
+    let (status, b) = api.call(reqwest::Method::POST, "/api/v1/reports", &api.key, Some(body("键".repeat(101)))).await;
+    assert_eq!((status, b["error"]["code"].as_str()), (422, Some("INVALID")), "{b}");
+}
+
+#[tokio::test]
 async fn a_repeated_idempotency_key_files_once() {
     let api = Api::new().await;
     let body = json!({ "project": "demo", "agent_phone": AGENT_PHONE, "customer_name": "王", "customer_phone": "13812345678", "idempotency_key": "crm-42" });

@@ -16,14 +16,11 @@
 //! ruling (`service::disputes::rule`), which attributes the deal again.
 
 use super::helpers::{AGENT_PHONE, RIVAL_PHONE, TestApp, csrf, staff_sign_in, t};
-use super::kiosk::{Kiosk, staff};
 use crate::support::TestDeployment;
 use panke::domain::dispute::{ClaimKind, Settings};
-use panke::domain::token::ReportId;
 use panke::store::disputes::{NewDispute, Subject};
-use panke::store::people::Role;
 use reqwest::Client;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 const AGENCY_A: &str = "链家-天河店";
 const AGENCY_B: &str = "中原-体育西";
@@ -63,39 +60,9 @@ fn names_no(page: &str, n: i64) -> bool {
 /// B's dispute and the manager's ruling for B (upheld: the whole deal).
 async fn moved_deal() -> Moved {
     let mut app = TestApp::spawn_in(deployment()).await;
-    let report = {
-        let kiosk = Kiosk::ready(&app, "demo").await;
-        let agent = app.signed_in(AGENT_PHONE).await;
-        let report = app.filed_id(&agent, "demo", "王先生", CUSTOMER).await;
-        let r = app.store.report(ReportId(report)).unwrap();
-        let token = app.key_ring.sign_with(r.key_id, r.id, r.filed_at.to_utc()).unwrap();
-        app.clock.set(t("2026-11-18T10:45:00+08:00"));
-        kiosk.scan(&token).await;
-        let (status, v) = kiosk.check_in(Some(&token), CUSTOMER, json!({})).await;
-        assert_eq!((status, v["verdict"].as_str()), (200, Some("valid")), "{v}");
-        report
-    };
-
+    let report = super::deal_fixture::valid_visit(&app, CUSTOMER).await;
     // The manager enters the subscription on the back office's form.
-    let boss_id = staff(&app, "demo", "boss-demo", Role::Manager, "9999");
-    let boss = app.browser();
-    staff_sign_in(&boss, &app.base, "boss-demo", "a long password").await;
-    let (_, form) = app.get_text(&boss, "/staff/deals/new").await;
-    let token = csrf(&form);
-    let fields = [
-        ("csrf", token.as_str()),
-        ("customer_name", "王小明"),
-        ("customer_phone", CUSTOMER),
-        ("unit", "3-1-1201"),
-        ("product", "residential"),
-        ("price_yuan", "1,234,567.89"),
-        ("subscribed_at", "2026-11-20T15:00"),
-        ("sales_id", ""),
-    ];
-    let r = boss.post(app.url("/staff/deals/new")).form(&fields).send().await.unwrap();
-    assert_eq!(r.status().as_u16(), 303);
-    let to = r.headers()["location"].to_str().unwrap().to_owned();
-    let deal: i64 = to.trim_start_matches("/staff/deals/").split(['?', '#']).next().unwrap().parse().unwrap();
+    let (deal, boss_id, boss) = super::deal_fixture::entered_deal(&app, CUSTOMER).await;
     let before = app.store.attributed_deal(deal).unwrap();
     assert_eq!((before.agency_id, before.dispute_id), (Some(app.agency), None));
     let visit = before.visit_seq.expect("the covering visit is one of panke's records");

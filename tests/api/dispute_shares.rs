@@ -11,14 +11,11 @@
 //! ruling, 30 % to B (`service::disputes::rule`), which attributes the deal
 //! again.
 
-use super::helpers::{AGENT_PHONE, RIVAL_PHONE, TestApp, csrf, staff_sign_in, t};
-use super::kiosk::{Kiosk, staff};
+use super::helpers::{AGENT_PHONE, RIVAL_PHONE, TestApp, t};
 use crate::support::TestDeployment;
 use panke::config::deployment::Commission;
 use panke::domain::dispute::{ClaimKind, Settings};
-use panke::domain::token::ReportId;
 use panke::store::disputes::{NewDispute, Subject};
-use panke::store::people::Role;
 use panke::store::performance::{local_days, share_of};
 use reqwest::Client;
 use serde_json::{Value, json};
@@ -49,38 +46,9 @@ struct Shared {
 async fn shared_deal() -> Shared {
     let mut app = TestApp::spawn_in(deployment()).await;
     let third_agency = app.store.create_agency("我爱我家-珠江新城", None, t("2026-11-18T08:00:00+08:00")).unwrap();
-    {
-        let kiosk = Kiosk::ready(&app, "demo").await;
-        let agent = app.signed_in(AGENT_PHONE).await;
-        let id = app.filed_id(&agent, "demo", "王先生", CUSTOMER).await;
-        let r = app.store.report(ReportId(id)).unwrap();
-        let token = app.key_ring.sign_with(r.key_id, r.id, r.filed_at.to_utc()).unwrap();
-        app.clock.set(t("2026-11-18T10:45:00+08:00"));
-        kiosk.scan(&token).await;
-        let (status, v) = kiosk.check_in(Some(&token), CUSTOMER, json!({})).await;
-        assert_eq!((status, v["verdict"].as_str()), (200, Some("valid")), "{v}");
-    }
-
+    super::deal_fixture::valid_visit(&app, CUSTOMER).await;
     // The manager enters the subscription on the back office's form.
-    let boss_id = staff(&app, "demo", "boss-demo", Role::Manager, "9999");
-    let boss = app.browser();
-    staff_sign_in(&boss, &app.base, "boss-demo", "a long password").await;
-    let (_, form) = app.get_text(&boss, "/staff/deals/new").await;
-    let token = csrf(&form);
-    let fields = [
-        ("csrf", token.as_str()),
-        ("customer_name", "王小明"),
-        ("customer_phone", CUSTOMER),
-        ("unit", "3-1-1201"),
-        ("product", "residential"),
-        ("price_yuan", "1,234,567.89"),
-        ("subscribed_at", "2026-11-20T15:00"),
-        ("sales_id", ""),
-    ];
-    let r = boss.post(app.url("/staff/deals/new")).form(&fields).send().await.unwrap();
-    assert_eq!(r.status().as_u16(), 303);
-    let to = r.headers()["location"].to_str().unwrap().to_owned();
-    let deal: i64 = to.trim_start_matches("/staff/deals/").split(['?', '#']).next().unwrap().parse().unwrap();
+    let (deal, boss_id, boss) = super::deal_fixture::entered_deal(&app, CUSTOMER).await;
     let before = app.store.attributed_deal(deal).unwrap();
     assert_eq!((before.agency_id, before.share_percent, before.dispute_id), (Some(app.agency), 100, None));
     assert!(before.channel_performance, "{before:?}");

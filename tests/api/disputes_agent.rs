@@ -273,6 +273,22 @@ async fn evidence_refuses_renamed_programs_and_a_12_mb_file_and_stores_nothing()
     assert_eq!((status, body["error"]["code"].as_str()), (413, Some("PAYLOAD_TOO_LARGE")), "{body}");
     assert_eq!(stored(), 0, "nothing stored");
     assert_eq!(app.store.verify_evidence().unwrap(), (0, vec![]));
+    // The API takes kind, file and note, nothing else (as its JSON bodies).
+    let form = Form::new()
+        .text("kind", "statement")
+        .text("csrf", "a page's field")
+        .part("file", Part::bytes(panke::demo::signature_png(6)).file_name("多余.png"));
+    let r = reqwest::Client::new()
+        .post(app.url(&format!("/api/v1/disputes/{id}/evidence")))
+        .bearer_auth(&key)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "INVALID", "{body}");
+    assert_eq!(stored(), 0, "nothing stored");
     // A real image goes through both ways.
     let (status, to) = upload_on_page(&app, &b, id, "聊天.png", panke::demo::signature_png(7)).await;
     assert_eq!(status, 303, "{to}");

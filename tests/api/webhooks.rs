@@ -9,7 +9,6 @@
 //! and disables an address while the agent reads the delivery log.
 
 use super::helpers::{AGENT_PHONE, PASSWORD, RIVAL_PHONE, TestApp, csrf, deployment, location_id, staff_sign_in, t};
-use super::kiosk::{Kiosk, staff};
 use crate::support::TestDeployment;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -18,14 +17,13 @@ use hmac::Mac;
 use panke::clock::{Clock, FixedClock};
 use panke::domain::dispute::{ClaimKind, Settings};
 use panke::domain::phone::Phone;
-use panke::domain::token::ReportId;
 use panke::service::webhooks::{deliver_due_now, spawn_delivery_worker, verify_signature};
 use panke::store::Store;
 use panke::store::disputes::{NewDispute, Subject};
 use panke::store::people::{By, NewStaff, Role};
 use panke::store::webhooks::DeliveryState;
 use panke::web::{AppState, Application, StateOptions};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
@@ -321,40 +319,9 @@ async fn no_payload_of_a_whole_flow_carries_a_full_phone() {
     app.store.add_webhook_endpoint(app.rival_agency, &receiver.url, BY, now).unwrap();
 
     // The agency's report, its first read at the kiosk, the valid visit.
-    let report = {
-        let kiosk = Kiosk::ready(&app, "demo").await;
-        let agent = app.signed_in(AGENT_PHONE).await;
-        let id = app.filed_id(&agent, "demo", "王先生", CUSTOMER).await;
-        let r = app.store.report(ReportId(id)).unwrap();
-        let token = app.key_ring.sign_with(r.key_id, r.id, r.filed_at.to_utc()).unwrap();
-        app.clock.set(t("2026-11-18T10:45:00+08:00"));
-        let (status, scan) = kiosk.scan(&token).await;
-        assert_eq!(status, 200, "{scan}");
-        let (status, v) = kiosk.check_in(Some(&token), CUSTOMER, json!({})).await;
-        assert_eq!((status, v["verdict"].as_str()), (200, Some("valid")), "{v}");
-        id
-    };
-
+    let report = super::deal_fixture::valid_visit(&app, CUSTOMER).await;
     // The manager enters the deal (attributed to the agency).
-    let boss_id = staff(&app, "demo", "boss-demo", Role::Manager, "9999");
-    let boss = app.browser();
-    staff_sign_in(&boss, &app.base, "boss-demo", "a long password").await;
-    let (_, form) = app.get_text(&boss, "/staff/deals/new").await;
-    let token = csrf(&form);
-    let fields = [
-        ("csrf", token.as_str()),
-        ("customer_name", "王小明"),
-        ("customer_phone", CUSTOMER),
-        ("unit", "3-1-1201"),
-        ("product", "residential"),
-        ("price_yuan", "1,234,567.89"),
-        ("subscribed_at", "2026-11-20T15:00"),
-        ("sales_id", ""),
-    ];
-    let r = boss.post(app.url("/staff/deals/new")).form(&fields).send().await.unwrap();
-    assert_eq!(r.status().as_u16(), 303);
-    let to = r.headers()["location"].to_str().unwrap().to_owned();
-    let deal: i64 = to.trim_start_matches("/staff/deals/").split(['?', '#']).next().unwrap().parse().unwrap();
+    let (deal, boss_id, _boss) = super::deal_fixture::entered_deal(&app, CUSTOMER).await;
 
     // The rival disputes it; the manager shares it, 30 % to the rival.
     let opened = app

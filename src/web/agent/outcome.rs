@@ -136,7 +136,7 @@ async fn visit_seq(state: &AppState, r: &StoredReport) -> Result<i64, WebError> 
 #[derive(Deserialize, Default)]
 pub struct SheetSize {
     #[serde(default)]
-    size: Option<String>,
+    pub size: Option<String>,
 }
 
 /// `/agent/reports/<id>/sheet`: the channel copy (渠道联) of the report's
@@ -153,7 +153,7 @@ pub async fn channel_copy(
         CustomerPhone::Full(p) => Some(p.as_str().to_owned()),
         CustomerPhone::Masked(_) => None,
     };
-    crate::web::records::channel_copy_for_agency(&state, seq, id, reported_phone, q.size).await
+    crate::web::records::channel_copy_for_agency(&state, seq, id, reported_phone, q.size, "/agent/reports").await
 }
 
 /// `/agent/reports/<id>/signatures/<signer>`: the signature images of the

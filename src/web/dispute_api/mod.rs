@@ -128,6 +128,9 @@ pub(crate) struct EvidenceForm {
     pub note: String,
     pub file_name: String,
     pub bytes: Option<Bytes>,
+    /// The first field that is none of `kind`, `file`, `note` (the page's
+    /// `csrf` included): the API refuses it, as its JSON bodies do.
+    pub extra: Option<String>,
 }
 
 fn multipart_error(e: &MultipartError) -> WebError {
@@ -156,6 +159,9 @@ pub(crate) async fn read_evidence_form(mut multipart: Multipart) -> Result<Evide
             form.file_name = field.file_name().unwrap_or_default().chars().take(200).collect();
             form.bytes = Some(field.bytes().await.map_err(|e| multipart_error(&e))?);
             continue;
+        }
+        if !matches!(name.as_str(), "kind" | "note") && form.extra.is_none() {
+            form.extra = Some(name.chars().take(40).collect());
         }
         let value = field.text().await.map_err(|e| multipart_error(&e))?;
         match name.as_str() {
@@ -274,7 +280,7 @@ async fn create(State(state): State<AppState>, key: AgencyKey, body: Bytes) -> R
     if state.deployment.project(&req.project).is_none() {
         return Err(ApiError(WebError::bad(ErrorCode::UnknownProject, format!("no project `{}`", req.project))));
     }
-    if req.idempotency_key.as_deref().is_some_and(|k| k.is_empty() || k.len() > 100) {
+    if req.idempotency_key.as_deref().is_some_and(|k| k.is_empty() || k.chars().count() > 100) {
         return Err(invalid("idempotency_key: 1 to 100 characters"));
     }
     let (deployment, now) = (state.deployment.clone(), state.clock.now());
@@ -331,6 +337,9 @@ async fn evidence(
     // The key is checked before the body is read.
     let agency = state.db.run(move |store| key.agency(store)).await?;
     let form = read_evidence_form(multipart).await?;
+    if let Some(name) = &form.extra {
+        return Err(invalid(format!("unknown field `{name}`: send kind, file and note")));
+    }
     let evidence = attach(&state, agency, id, form, format!("api:{agency}")).await?;
     Ok((StatusCode::CREATED, Json(evidence_json(&evidence))).into_response())
 }

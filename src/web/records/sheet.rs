@@ -64,7 +64,9 @@ enum Reader {
     /// The agency that filed `report`: the channel copy (渠道联) only, and
     /// back to the report. `reported_phone` is the full number the agency
     /// filed, if it filed one: the copy shows no other number in full.
-    Agency { report: i64, reported_phone: Option<String> },
+    /// `base`: where the agency reads its reports (`/agent/reports` on the
+    /// agent's pages, `/api/v1/reports` for its own system).
+    Agency { report: i64, reported_phone: Option<String>, base: &'static str },
 }
 
 #[derive(Deserialize, Default)]
@@ -97,10 +99,11 @@ pub(crate) async fn channel_copy_for_agency(
     report: i64,
     reported_phone: Option<String>,
     size: Option<String>,
+    base: &'static str,
 ) -> Result<Html<String>, WebError> {
     let shown = load(state, seq, |row| row.report_id == Some(report)).await?;
     let q = SheetQuery { copy: Some("channel".to_owned()), size };
-    render(state, shown, q, Reader::Agency { report, reported_phone }).await
+    render(state, shown, q, Reader::Agency { report, reported_phone, base }).await
 }
 
 async fn render(state: &AppState, shown: Shown, q: SheetQuery, reader: Reader) -> Result<Html<String>, WebError> {
@@ -122,13 +125,9 @@ async fn render(state: &AppState, shown: Shown, q: SheetQuery, reader: Reader) -
     };
     let (choices, back_href, back_id, back_label, signatures_at) = match &reader {
         Reader::Staff => (true, "/kiosk".to_owned(), "back-to-kiosk", "返回前台", format!("/records/{seq}/signatures")),
-        Reader::Agency { report, .. } => (
-            false,
-            format!("/agent/reports/{report}"),
-            "back-to-report",
-            "返回报备",
-            format!("/agent/reports/{report}/signatures"),
-        ),
+        Reader::Agency { report, base, .. } => {
+            (false, format!("{base}/{report}"), "back-to-report", "返回报备", format!("{base}/{report}/signatures"))
+        }
     };
     let (statements, receipt) = state
         .db
