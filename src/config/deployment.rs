@@ -28,11 +28,19 @@ pub struct ServerConfig {
     pub listen: String,
     /// The address people's browsers use (for QR links and invitations).
     pub public_url: String,
+    /// Agencies' webhooks may go to this machine (`http://127.0.0.1`, a
+    /// local relay). Off by default: an address the agency chooses must not
+    /// reach the server's own services.
+    pub webhooks_to_loopback: bool,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        ServerConfig { listen: "127.0.0.1:8080".into(), public_url: "http://127.0.0.1:8080".into() }
+        ServerConfig {
+            listen: "127.0.0.1:8080".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+            webhooks_to_loopback: false,
+        }
     }
 }
 

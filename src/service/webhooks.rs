@@ -139,14 +139,44 @@ impl From<StoreError> for DeliveryError {
 
 /// The HTTP client deliveries use: 10 s per attempt, no redirect
 /// followed (a 3xx is a failed attempt: register the final https address).
-pub fn client() -> Result<reqwest::Client, DeliveryError> {
+pub fn client(loopback: bool) -> Result<reqwest::Client, DeliveryError> {
     reqwest::Client::builder()
+        .dns_resolver(std::sync::Arc::new(PublicOnly { loopback }))
         .timeout(TIMEOUT)
         .connect_timeout(Duration::from_secs(5))
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("panke-webhooks/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| DeliveryError::Client(e.to_string()))
+}
+
+/// May a delivery connect to `ip`? Public addresses only — a name an
+/// agency registered may resolve to the server's own network (SSRF) — and
+/// this machine only where `[server] webhooks_to_loopback` allows.
+fn allowed(ip: std::net::IpAddr, loopback: bool) -> bool {
+    crate::store::webhooks::is_public(ip) || (loopback && ip.is_loopback())
+}
+
+/// Resolves host names and keeps only the addresses `allowed` lets a
+/// delivery reach, so a name cannot point a webhook inside (checked where
+/// the connection is made: a second answer of the DNS cannot slip by).
+struct PublicOnly {
+    loopback: bool,
+}
+
+impl reqwest::dns::Resolve for PublicOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let loopback = self.loopback;
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let found = tokio::net::lookup_host((host.as_str(), 0)).await?;
+            let kept: Vec<std::net::SocketAddr> = found.filter(|a| allowed(a.ip(), loopback)).collect();
+            if kept.is_empty() {
+                return Err("the host resolves only to private, loopback or reserved addresses".into());
+            }
+            Ok(Box::new(kept.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
 }
 
 /// What went wrong, without the address (the deepest cause: "Connection
@@ -178,6 +208,24 @@ async fn attempt(
     if let Err(e) = check_webhook_url(&d.url) {
         // Allowed once, refused now: retrying would not change that.
         let refused = DeliveryAttempt { status: None, error: Some(format!("address refused: {e}")), duration_ms: 0 };
+        return (d.outbox_id, refused, NextStep::GiveUp, now);
+    }
+    // A literal address is not resolved: check it here; `localhost` is
+    // this machine.
+    let loopback = state.deployment.server.webhooks_to_loopback;
+    let host = reqwest::Url::parse(&d.url).ok().and_then(|u| u.host_str().map(str::to_ascii_lowercase));
+    let literal = host.as_deref().map(|h| h.trim_start_matches('[').trim_end_matches(']').parse::<std::net::IpAddr>());
+    let inside = match (host.as_deref(), literal) {
+        (Some("localhost"), _) => !loopback,
+        (_, Some(Ok(ip))) => !allowed(ip, loopback),
+        _ => false,
+    };
+    if inside {
+        let refused = DeliveryAttempt {
+            status: None,
+            error: Some("address refused: a private or loopback address".to_owned()),
+            duration_ms: 0,
+        };
         return (d.outbox_id, refused, NextStep::GiveUp, now);
     }
     let started = std::time::Instant::now();
@@ -243,14 +291,14 @@ pub async fn deliver_due_with(state: &AppState, client: &reqwest::Client) -> Res
 /// One round now, with a client of its own (the worker's loop keeps one;
 /// tests call this to drive deliveries with their clock).
 pub async fn deliver_due_now(state: &AppState) -> Result<usize, DeliveryError> {
-    deliver_due_with(state, &client()?).await
+    deliver_due_with(state, &client(state.deployment.server.webhooks_to_loopback)?).await
 }
 
 /// The delivery worker: soon after startup and then every few seconds,
 /// a round of `deliver_due_with`. Runs until the runtime stops.
 pub fn spawn_delivery_worker(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let client = match client() {
+        let client = match client(state.deployment.server.webhooks_to_loopback) {
             Ok(c) => c,
             Err(e) => {
                 tracing::error!(error = %e, "webhook deliveries cannot start");
@@ -278,6 +326,16 @@ pub fn spawn_delivery_worker(state: AppState) -> tokio::task::JoinHandle<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn this_machine_is_reached_only_where_the_deployment_allows_it() {
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+        assert!(!allowed(ip("127.0.0.1"), false));
+        assert!(allowed(ip("127.0.0.1"), true));
+        assert!(!allowed(ip("10.0.0.1"), true), "a private network never");
+        assert!(!allowed(ip("169.254.169.254"), true), "cloud metadata never");
+        assert!(allowed(ip("8.8.8.8"), false));
+    }
 
     const SECRET: &str = "5f1c0a9e3b7d2468ace013579bdf2468ace013579bdf2468ace013579bdf2468";
 

@@ -614,29 +614,16 @@ impl Store {
         Ok(id)
     }
 
-    /// Changes an agent's password after checking the current one; every
-    /// other session of the agent ends (`keep`: this session's secret).
-    /// Returns how many sessions ended.
-    pub fn change_agent_password(
-        &self,
-        agent_id: i64,
-        current: &str,
-        new: &str,
-        keep: &str,
-        now: DateTime<Utc>,
-    ) -> StoreResult<usize> {
-        let stored: Option<String> = self
-            .conn
-            .query_row("SELECT password_hash FROM agents WHERE id = ?1 AND active = 1", [agent_id], |r| r.get(0))
-            .optional()?
-            .flatten();
-        if !stored.is_some_and(|phc| crate::password::verify_secret(current, &phc)) {
-            return Err(StoreError::Invalid("当前密码不正确 / the current password is wrong".into()));
-        }
-        check_password_policy(new).map_err(|e| StoreError::Invalid(e.to_string()))?;
-        let hash = hash_secret(new).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    /// Sets an agent's new password (`hash`: argon2 PHC, made off the
+    /// writer) after the caller checked the current one; every other
+    /// session of the agent ends (`keep`: this session's secret). Returns
+    /// how many sessions ended.
+    pub fn set_agent_password(&self, agent_id: i64, hash: &str, keep: &str, now: DateTime<Utc>) -> StoreResult<usize> {
         self.all_or_nothing(|store| {
-            store.conn.execute("UPDATE agents SET password_hash = ?1 WHERE id = ?2", params![hash, agent_id])?;
+            store.conn.execute(
+                "UPDATE agents SET password_hash = ?1 WHERE id = ?2 AND active = 1",
+                params![hash, agent_id],
+            )?;
             let ended = store.end_other_sessions_of(SessionKind::Agent, agent_id, keep)?;
             store.audit(
                 now,

@@ -11,7 +11,7 @@ use crate::domain::name::CustomerName;
 use crate::domain::phone::{CustomerPhone, Phone};
 use crate::domain::token::ReportId;
 use crate::service::filing::{Filing, token_of};
-use crate::store::reports::{NewReport, StoredReport};
+use crate::store::reports::{NewReport, ReportStatus, StoredReport};
 use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
@@ -124,7 +124,10 @@ fn report_json(state: &AppState, r: &StoredReport) -> ReportJson {
         arrive_not_before: crate::time::format_instant(r.filed_at + rules.min_gap),
         valid_until: crate::time::format_instant(rules.report_valid_until(r.filed_at).fixed_offset()),
         manual_code: r.manual_code.to_string(),
-        token: token_of(&state.key_ring, r),
+        // A used, expired or cancelled report has no code to show any more.
+        token: (super::agent::reports::shown_status(r, rules, state.clock.now()) == ReportStatus::Pending)
+            .then(|| token_of(&state.key_ring, r))
+            .flatten(),
         qr_png: format!("/api/v1/reports/{}/qr.png", r.id),
         qr_svg: format!("/api/v1/reports/{}/qr.svg", r.id),
     }
@@ -229,13 +232,22 @@ async fn show(State(state): State<AppState>, key: ApiKey, Path(id): Path<i64>) -
 }
 
 async fn qr_png(State(state): State<AppState>, key: ApiKey, Path(id): Path<i64>) -> Result<Response, ApiError> {
-    let r = agency_report(&state, key, id).await?;
-    Ok(qr_response(token_of(&state.key_ring, &r), false)?)
+    live_code(&state, key, id, false).await
 }
 
 async fn qr_svg(State(state): State<AppState>, key: ApiKey, Path(id): Path<i64>) -> Result<Response, ApiError> {
-    let r = agency_report(&state, key, id).await?;
-    Ok(qr_response(token_of(&state.key_ring, &r), true)?)
+    live_code(&state, key, id, true).await
+}
+
+/// The report's code while it is live; 410 GONE once used, expired or
+/// cancelled (as on the agent's page: no scannable code is left about).
+async fn live_code(state: &AppState, key: ApiKey, id: i64, svg: bool) -> Result<Response, ApiError> {
+    let r = agency_report(state, key, id).await?;
+    let rules = state.deployment.project(&r.project_id).map(|p| &p.rules).ok_or(ApiError(WebError::NotFound))?;
+    if super::agent::reports::shown_status(&r, rules, state.clock.now()) != ReportStatus::Pending {
+        return Err(ApiError(WebError::code(ErrorCode::Gone)));
+    }
+    Ok(qr_response(token_of(&state.key_ring, &r), svg)?)
 }
 
 async fn cancel(State(state): State<AppState>, key: ApiKey, Path(id): Path<i64>) -> Result<Response, ApiError> {

@@ -7,6 +7,7 @@
 //! show the number the agency itself filed.
 
 use super::AppState;
+use super::agent::outcome::{outcome_kind, outcome_label};
 use super::agent::pass::pass_card;
 use super::api::{ApiKey, agency_report};
 use super::error::{ApiError, WebError};
@@ -59,18 +60,6 @@ struct OutcomeJson {
     pass_png: Option<String>,
 }
 
-fn label(outcome: &str) -> &'static str {
-    match outcome {
-        "pending" => "待到访",
-        "valid" => "有效带看",
-        "return" => "有效带看（复访）",
-        "natural" => "自然到访",
-        "expired" => "已过期",
-        "cancelled" => "已撤销",
-        _ => "已作废",
-    }
-}
-
 /// `GET /api/v1/reports/{id}/outcome`.
 async fn outcome(State(state): State<AppState>, key: ApiKey, Path(id): Path<i64>) -> Result<Response, ApiError> {
     let r = agency_report(&state, key, id).await?;
@@ -89,20 +78,12 @@ async fn outcome(State(state): State<AppState>, key: ApiKey, Path(id): Path<i64>
         ReportStatus::Pending if !project.rules.report_valid_at(r.filed_at, now) => ReportStatus::Expired,
         s => s,
     };
-    let kind = match status {
-        ReportStatus::Pending => "pending",
-        ReportStatus::VisitedValid if visit.as_ref().is_some_and(|v| v.is_return_visit()) => "return",
-        ReportStatus::VisitedValid => "valid",
-        ReportStatus::VisitedInvalid => "natural",
-        ReportStatus::Expired => "expired",
-        ReportStatus::Cancelled => "cancelled",
-        ReportStatus::Voided => "voided",
-    };
+    let kind = outcome_kind(status, visit.as_ref());
     let base = format!("/api/v1/reports/{id}");
     let mut out = OutcomeJson {
         id,
         outcome: kind,
-        label: label(kind),
+        label: outcome_label(kind),
         reasons: Vec::new(),
         first_read_at: first_read.map(|f| crate::time::format_instant(f.at)),
         arrived_at: None,

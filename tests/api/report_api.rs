@@ -59,6 +59,13 @@ async fn a_live_report_has_a_pass_and_a_visited_one_its_outcome_receipt_and_chan
     let r = get(&app, &format!("/api/v1/reports/{id}/pass.png"), &key).await;
     assert_eq!(r.status().as_u16(), 410);
     assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "GONE");
+    // No scannable code is left about: the QR answers 410, the report no token.
+    for qr in ["qr.png", "qr.svg"] {
+        let r = get(&app, &format!("/api/v1/reports/{id}/{qr}"), &key).await;
+        assert_eq!(r.status().as_u16(), 410, "{qr}");
+    }
+    let (_, shown) = json_of(&app, &format!("/api/v1/reports/{id}"), &key).await;
+    assert_eq!(shown["token"], Value::Null, "{shown}");
 
     // The channel copy: HTML, its signatures under the API's own paths.
     let r = get(&app, &format!("/api/v1/reports/{id}/sheet"), &key).await;

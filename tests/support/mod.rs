@@ -35,7 +35,7 @@ impl TestDeployment {
         std::fs::write(
             cfg.join("panke.toml"),
             format!(
-                "[storage]\ndatabase = \"{}\"\nsecrets = \"{}\"\n",
+                "[server]\nwebhooks_to_loopback = true\n[storage]\ndatabase = \"{}\"\nsecrets = \"{}\"\n",
                 data.join("panke.db").display(),
                 data.join("secrets.json").display()
             ),

@@ -88,7 +88,7 @@ pub(super) fn visit_events(
             let until = v.body.verdict.protected_until.map(|t| local(rules, t)).unwrap_or_default();
             (format!("有效带看,保护期至 {until}"), format!("valid visit, protected until {until}"))
         } else {
-            words("自然到访(无效带看)", "natural visit (not the agency's)")
+            words("自然到访", "natural visit")
         };
         let mut add = |zh: &str, en: &str| {
             summary.0.push_str(zh);

@@ -88,7 +88,7 @@ pub fn check_webhook_url(raw: &str) -> StoreResult<String> {
 
 /// A globally routable address (not private, shared, link-local — cloud
 /// metadata lives there —, documentation, multicast or unspecified).
-fn is_public(ip: std::net::IpAddr) -> bool {
+pub(crate) fn is_public(ip: std::net::IpAddr) -> bool {
     use std::net::IpAddr;
     match ip {
         IpAddr::V4(v4) => {
@@ -102,13 +102,27 @@ fn is_public(ip: std::net::IpAddr) -> bool {
                 || v4.is_multicast()
                 || a == 0
                 || (a == 100 && (64..128).contains(&b))
+                // benchmarking (198.18/15) and IETF protocol assignments (192.0.0/24)
+                || (a == 198 && (b == 18 || b == 19))
+                || (a == 192 && b == 0 && v4.octets()[2] == 0)
                 || a >= 240)
         }
         IpAddr::V6(v6) => {
             if let Some(v4) = v6.to_ipv4_mapped() {
                 return is_public(IpAddr::V4(v4));
             }
-            let first = v6.segments()[0];
+            let seg = v6.segments();
+            // NAT64 (64:ff9b::/96), 6to4 (2002::/16) and IPv4-compatible
+            // (::/96) addresses carry an IPv4 address: judge that one.
+            if (seg[0] == 0x64 && seg[1] == 0xff9b && seg[2..6] == [0, 0, 0, 0]) || seg[..6] == [0, 0, 0, 0, 0, 0] {
+                let o = v6.octets();
+                return is_public(IpAddr::V4(std::net::Ipv4Addr::new(o[12], o[13], o[14], o[15])));
+            }
+            if seg[0] == 0x2002 {
+                let o = v6.octets();
+                return is_public(IpAddr::V4(std::net::Ipv4Addr::new(o[2], o[3], o[4], o[5])));
+            }
+            let first = seg[0];
             !(v6.is_loopback()
                 || v6.is_unspecified()
                 || v6.is_multicast()

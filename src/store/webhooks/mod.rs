@@ -21,6 +21,7 @@ mod endpoints;
 mod events;
 mod outbox;
 
+pub(crate) use endpoints::is_public;
 pub use endpoints::{MAX_ENDPOINTS, WebhookEndpoint, check_webhook_url};
 pub(crate) use events::{
     DealNews, deal_attributed_in, dispute_updated_in, report_filed_in, report_first_read_in, visit_recorded_in,

@@ -72,3 +72,31 @@ fn event_codes_parse_back() {
         assert_eq!(EventType::parse(e.code()), Some(e));
     }
 }
+
+#[test]
+fn only_globally_routable_addresses_are_public() {
+    let public = |s: &str| super::is_public(s.parse().unwrap());
+    for inside in [
+        "10.1.2.3",
+        "172.16.0.1",
+        "192.168.1.1",
+        "127.0.0.1",
+        "169.254.169.254",
+        "100.64.0.1",
+        "198.18.0.1",
+        "192.0.0.8",
+        "0.0.0.0",
+        "::1",
+        "fe80::1",
+        "fd00::1",
+        "::ffff:10.0.0.1",
+        "64:ff9b::a00:1",
+        "2002:a00:1::",
+        "::a00:1",
+    ] {
+        assert!(!public(inside), "{inside} is not public");
+    }
+    for outside in ["8.8.8.8", "203.119.1.1", "2400:3200::1", "64:ff9b::808:808", "2002:808:808::"] {
+        assert!(public(outside), "{outside} is public");
+    }
+}

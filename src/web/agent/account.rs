@@ -5,11 +5,11 @@
 //! 重新邀请); the sign-in page says so.
 
 use super::super::AppState;
+use super::super::credentials::{Source, verified};
 use super::super::error::WebError;
 use super::super::i18n::{Lang, Texts};
 use super::super::session::{AGENT_COOKIE, CurrentAgent, check_csrf, clear_cookie};
 use super::html;
-use crate::store::StoreError;
 use crate::store::sessions::SessionKind;
 use askama::Template;
 use axum::Router;
@@ -70,6 +70,7 @@ pub async fn change_password(
     State(state): State<AppState>,
     lang: Lang,
     me: CurrentAgent,
+    source: Source,
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, WebError> {
     check_csrf(&me.session.csrf, &form.csrf)?;
@@ -80,16 +81,29 @@ pub async fn change_password(
     if form.new != form.again {
         return refused(&me, lang.tr("两次输入的新密码不一致", "the two new passwords differ").to_owned());
     }
-    let (agent_id, secret, now) = (me.agent.id, me.secret.clone(), state.clock.now());
-    let changed = state
-        .db
-        .write(move |store| store.change_agent_password(agent_id, &form.current, &form.new, &secret, now))
-        .await;
-    match changed {
-        Ok(_) => Ok(html(account_page(&me, lang, Some("password-changed"), None))?.into_response()),
-        Err(StoreError::Invalid(message)) => refused(&me, message),
-        Err(e) => Err(e.into()),
+    if let Err(e) = crate::password::check_password_policy(&form.new) {
+        return refused(&me, e.to_string());
     }
+    // The current password is checked like a sign-in (rate-limited per
+    // account and source, off the writer): a stolen session cannot guess it.
+    let phone = match crate::domain::phone::Phone::parse(&me.agent.phone) {
+        Ok(p) => p,
+        Err(_) => return Err(WebError::Internal("agent phone".into())),
+    };
+    let account = format!("agent:{}", phone.as_str());
+    let checked =
+        verified(&state, &account, source, form.current.clone(), move |store| store.agent_secret(&phone)).await?;
+    if checked != Some(me.agent.id) {
+        return refused(&me, lang.tr("当前密码不正确", "the current password is wrong").to_owned());
+    }
+    let new = form.new.clone();
+    let hash = tokio::task::spawn_blocking(move || crate::password::hash_secret(&new))
+        .await
+        .map_err(|e| WebError::Internal(e.to_string()))?
+        .map_err(|e| WebError::Internal(e.to_string()))?;
+    let (agent_id, secret, now) = (me.agent.id, me.secret.clone(), state.clock.now());
+    state.db.write(move |store| store.set_agent_password(agent_id, &hash, &secret, now)).await?;
+    Ok(html(account_page(&me, lang, Some("password-changed"), None))?.into_response())
 }
 
 #[derive(Deserialize)]

@@ -11,7 +11,7 @@ mod disputes;
 mod filing;
 pub mod outcome;
 pub mod pass;
-mod reports;
+pub(crate) mod reports;
 mod webhooks;
 
 use super::AppState;

@@ -62,6 +62,46 @@ impl ReportOutcome {
     }
 }
 
+/// What became of a report, as one word the agent's page and the API share:
+/// `pending`, `valid`, `return` (复访: valid, the protection not extended),
+/// `natural`, `expired`, `cancelled` or `voided`.
+pub fn outcome_kind(status: ReportStatus, visit: Option<&crate::store::checkin::CheckInOutcome>) -> &'static str {
+    match status {
+        ReportStatus::Pending => "pending",
+        ReportStatus::VisitedValid if visit.is_some_and(|v| v.is_return_visit()) => "return",
+        ReportStatus::VisitedValid => "valid",
+        ReportStatus::VisitedInvalid => "natural",
+        ReportStatus::Expired => "expired",
+        ReportStatus::Cancelled => "cancelled",
+        ReportStatus::Voided => "voided",
+    }
+}
+
+/// The words for an outcome, the same on every page, sheet and API answer.
+pub fn outcome_label(kind: &str) -> &'static str {
+    match kind {
+        "pending" => "待到访",
+        "valid" => "有效带看",
+        "return" => "有效带看（复访）",
+        "natural" => "自然到访",
+        "expired" => "已过期",
+        "cancelled" => "已撤销",
+        _ => "已作废",
+    }
+}
+
+pub fn outcome_label_en(kind: &str) -> &'static str {
+    match kind {
+        "pending" => "Awaiting the visit",
+        "valid" => "Valid visit",
+        "return" => "Valid visit (return visit)",
+        "natural" => "Natural visit",
+        "expired" => "Expired",
+        "cancelled" => "Cancelled",
+        _ => "Voided",
+    }
+}
+
 /// The outcome of report `r`, whose status the agent sees is `status`,
 /// read in one database job.
 pub async fn outcome_of(
@@ -81,16 +121,10 @@ pub async fn outcome_of(
     let tz = project.rules.timezone;
     let local = |t: DateTime<FixedOffset>| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
     let expected = r.expected_arrival.as_deref().and_then(crate::time::parse_instant);
-    let (kind, title) = match status {
-        ReportStatus::Pending => ("pending", lang.status_label(status)),
-        ReportStatus::VisitedValid if visit.as_ref().is_some_and(|v| v.is_return_visit()) => {
-            ("return", lang.tr("有效带看（复访）", "Valid visit (return visit)"))
-        }
-        ReportStatus::VisitedValid => ("valid", lang.tr("有效带看", "Valid visit")),
-        ReportStatus::VisitedInvalid => ("natural", lang.tr("自然到访", "Natural visit")),
-        ReportStatus::Expired => ("expired", lang.status_label(status)),
-        ReportStatus::Cancelled => ("cancelled", lang.status_label(status)),
-        ReportStatus::Voided => ("voided", lang.status_label(status)),
+    let kind = outcome_kind(status, visit.as_ref());
+    let title = match kind {
+        "pending" | "expired" | "cancelled" | "voided" => lang.status_label(status),
+        _ => lang.tr(outcome_label(kind), outcome_label_en(kind)),
     };
     let mut outcome = ReportOutcome {
         lang,

@@ -44,7 +44,20 @@ pub async fn page(State(state): State<AppState>, lang: Lang, me: CurrentAgent) -
         lang,
         csrf: me.session.csrf,
         agency: me.agent.agency_name,
-        endpoints: endpoint_rows(&state, endpoints),
+        // Scheme, host and path only: a query string may hold the
+        // receiver's token, which not every agent of the agency should read.
+        endpoints: endpoint_rows(&state, endpoints)
+            .into_iter()
+            .map(|mut row| {
+                row.url = reqwest::Url::parse(&row.url)
+                    .map(|u| {
+                        let port = u.port().map(|p| format!(":{p}")).unwrap_or_default();
+                        format!("{}://{}{port}{}", u.scheme(), u.host_str().unwrap_or_default(), u.path())
+                    })
+                    .unwrap_or_default();
+                row
+            })
+            .collect(),
         deliveries: delivery_rows(&state, log),
     })
 }

@@ -166,9 +166,25 @@ pub(super) async fn add(
     let agency = state.db.run(move |store| store.agency(agency_id)).await.map_err(WebError::from)?;
     may_manage(&me, &agency)?;
     let (actor, url, now) = (Actor::of(&me), form.url.clone(), state.clock.now());
+    let to_loopback = state.deployment.server.webhooks_to_loopback;
     let added = state
         .db
         .write(move |store| -> Result<_, crate::store::StoreError> {
+            // This machine only where the deployment allows it (a local
+            // relay): an agency's address must not reach the server itself.
+            let host = reqwest::Url::parse(url.trim()).ok().and_then(|u| u.host_str().map(str::to_ascii_lowercase));
+            let this_machine = host.as_deref().is_some_and(|h| {
+                h == "localhost"
+                    || h.trim_start_matches('[')
+                        .trim_end_matches(']')
+                        .parse::<std::net::IpAddr>()
+                        .is_ok_and(|ip| ip.is_loopback())
+            });
+            if this_machine && !to_loopback {
+                return Err(crate::store::StoreError::Invalid(
+                    "推送地址不能指向本机 / the address may not point at this machine".into(),
+                ));
+            }
             let (id, secret) = store.add_webhook_endpoint(agency_id, &url, actor.by(), now)?;
             Ok((store.webhook_endpoint(id)?, secret))
         })
