@@ -149,9 +149,17 @@ async fn create(State(state): State<AppState>, key: ApiKey, body: Bytes) -> Resu
         CustomerPhone::parse(&req.customer_phone, project.rules.allow_masked_phone).map_err(invalid)?;
     let customer_name = CustomerName::parse(&req.customer_name).map_err(invalid)?;
     let expected_arrival = match req.expected_arrival.as_deref() {
-        Some(t) => Some(crate::time::format_instant(DateTime::parse_from_rfc3339(t).map_err(|_| {
-            invalid("expected_arrival: an RFC 3339 instant with offset, e.g. 2026-11-20T15:00:00+08:00")
-        })?)),
+        Some(t) => {
+            let at = DateTime::parse_from_rfc3339(t).map_err(|_| {
+                invalid("expected_arrival: an RFC 3339 instant with offset, e.g. 2026-11-20T15:00:00+08:00")
+            })?;
+            // By the server's clock, as on the agent's form (the minute
+            // sent is still "now").
+            if at.to_utc() + chrono::Duration::minutes(1) <= state.clock.now() {
+                return Err(invalid("expected_arrival: 预计到访时间已过 / the expected arrival is in the past"));
+            }
+            Some(crate::time::format_instant(at))
+        }
         None => None,
     };
     if req.party_size.is_some_and(|n| !(1..=50).contains(&n)) {

@@ -99,3 +99,22 @@ async fn a_natural_visit_lists_every_reason_in_both_languages() {
     assert!(reasons.iter().any(|r| r["code"] == "REPORT_TOO_LATE"), "{body}");
     assert!(reasons.iter().all(|r| r["zh"].is_string() && r["en"].is_string()));
 }
+
+#[tokio::test]
+async fn a_report_filed_through_the_api_with_an_expected_arrival_in_the_past_is_refused() {
+    let app = TestApp::spawn().await;
+    let key = app.store.create_api_key(app.agency, "crm", t("2026-11-18T09:00:00+08:00")).unwrap();
+    let file = |arrival: &'static str| {
+        let body = json!({
+            "project": "demo", "agent_phone": AGENT_PHONE, "customer_name": "王先生",
+            "customer_phone": "13812345678", "expected_arrival": arrival,
+        });
+        reqwest::Client::new().post(app.url("/api/v1/reports")).bearer_auth(&key).json(&body).send()
+    };
+    // The clock stands at 2026-11-18 10:00 (+08:00).
+    let r = file("2026-11-18T09:00:00+08:00").await.unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "INVALID");
+    let r = file("2026-11-18T15:00:00+08:00").await.unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+}
