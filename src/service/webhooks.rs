@@ -33,7 +33,7 @@
 
 use crate::store::StoreError;
 use crate::store::pool::DbError;
-use crate::store::webhooks::{Delivery, DeliveryAttempt, NextStep, check_webhook_url};
+use crate::store::webhooks::{Delivery, DeliveryAttempt, NextStep, check_webhook_url, points_at_this_machine};
 use crate::web::AppState;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
@@ -210,15 +210,15 @@ async fn attempt(
         let refused = DeliveryAttempt { status: None, error: Some(format!("address refused: {e}")), duration_ms: 0 };
         return (d.outbox_id, refused, NextStep::GiveUp, now);
     }
-    // A literal address is not resolved: check it here; `localhost` is
-    // this machine.
+    // A literal address is not resolved (the resolver never sees it):
+    // check it here; `localhost` is this machine.
     let loopback = state.deployment.server.webhooks_to_loopback;
-    let host = reqwest::Url::parse(&d.url).ok().and_then(|u| u.host_str().map(str::to_ascii_lowercase));
-    let literal = host.as_deref().map(|h| h.trim_start_matches('[').trim_end_matches(']').parse::<std::net::IpAddr>());
-    let inside = match (host.as_deref(), literal) {
-        (Some("localhost"), _) => !loopback,
-        (_, Some(Ok(ip))) => !allowed(ip, loopback),
-        _ => false,
+    let literal = reqwest::Url::parse(&d.url).ok().and_then(|u| {
+        u.host_str().and_then(|h| h.trim_start_matches('[').trim_end_matches(']').parse::<std::net::IpAddr>().ok())
+    });
+    let inside = match literal {
+        Some(ip) => !allowed(ip, loopback),
+        None => points_at_this_machine(&d.url) && !loopback,
     };
     if inside {
         let refused = DeliveryAttempt {

@@ -86,6 +86,20 @@ pub fn check_webhook_url(raw: &str) -> StoreResult<String> {
     Ok(url.to_string())
 }
 
+/// Does an address point at this machine (`localhost`, a loopback IP)?
+/// Such an address is for a local relay only (`[server]
+/// webhooks_to_loopback`).
+pub fn points_at_this_machine(url: &str) -> bool {
+    let host = reqwest::Url::parse(url.trim()).ok().and_then(|u| u.host_str().map(str::to_ascii_lowercase));
+    host.is_some_and(|h| {
+        h == "localhost"
+            || h.trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
+    })
+}
+
 /// A globally routable address (not private, shared, link-local — cloud
 /// metadata lives there —, documentation, multicast or unspecified).
 pub(crate) fn is_public(ip: std::net::IpAddr) -> bool {

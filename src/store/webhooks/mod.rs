@@ -22,7 +22,7 @@ mod events;
 mod outbox;
 
 pub(crate) use endpoints::is_public;
-pub use endpoints::{MAX_ENDPOINTS, WebhookEndpoint, check_webhook_url};
+pub use endpoints::{MAX_ENDPOINTS, WebhookEndpoint, check_webhook_url, points_at_this_machine};
 pub(crate) use events::{
     DealNews, deal_attributed_in, dispute_updated_in, report_filed_in, report_first_read_in, visit_recorded_in,
 };

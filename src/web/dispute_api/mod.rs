@@ -15,6 +15,7 @@ mod json;
 pub(crate) use json::{Side, Standing, scrub, standing};
 
 use super::AppState;
+use super::api::ApiKey;
 use super::error::{ApiError, WebError};
 use super::error_code::ErrorCode;
 use crate::domain::dispute::ClaimKind;
@@ -27,9 +28,8 @@ use crate::store::disputes::{Dispute, DisputeFilter, Evidence, NewDispute, Subje
 use crate::store::reports::ReportFilter;
 use axum::body::Bytes;
 use axum::extract::multipart::MultipartError;
-use axum::extract::{DefaultBodyLimit, FromRequestParts, Multipart, Path, Query, State};
-use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -46,32 +46,6 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/disputes/{id}", get(show))
         .route("/api/v1/disputes/{id}/evidence", post(evidence).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)))
         .route("/api/v1/disputes/{id}/appeal", post(appeal))
-}
-
-/// The agency API key a request carries (checked against the database
-/// inside each handler's database job).
-pub struct AgencyKey(String);
-
-impl FromRequestParts<AppState> for AgencyKey {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
-        parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(|k| k.trim().to_owned())
-            .filter(|k| k.starts_with("pk_") && k.len() < 100)
-            .map(AgencyKey)
-            .ok_or(ApiError(WebError::SignIn { to: String::new() }))
-    }
-}
-
-impl AgencyKey {
-    fn agency(&self, store: &Store) -> Result<i64, WebError> {
-        store.agency_of_api_key(&self.0)?.ok_or(WebError::SignIn { to: String::new() })
-    }
 }
 
 // ---- Shared with the agent pages -------------------------------------
@@ -228,7 +202,7 @@ struct ListQuery {
     limit: Option<u32>,
 }
 
-async fn list(State(state): State<AppState>, key: AgencyKey, Query(q): Query<ListQuery>) -> Result<Response, ApiError> {
+async fn list(State(state): State<AppState>, key: ApiKey, Query(q): Query<ListQuery>) -> Result<Response, ApiError> {
     let limit = q.limit.unwrap_or(50).clamp(1, 500);
     let (agency, disputes) = state
         .db
@@ -266,7 +240,7 @@ struct CreateDispute {
     idempotency_key: Option<String>,
 }
 
-async fn create(State(state): State<AppState>, key: AgencyKey, body: Bytes) -> Result<Response, ApiError> {
+async fn create(State(state): State<AppState>, key: ApiKey, body: Bytes) -> Result<Response, ApiError> {
     let req: CreateDispute =
         serde_json::from_slice(&body).map_err(|e| ApiError(WebError::bad(ErrorCode::BadJson, e)))?;
     let subject = match (req.subject.report, req.subject.deal, req.subject.visit) {
@@ -315,7 +289,7 @@ async fn create(State(state): State<AppState>, key: AgencyKey, body: Bytes) -> R
     Ok((StatusCode::CREATED, Json(dispute_json(&state, &dispute, agency, now, None))).into_response())
 }
 
-async fn show(State(state): State<AppState>, key: AgencyKey, Path(id): Path<i64>) -> Result<Response, ApiError> {
+async fn show(State(state): State<AppState>, key: ApiKey, Path(id): Path<i64>) -> Result<Response, ApiError> {
     let (agency, dispute, evidence) = state
         .db
         .run(move |store| -> Result<_, WebError> {
@@ -330,7 +304,7 @@ async fn show(State(state): State<AppState>, key: AgencyKey, Path(id): Path<i64>
 
 async fn evidence(
     State(state): State<AppState>,
-    key: AgencyKey,
+    key: ApiKey,
     Path(id): Path<i64>,
     multipart: Multipart,
 ) -> Result<Response, ApiError> {
@@ -352,7 +326,7 @@ struct AppealRequest {
 
 async fn appeal(
     State(state): State<AppState>,
-    key: AgencyKey,
+    key: ApiKey,
     Path(id): Path<i64>,
     body: Bytes,
 ) -> Result<Response, ApiError> {

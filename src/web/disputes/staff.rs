@@ -53,7 +53,7 @@ pub(super) fn visible_project<'a>(
 }
 
 /// The frame of a dispute page (its badge comes with the session).
-pub(super) async fn nav(_state: &AppState, me: &CurrentStaff, lang: Lang) -> StaffNav {
+pub(super) fn nav(me: &CurrentStaff, lang: Lang) -> StaffNav {
     StaffNav::new(me, lang, NAV)
 }
 
@@ -205,13 +205,6 @@ pub(super) async fn list(
             status_label: lang.tr(d.status.zh(), d.status.en()),
         })
         .collect();
-    let page = ListPage {
-        nav: nav(&state, &me, lang).await,
-        is_admin: me.staff.project_id.is_none(),
-        dues,
-        tabs,
-        rows,
-        truncated,
-    };
+    let page = ListPage { nav: nav(&me, lang), is_admin: me.staff.project_id.is_none(), dues, tabs, rows, truncated };
     Ok((StatusCode::OK, Html(page.render()?)).into_response())
 }

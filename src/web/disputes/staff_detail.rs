@@ -313,7 +313,7 @@ pub(super) async fn render(
     let chosen_outcome = forms.rule.outcome.trim().to_owned();
     let chosen_kind = forms.evidence.kind.trim().to_owned();
     let page = DetailPage {
-        nav: nav(state, me, lang).await,
+        nav: nav(me, lang),
         notice: notice(done, lang),
         id: d.id,
         project: config.name.clone(),

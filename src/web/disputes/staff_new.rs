@@ -226,8 +226,7 @@ async fn load(
     Ok((subject, agencies))
 }
 
-async fn render(
-    state: &AppState,
+fn render(
     me: &CurrentStaff,
     lang: Lang,
     subject: SubjectView,
@@ -241,7 +240,7 @@ async fn render(
     };
     let claimant = form.claimant.trim().to_owned();
     let page = NewPage {
-        nav: nav(state, me, lang).await,
+        nav: nav(me, lang),
         error,
         agencies: agencies
             .into_iter()
@@ -273,7 +272,7 @@ pub(super) async fn form(
     let target = Target::of(q.visit, q.deal)?;
     let (subject, agencies) = load(&state, &me, lang, target).await?;
     let form = NewForm { idem: crate::crypto::random_secret(), ..NewForm::default() };
-    render(&state, &me, lang, subject, agencies, form, None).await
+    render(&me, lang, subject, agencies, form, None)
 }
 
 /// The form's key as the store keeps it: this person's, so two people's
@@ -303,11 +302,11 @@ pub(super) async fn create(
     };
     let Some(claimant) = claimant else {
         let error = unprocessable("请选择申诉方(渠道或现场)/ choose the claimant (an agency or the site)");
-        return render(&state, &me, lang, subject, agencies, form, error).await;
+        return render(&me, lang, subject, agencies, form, error);
     };
     let Some(kind) = ClaimKind::parse(form.kind.trim()) else {
         let error = unprocessable("请选择申诉类型 / choose what is claimed");
-        return render(&state, &me, lang, subject, agencies, form, error).await;
+        return render(&me, lang, subject, agencies, form, error);
     };
     let key = idempotency_key(&me, &form.idem);
     let (deployment, now, by, claim) = (state.deployment.clone(), state.clock.now(), me.actor(), form.claim.clone());
@@ -331,7 +330,7 @@ pub(super) async fn create(
         Ok(dispute) => Ok(Redirect::to(&format!("/staff/disputes/{}?done=opened", dispute.id)).into_response()),
         Err(e @ WebError::Refused { .. }) => {
             let error = Some((e.to_string(), e.status()));
-            render(&state, &me, lang, subject, agencies, form, error).await
+            render(&me, lang, subject, agencies, form, error)
         }
         Err(e) => Err(e),
     }

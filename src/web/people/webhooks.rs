@@ -172,15 +172,7 @@ pub(super) async fn add(
         .write(move |store| -> Result<_, crate::store::StoreError> {
             // This machine only where the deployment allows it (a local
             // relay): an agency's address must not reach the server itself.
-            let host = reqwest::Url::parse(url.trim()).ok().and_then(|u| u.host_str().map(str::to_ascii_lowercase));
-            let this_machine = host.as_deref().is_some_and(|h| {
-                h == "localhost"
-                    || h.trim_start_matches('[')
-                        .trim_end_matches(']')
-                        .parse::<std::net::IpAddr>()
-                        .is_ok_and(|ip| ip.is_loopback())
-            });
-            if this_machine && !to_loopback {
+            if crate::store::webhooks::points_at_this_machine(&url) && !to_loopback {
                 return Err(crate::store::StoreError::Invalid(
                     "推送地址不能指向本机 / the address may not point at this machine".into(),
                 ));
