@@ -1,8 +1,8 @@
 //! Durable visit commits: `cargo bench --bench ledger`.
 //!
 //! panke's full check-in transaction (load the report and the customer's
-//! records, judge, canonical JSON, hash chain + HMAC, three ~20 KB
-//! signature PNGs, report status, history row, fsync'd WAL commit, head
+//! records, judge, canonical JSON, hash chain + HMAC, three signatures'
+//! strokes, report status, history row, fsync'd WAL commit, head
 //! file) against a bare rusqlite insert of the same rows with the same
 //! pragmas. Both on the same disk, one after the other.
 
@@ -12,11 +12,10 @@
 mod support;
 
 use chrono::{DateTime, Duration, Utc};
-use panke::domain::judge::Signer;
 use panke::domain::name::CustomerName;
 use panke::domain::phone::{CustomerPhone, Phone};
 use panke::domain::rules::Rules;
-use panke::domain::signature::{StatementFacts, ValidPng, validate_png};
+use panke::domain::signature::StatementFacts;
 use panke::domain::token::KeyId;
 use panke::store::Store;
 use panke::store::checkin::CheckInRequest;
@@ -41,10 +40,6 @@ fn store_body(store: &Store) -> String {
 fn main() {
     let n_records = support::size(400, 20);
     let dir = tempfile::tempdir().expect("temp dir");
-    let pngs: Vec<ValidPng> =
-        (1..=3).map(|i| validate_png(support::signature_png_20kb(i)).expect("valid signature")).collect();
-    let sizes: Vec<usize> = pngs.iter().map(|p| p.bytes.len()).collect();
-    let strokes = panke::demo::signature_strokes(5);
 
     // --- panke ---
     let mut store = Store::open(&dir.path().join("panke.db"), &[9u8; 32]).expect("store");
@@ -93,7 +88,7 @@ fn main() {
             desk_clerk_id: None,
             sales_id: None,
             kiosk_id: None,
-            signatures: panke::demo::signatures(&pngs, &strokes, &BENCH_FACTS),
+            signatures: panke::demo::signatures(i as u64 * 3, &BENCH_FACTS).expect("signatures"),
             demo: false,
             walk_in_id: None,
             over_report: None,
@@ -102,60 +97,11 @@ fn main() {
         store.record_checkin(req, &rules, now + Duration::minutes(45)).expect("check-in");
     };
 
-    // --- bare rusqlite, same rows, same pragmas ---
-    let conn = rusqlite::Connection::open(dir.path().join("bare.db")).expect("bare");
-    conn.pragma_update(None, "journal_mode", "WAL").expect("wal");
-    conn.pragma_update(None, "synchronous", "FULL").expect("full");
-    conn.pragma_update(None, "foreign_keys", "ON").expect("fk");
-    // The same pragmas as `Store::open`.
+    // --- bare rusqlite, same rows, same pragmas (support::BareInsert) ---
     // A first panke record gives the body the bare side writes.
     panke_one(&mut store, 0);
-    let body = store_body(&store);
-    // panke's own schema (triggers included), so only panke's work differs.
-    conn.execute_batch(include_str!("../src/store/migrations/0001_init.sql")).expect("schema");
-    conn.execute_batch(
-        "INSERT INTO projects VALUES ('bench', 'bench', 'x', '');
-         INSERT INTO agencies VALUES (1, 'bench', NULL, '');
-         INSERT INTO agents (id, agency_id, name, phone, created_at) VALUES (1, 1, 'a', '13500000000', '');",
-    )
-    .expect("people");
-    for i in 0..n_records {
-        conn.execute(
-            "INSERT INTO reports (id, project_id, agency_id, agent_id, customer_name, customer_phone, phone_head, phone_tail,
-                filed_at, filed_unix, key_id, manual_code) VALUES (?1, 'bench', 1, 1, '王先生', ?2, '139', ?3, '', 0, 1, ?4)",
-            rusqlite::params![i as i64 + 1, format!("1390000{i:04}"), format!("{i:04}"), format!("C{i:07}")],
-        )
-        .expect("report");
-    }
-    let bare_one = |i: usize| {
-        let tx = conn.unchecked_transaction().expect("tx");
-        tx.execute(
-            "INSERT INTO ledger (seq, kind, project_id, report_id, amends_seq, recorded_at, body, prev_sha256, row_hmac)
-             VALUES (?1, 'visit', 'bench', ?1, NULL, '2026-11-18T02:45:00.000Z', ?2, ?3, ?4)",
-            rusqlite::params![i as i64 + 1, body, "0".repeat(64), "1".repeat(64)],
-        )
-        .expect("insert");
-        for (signer, png) in Signer::ALL.into_iter().zip(&pngs) {
-            tx.execute(
-                "INSERT INTO signatures (ledger_seq, signer, png, png_sha256, width, height, strokes, statement, statement_sha256)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                rusqlite::params![i as i64 + 1, signer.code(), png.bytes, png.sha256_hex, png.width, png.height, strokes, "s", "h"],
-            )
-            .expect("insert");
-        }
-        tx.execute("UPDATE reports SET status = 'visited-valid' WHERE id = ?1", [i as i64 + 1]).expect("update");
-        tx.execute(
-            "INSERT INTO history (project_id, at, at_unix, customer_name, phone, phone_head, phone_tail, source, dedup_key)
-             VALUES ('bench', '2026-11-18T10:45:00+08:00', 0, '王小明', ?2, '139', ?3, 'kiosk', ?1)",
-            rusqlite::params![
-                panke::crypto::sha256_hex(format!("bench|{i}").as_bytes()),
-                format!("1390000{i:04}"),
-                format!("{i:04}")
-            ],
-        )
-        .expect("insert");
-        tx.commit().expect("commit");
-    };
+    let mut bare = support::BareInsert::new(dir.path(), store_body(&store), n_records);
+    let mut bare_one = |_: usize| bare.insert_one();
 
     // Alternate batches so that drift in the disk's state affects both alike.
     let (mut panke_secs, mut bare_secs) = (0.0, 0.0);
@@ -172,7 +118,6 @@ fn main() {
 
     let panke_rate = n / panke_secs;
     let bare_rate = n / bare_secs;
-    println!("signature PNG sizes: {sizes:?} bytes");
     println!("panke durable check-ins: {panke_rate:8.0}/s  ({:.2} ms each)", 1000.0 / panke_rate);
     println!("bare rusqlite inserts:   {bare_rate:8.0}/s  ({:.2} ms each)", 1000.0 / bare_rate);
     println!("ratio panke / bare:      {:8.2}", panke_rate / bare_rate);

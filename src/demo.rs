@@ -23,26 +23,69 @@ pub fn signature_png(seed: u64) -> Vec<u8> {
     out
 }
 
-/// The strokes that "drew" it: one stroke of `[x, y, pressure, t_ms]`.
+/// A realistic signature as a kiosk records it (issue 16's size budget is
+/// measured with these): a surname glyph of short strokes and a flowing
+/// given name, about 240 points sampled at ~60 Hz, 0.1 px precision,
+/// varying pen pressure; `seed` varies the hand.
+pub fn signature_stroke_points(seed: u64) -> Vec<Vec<[f64; 4]>> {
+    let mut rng = Lcg(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x5349_474e);
+    let mut unit = move || ((rng.raw() >> 33) % 10_000) as f64 / 10_000.0;
+    let round1 = |v: f64| (v * 10.0).round() / 10.0;
+    let mut strokes = Vec::new();
+    let mut t = 0.0;
+    let slant = 0.15 + unit() * 0.2;
+    // The surname: five short strokes in a box about 110 px wide.
+    let (gx, gy) = (50.0 + unit() * 30.0, 70.0 + unit() * 20.0);
+    for k in 0..5 {
+        let (x0, y0) = (gx + unit() * 90.0, gy + k as f64 * 18.0 + unit() * 10.0);
+        let (dx, dy) = (10.0 + unit() * 80.0, -10.0 + unit() * 50.0);
+        let n = 10 + (unit() * 10.0) as usize;
+        let mut stroke = Vec::with_capacity(n);
+        for i in 0..n {
+            let f = i as f64 / (n - 1) as f64;
+            let wobble = (f * 6.0 + unit()).sin() * 2.0;
+            let x = (x0 + dx * f + wobble + slant * dy * f).clamp(0.0, 600.0);
+            let y = (y0 + dy * f + wobble).clamp(0.0, 240.0);
+            let pressure = ((0.35 + 0.4 * (f * 3.1).sin().abs() + unit() * 0.05) * 1000.0).round() / 1000.0;
+            stroke.push([round1(x), round1(y), pressure, t]);
+            t += (15.0 + unit() * 3.0).round();
+        }
+        strokes.push(stroke);
+        t += (150.0 + unit() * 200.0).round();
+    }
+    // The given name: one flowing stroke across the rest of the pad.
+    let phase = unit() * 6.0;
+    let n = 150 + (unit() * 40.0) as usize;
+    let mut stroke = Vec::with_capacity(n);
+    for i in 0..n {
+        let f = i as f64 / (n - 1) as f64;
+        let a = f * 14.0 + phase;
+        let x = 210.0 + f * 340.0 + 18.0 * a.cos();
+        let y = 120.0 + 55.0 * a.sin() * (0.6 + 0.4 * (a / 3.0).cos()) + slant * 20.0;
+        let pressure = ((0.4 + 0.35 * (a / 2.0).sin().abs() + unit() * 0.05) * 1000.0).round() / 1000.0;
+        stroke.push([round1(x.clamp(0.0, 600.0)), round1(y.clamp(0.0, 240.0)), pressure, t]);
+        t += (15.0 + unit() * 3.0).round();
+    }
+    strokes.push(stroke);
+    strokes
+}
+
+/// The same strokes as the kiosk sends them (JSON).
 pub fn signature_strokes(seed: u64) -> String {
-    let phase = (seed % 97) as f32 / 10.0;
-    let points: Vec<String> = (40..560)
-        .step_by(8)
-        .enumerate()
-        .map(|(i, x)| {
-            let t = x as f32 / 35.0 + phase;
-            let y = 120.0 + 60.0 * t.sin() * (0.6 + 0.4 * (t / 3.0).cos());
-            format!("[{x},{y:.1},0.5,{}]", i * 16)
-        })
-        .collect();
-    format!("[[{}]]", points.join(","))
+    serde_json::to_string(&signature_stroke_points(seed)).unwrap_or_default()
+}
+
+/// A demo signature as the kiosk records it since issue 16 (strokes).
+/// Every seed draws enough ink (a unit test walks many).
+pub fn signature_pen(seed: u64) -> Result<Pen, SignatureError> {
+    Pen::parse(&signature_stroke_points(seed))
 }
 
 use crate::domain::name::CustomerName;
 use crate::domain::phone::{CustomerPhone, Phone};
-use crate::domain::signature::ValidPng;
+use crate::domain::signature::{Pen, SignatureError, ValidPng};
 use crate::domain::token::KeyRing;
-use crate::store::ledger::SignatureInput;
+use crate::store::ledger::{Ink, SignatureInput};
 use crate::store::people::{NewStaff, Role};
 use crate::store::reports::{NewReport, StoredReport};
 use crate::store::{Store, StoreError, StoreResult};
@@ -53,9 +96,28 @@ pub const DEMO_PASSWORD: &str = "demo1234";
 /// The note of the demo's pending reports (the ones `serve --demo` lists).
 const DEMO_NOTE: &str = "演示数据 / demo";
 
-/// All three parties' signatures, each under the statement it signs:
-/// the PNGs are used in order, repeated if fewer than three are given.
+/// All three parties' signatures, each drawn by its own hand (`seed`,
+/// `seed + 1`, `seed + 2`) under the statement it signs.
 pub fn signatures(
+    seed: u64,
+    facts: &crate::domain::signature::StatementFacts<'_>,
+) -> Result<Vec<SignatureInput>, SignatureError> {
+    crate::domain::judge::Signer::ALL
+        .into_iter()
+        .zip(seed..)
+        .map(|(signer, seed)| {
+            Ok(SignatureInput {
+                signer,
+                ink: Ink::Pen(signature_pen(seed)?),
+                statement: crate::domain::signature::statement(signer, facts),
+            })
+        })
+        .collect()
+}
+
+/// Signatures as kiosks stored them before issue 16 (a PNG and its
+/// strokes' JSON), for tests of old records.
+pub fn legacy_signatures(
     pngs: &[ValidPng],
     strokes_json: &str,
     facts: &crate::domain::signature::StatementFacts<'_>,
@@ -65,8 +127,7 @@ pub fn signatures(
         .zip(pngs.iter().cycle())
         .map(|(signer, png)| SignatureInput {
             signer,
-            png: png.clone(),
-            strokes_json: strokes_json.to_owned(),
+            ink: Ink::Png { png: png.clone(), strokes_json: strokes_json.to_owned() },
             statement: crate::domain::signature::statement(signer, facts),
         })
         .collect()
@@ -174,7 +235,6 @@ pub fn seed(
 use crate::config::deployment::ProjectConfig;
 use crate::domain::judge::Signer;
 use crate::domain::rules::{OpenHours, Rules};
-use crate::domain::signature::validate_png;
 use crate::store::checkin::{CheckInRequest, DecisiveAnswers};
 use crate::wire::record::DeskAnswers;
 use chrono::{Datelike, Days, NaiveDate, TimeZone, Weekday};
@@ -389,10 +449,7 @@ fn history_in(store: &mut Store, project: &ProjectConfig, ring: &KeyRing, now: D
     }
     let sales: Vec<i64> = store.project_staff(&project.id, Role::Sales)?.iter().map(|s| s.id).collect();
     let desk_clerk = store.project_staff(&project.id, Role::Desk)?.first().map(|s| s.id);
-    let mut pads = Vec::new();
-    for pen in 1..=6u64 {
-        pads.push((validate_png(signature_png(pen)).map_err(invalid)?, signature_strokes(pen)));
-    }
+    let pads: Vec<Pen> = (1..=6u64).map(signature_pen).collect::<Result<_, _>>().map_err(invalid)?;
 
     let mut rng = Lcg(0x5041_4e4b_4544_454d);
     let today = now.with_timezone(&tz).date_naive();
@@ -506,9 +563,8 @@ fn history_in(store: &mut Store, project: &ProjectConfig, ring: &KeyRing, now: D
             .into_iter()
             .enumerate()
             .map(|(k, signer)| {
-                let (png, strokes) = &pads[(v.pad + k) % pads.len()];
-                let statement = statements.of(signer).to_owned();
-                SignatureInput { signer, png: png.clone(), strokes_json: strokes.clone(), statement }
+                let pen = pads[(v.pad + k) % pads.len()].clone();
+                SignatureInput { signer, ink: Ink::Pen(pen), statement: statements.of(signer).to_owned() }
             })
             .collect();
         let req = CheckInRequest {

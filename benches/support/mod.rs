@@ -83,3 +83,91 @@ pub fn full_run() -> bool {
 pub fn size(full: usize, smoke: usize) -> usize {
     if full_run() { full } else { smoke }
 }
+
+/// The baseline every check-in figure is a ratio of: bare rusqlite
+/// inserting the rows a check-in writes — its ledger row (a real panke
+/// record's body), three signatures (strokes and statement), the report's
+/// status and the history row — one durable transaction (WAL,
+/// synchronous = FULL, as panke) per check-in, with panke's own schema.
+pub struct BareInsert {
+    conn: rusqlite::Connection,
+    body: String,
+    pens: Vec<Vec<u8>>,
+    next: i64,
+}
+
+impl BareInsert {
+    /// A fresh database in `dir`, with `reports` reports to mark visited.
+    pub fn new(dir: &std::path::Path, body: String, reports: usize) -> BareInsert {
+        let conn = rusqlite::Connection::open(dir.join("bare.db")).expect("bare");
+        conn.pragma_update(None, "journal_mode", "WAL").expect("wal");
+        conn.pragma_update(None, "synchronous", "FULL").expect("full");
+        conn.pragma_update(None, "foreign_keys", "ON").expect("fk");
+        conn.execute_batch(include_str!("../../src/store/migrations/0001_init.sql")).expect("schema");
+        conn.execute_batch("ALTER TABLE signatures ADD COLUMN pen BLOB").expect("schema 16");
+        conn.execute_batch(
+            "INSERT INTO projects VALUES ('bench', 'bench', 'x', '');
+             INSERT INTO agencies VALUES (1, 'bench', NULL, '');
+             INSERT INTO agents (id, agency_id, name, phone, created_at) VALUES (1, 1, 'a', '13500000000', '');",
+        )
+        .expect("people");
+        let tx = conn.unchecked_transaction().expect("tx");
+        for i in 0..reports {
+            tx.execute(
+                "INSERT INTO reports (id, project_id, agency_id, agent_id, customer_name, customer_phone, phone_head, phone_tail,
+                    filed_at, filed_unix, key_id, manual_code) VALUES (?1, 'bench', 1, 1, '王先生', ?2, '139', ?3, '', 0, 1, ?4)",
+                rusqlite::params![i as i64 + 1, format!("139{i:08}"), format!("{:04}", i % 10_000), format!("C{i:07}")],
+            )
+            .expect("report");
+        }
+        tx.commit().expect("commit");
+        let pens = (1..=3).map(|seed| panke::demo::signature_pen(seed).expect("pen").bytes().to_vec()).collect();
+        BareInsert { conn, body, pens, next: 1 }
+    }
+
+    /// One check-in's rows, durably.
+    pub fn insert_one(&mut self) {
+        let i = self.next;
+        self.next += 1;
+        let tx = self.conn.unchecked_transaction().expect("tx");
+        tx.prepare_cached(
+            "INSERT INTO ledger (seq, kind, project_id, report_id, amends_seq, recorded_at, body, prev_sha256, row_hmac)
+             VALUES (?1, 'visit', 'bench', ?1, NULL, '2026-11-18T02:45:00.000Z', ?2, ?3, ?4)",
+        )
+        .expect("sql")
+        .execute(rusqlite::params![i, self.body, "0".repeat(64), "1".repeat(64)])
+        .expect("insert");
+        for (signer, pen) in ["customer", "agent", "sales"].into_iter().zip(&self.pens) {
+            tx.prepare_cached(
+                "INSERT INTO signatures (ledger_seq, signer, png, png_sha256, width, height, strokes, pen, statement, statement_sha256)
+                 VALUES (?1, ?2, X'', '', 600, 240, '', ?3, ?4, ?5)",
+            )
+            .expect("sql")
+            .execute(rusqlite::params![i, signer, pen, "本人确认以上到访信息属实。".repeat(4), "h".repeat(64)])
+            .expect("insert");
+        }
+        tx.prepare_cached("UPDATE reports SET status = 'visited-valid' WHERE id = ?1")
+            .expect("sql")
+            .execute([i])
+            .expect("update");
+        tx.prepare_cached(
+            "INSERT INTO history (project_id, at, at_unix, customer_name, phone, phone_head, phone_tail, source, dedup_key)
+             VALUES ('bench', '2026-11-18T10:45:00+08:00', 0, '王小明', ?2, '139', ?3, 'kiosk', ?1)",
+        )
+        .expect("sql")
+        .execute(rusqlite::params![
+            panke::crypto::sha256_hex(format!("bench|{i}").as_bytes()),
+            format!("139{i:08}"),
+            format!("{:04}", i % 10_000)
+        ])
+        .expect("insert");
+        tx.commit().expect("commit");
+    }
+
+    /// Inserts `n` check-ins; their rate per second.
+    pub fn rate(&mut self, n: usize) -> f64 {
+        let start = std::time::Instant::now();
+        (0..n).for_each(|_| self.insert_one());
+        n as f64 / start.elapsed().as_secs_f64()
+    }
+}

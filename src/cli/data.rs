@@ -5,7 +5,6 @@ use super::fail;
 use crate::app::Context;
 use crate::domain::name::CustomerName;
 use crate::domain::phone::{CustomerPhone, Phone};
-use crate::domain::signature::validate_png;
 use crate::store::checkin::CheckInRequest;
 use crate::store::history::{HistoryImport, ImportError};
 use crate::store::reports::NewReport;
@@ -201,11 +200,6 @@ pub fn soak_checkins(config: &Path, project: &str, count: u64) -> ExitCode {
         Ok(id) => id,
         Err(e) => return fail(1, e),
     };
-    let png = match validate_png(crate::demo::signature_png(1)) {
-        Ok(p) => p,
-        Err(e) => return fail(1, e),
-    };
-    let strokes = crate::demo::signature_strokes(1);
     let mut rng = rand::rngs::OsRng;
     let mut stdout = std::io::stdout();
     for i in 0..count {
@@ -243,7 +237,11 @@ pub fn soak_checkins(config: &Path, project: &str, count: u64) -> ExitCode {
             arrived_name: &customer,
             arrival: &arrival,
         };
-        let signatures = crate::demo::signatures(std::slice::from_ref(&png), &strokes, &facts);
+        // Three hands, different for every visit, as at a real desk.
+        let signatures = match crate::demo::signatures(i.wrapping_mul(3), &facts) {
+            Ok(s) => s,
+            Err(e) => return fail(1, e),
+        };
         let req = CheckInRequest {
             project_id: project,
             report_id: Some(report.id),

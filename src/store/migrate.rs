@@ -22,6 +22,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (13, include_str!("migrations/0013_deals.sql")),
     (14, include_str!("migrations/0014_disputes.sql")),
     (15, include_str!("migrations/0015_webhooks.sql")),
+    (16, include_str!("migrations/0016_growth.sql")),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;

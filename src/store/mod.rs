@@ -111,6 +111,11 @@ impl Store {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut conn = Connection::open_with_flags(path, flags)?;
         conn.busy_timeout(Duration::from_secs(10))?;
+        // A new database gets 8 KB pages: a visit's ledger row (~2 KB of
+        // canonical JSON) fills three of them to 4 KB's one, and its three
+        // signatures' strokes (~1 KB each) two visits to a page (issue 16:
+        // bytes per visit). An existing database keeps its page size.
+        conn.pragma_update(None, "page_size", 8192)?;
         // WAL lets the kiosk read while a visit commits; FULL makes the
         // commit durable (fsync of the WAL) before anyone is told so.
         conn.pragma_update(None, "journal_mode", "WAL")?;

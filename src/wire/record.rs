@@ -74,12 +74,19 @@ impl RecordedVerdict {
 }
 
 /// One signature as the sealed body lists it: the hashes bind the stored
-/// image, strokes and statement to the record.
+/// signature and statement to the record. Since issue 16 a signature is its
+/// pen strokes (`pen_sha256`, of the stored `PK1` bytes); before, the PNG
+/// and the strokes' JSON (`png_sha256`, `strokes_sha256`). The empty ones
+/// are left out, so a record of either kind reads as it was sealed.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct SignatureRef {
     pub signer: Signer,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub png_sha256: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub strokes_sha256: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub pen_sha256: String,
     pub statement_sha256: String,
     pub width: u32,
     pub height: u32,

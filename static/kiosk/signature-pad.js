@@ -1,73 +1,71 @@
-// The signature pad. The pad keeps the PNG's aspect (5:2, kiosk.css) at any
-// size, and its strokes are kept in the PNG's own 600×240 space
-// ([x, y, pressure, t_ms]), so a rotation or resize only rescales them:
-// the screen redraws them at the pad's new size, and the PNG for the record
-// is always rendered from the strokes at 600×240 — never clipped, never
-// stretched, alike for every signature. The strokes are sent with the PNG.
+// The signature pad. The pad keeps the 5:2 aspect (kiosk.css) at any size,
+// and its strokes are kept in the pad's own 600×240 space
+// ([x, y, pressure, t_ms]: 0.1 px, 0.001 pressure, whole ms), so a rotation
+// or resize only rescales them. Since issue 16 the strokes ARE the
+// signature: they are sent alone, the server stores them compactly and
+// draws the image from them (src/domain/signature/pen.rs, render.rs).
 //
-// "Enough ink" is THE SERVER'S RULE (src/domain/signature.rs,
-// validate_png + ink_extent), applied to the very pixels that are exported,
-// so a signature accepted here is not refused there as blank:
-//   - sample every 2nd pixel of every 2nd row; a sample is ink when
-//     alpha > 64 and r + g + b < 480; each ink sample counts for 4 pixels;
-//   - spread x = last - first ink column, spread y = last - first ink row
-//     (of the samples);
-//   - refused when ink * 1000 < width * height (less than 0.1 % of the
-//     area), or spread x < floor(width / 8), or spread y < floor(height / 20).
-// The PNG must also be within 512 KB and 100–4096 px a side (ours is 600×240).
+// "Enough ink" is THE SERVER'S RULE (pen.rs, ink_cells + check_ink), so a
+// signature accepted here is not refused there as blank:
+//   - mark the 4 px cells (150 × 60) that every point falls in, and, along
+//     each segment, the points every 2 px between its ends
+//     (steps = ceil(length / 2); points i / steps for 0 < i < steps);
+//   - spread x / y = max - min of the points' x / y;
+//   - blank when covered * 1000 < 9000 cells, spread x < 75 or
+//     spread y < 12; filled (no signature) when covered * 2 > 9000.
 // Keep this in step with the Rust file if it ever changes.
 
 import { h } from "./dom.js";
 
-export const PNG_WIDTH = 600;
-export const PNG_HEIGHT = 240;
-const MAX_PNG_BYTES = 512 * 1024;
-const MIN_SIDE = 100;
-const MAX_SIDE = 4096;
+export const PAD_WIDTH = 600;
+export const PAD_HEIGHT = 240;
+const MAX_POINTS = 5000;
+const MAX_STROKES = 200;
 const INK = "#111";
 
-/** ink_extent() of signature.rs over RGBA bytes `data` of a width×height image. */
-export function inkExtent(data, width, height) {
-  let ink = 0;
-  let minX = Infinity;
+const CELL = 4;
+const COLUMNS = PAD_WIDTH / CELL;
+const ROWS = PAD_HEIGHT / CELL;
+
+/** ink_cells() of pen.rs: covered cells and the points' extent. */
+export function inkCells(strokes) {
+  const grid = new Uint8Array(COLUMNS * ROWS);
+  const mark = (x, y) => {
+    const c = Math.min(Math.floor(x / CELL), COLUMNS - 1);
+    const r = Math.min(Math.floor(y / CELL), ROWS - 1);
+    grid[r * COLUMNS + c] = 1;
+  };
+  let minX = Number.MAX_VALUE;
   let maxX = 0;
-  let minY = Infinity;
+  let minY = Number.MAX_VALUE;
   let maxY = 0;
-  for (let y = 0; y < height; y += 2) {
-    const row = y * width * 4;
-    let first = -1;
-    let last = 0;
-    for (let x = 0; x < width; x += 2) {
-      const p = row + x * 4;
-      if (data[p + 3] > 64 && data[p] + data[p + 1] + data[p + 2] < 480) {
-        ink += 4;
-        if (first < 0) first = x;
-        last = x;
-      }
-    }
-    if (first >= 0) {
-      minX = Math.min(minX, first);
-      maxX = Math.max(maxX, last);
+  for (const stroke of strokes) {
+    for (let k = 0; k < stroke.length; k++) {
+      const [x, y] = stroke[k];
+      minX = Math.min(minX, x);
+      maxX = Math.max(maxX, x);
       minY = Math.min(minY, y);
       maxY = Math.max(maxY, y);
+      mark(x, y);
+      if (k > 0) {
+        const [x0, y0] = stroke[k - 1];
+        const steps = Math.ceil(Math.hypot(x - x0, y - y0) / 2);
+        for (let i = 1; i < steps; i++) mark(x0 + ((x - x0) * i) / steps, y0 + ((y - y0) * i) / steps);
+      }
     }
   }
-  // Rust: max.saturating_sub(min) with min starting at usize::MAX.
-  const spreadX = minX === Infinity ? 0 : Math.max(0, maxX - minX);
-  const spreadY = minY === Infinity ? 0 : Math.max(0, maxY - minY);
-  return { ink, spreadX, spreadY };
+  let covered = 0;
+  for (const v of grid) covered += v;
+  if (!covered) return { covered: 0, spreadX: 0, spreadY: 0 };
+  return { covered, spreadX: maxX - minX, spreadY: maxY - minY };
 }
 
-/** validate_png()'s Blank test: true when the image has enough ink. */
-export function enoughInk(data, width, height) {
-  const { ink, spreadX, spreadY } = inkExtent(data, width, height);
-  return !(ink * 1000 < width * height || spreadX < Math.floor(width / 8) || spreadY < Math.floor(height / 20));
-}
-
-function pngBytes(dataUrl) {
-  const b64 = dataUrl.slice(dataUrl.indexOf(",") + 1);
-  const pad = b64.endsWith("==") ? 2 : b64.endsWith("=") ? 1 : 0;
-  return Math.floor((b64.length * 3) / 4) - pad;
+/** check_ink() of pen.rs: true when the strokes are a signature. */
+export function enoughInk(strokes) {
+  const { covered, spreadX, spreadY } = inkCells(strokes);
+  const cells = COLUMNS * ROWS;
+  if (covered * 1000 < cells || spreadX < PAD_WIDTH / 8 || spreadY < PAD_HEIGHT / 20) return false;
+  return covered * 2 <= cells;
 }
 
 function drawStroke(c, s) {
@@ -213,7 +211,7 @@ export class SignaturePad {
       canvas.width = width;
       canvas.height = height;
     }
-    const k = r.width / PNG_WIDTH;
+    const k = r.width / PAD_WIDTH;
     canvas.getContext("2d").setTransform(dpr * k, 0, 0, dpr * k, 0, 0);
     this._redraw();
   }
@@ -229,31 +227,19 @@ export class SignaturePad {
   }
 
   /**
-   * The signature as the server will see it: { png (a data: URL), ok }.
-   * `ok` is false when the server would refuse the PNG (blank, too small).
+   * The signature as the server will see it: { strokes, ok }. `ok` is
+   * false when the server would refuse it (too little ink, too many points).
    */
   signature() {
-    if (!this._strokes.length) return { png: null, ok: false };
-    const out = document.createElement("canvas");
-    out.width = PNG_WIDTH;
-    out.height = PNG_HEIGHT;
-    const c = out.getContext("2d");
-    pen(c);
-    this._strokes.forEach((s) => drawStroke(c, s));
-    const png = out.toDataURL("image/png");
-    const img = c.getImageData(0, 0, out.width, out.height);
-    const sized = [out.width, out.height].every((n) => n >= MIN_SIDE && n <= MAX_SIDE);
-    const ok = sized && pngBytes(png) <= MAX_PNG_BYTES && enoughInk(img.data, out.width, out.height);
-    return { png, ok };
+    const strokes = this._strokes.filter((s) => s.length);
+    const points = strokes.reduce((n, s) => n + s.length, 0);
+    const ok = strokes.length > 0 && strokes.length <= MAX_STROKES && points <= MAX_POINTS && enoughInk(strokes);
+    return { strokes, ok };
   }
 
   /** True when signature().ok: enough ink by the server's rule. */
   enough() {
     return this.signature().ok;
-  }
-
-  png() {
-    return this.signature().png;
   }
 
   _ctx() {
@@ -278,12 +264,14 @@ export class SignaturePad {
     return { left: r.left + canvas.clientLeft, top: r.top + canvas.clientTop, width: canvas.clientWidth, height: canvas.clientHeight };
   }
 
-  /** A pointer position as a point in the PNG's 600×240 space. */
+  /** A pointer position as a point in the pad's 600×240 space. */
   _point(x, y, p) {
     const r = this._box();
-    const k = r.width ? PNG_WIDTH / r.width : 1;
+    const k = r.width ? PAD_WIDTH / r.width : 1;
     const clamp = (v, max) => Math.min(max, Math.max(0, Math.round(v * 10) / 10));
-    return [clamp((x - r.left) * k, PNG_WIDTH), clamp((y - r.top) * k, PNG_HEIGHT), p || 0.5, Date.now() - this._t0];
+    const pressure = Math.min(8, Math.max(0, Math.round((p || 0.5) * 1000) / 1000));
+    const t = Math.min(3600000, Math.max(0, Math.round(Date.now() - this._t0)));
+    return [clamp((x - r.left) * k, PAD_WIDTH), clamp((y - r.top) * k, PAD_HEIGHT), pressure, t];
   }
 
   _begin(p) {

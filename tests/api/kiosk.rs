@@ -37,11 +37,16 @@ pub fn signature(seed: u64) -> Value {
     json!(format!("data:image/png;base64,{}", BASE64.encode(&panke::demo::signature_png(seed))))
 }
 
+/// A signature as the kiosk sends it since issue 16: its strokes alone.
+pub fn strokes(seed: u64) -> Value {
+    serde_json::from_str(&panke::demo::signature_strokes(seed)).unwrap()
+}
+
 fn three_signatures() -> Vec<Value> {
     ["customer", "agent", "sales"]
         .iter()
         .enumerate()
-        .map(|(i, s)| json!({ "signer": s, "png": signature(i as u64), "strokes": [[[10, 10, 0.5, 0], [200, 80, 0.6, 120]]] }))
+        .map(|(i, s)| json!({ "signer": s, "strokes": strokes(i as u64) }))
         .collect()
 }
 

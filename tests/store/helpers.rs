@@ -2,7 +2,6 @@ use chrono::{DateTime, Duration, FixedOffset, Utc};
 use panke::domain::name::CustomerName;
 use panke::domain::phone::{CustomerPhone, Phone};
 use panke::domain::rules::Rules;
-use panke::domain::signature::validate_png;
 use panke::domain::token::KeyId;
 use panke::store::Store;
 use panke::store::checkin::{CheckInOutcome, CheckInRequest};
@@ -122,7 +121,6 @@ impl World {
     }
 
     pub fn request<'a>(&self, project: &'a str, report: Option<&StoredReport>, phone: &str) -> CheckInRequest<'a> {
-        let png = validate_png(panke::demo::signature_png(3)).unwrap();
         CheckInRequest {
             project_id: project,
             report_id: report.map(|r| r.id),
@@ -135,8 +133,7 @@ impl World {
             sales_id: Some(self.sales),
             kiosk_id: None,
             signatures: panke::demo::signatures(
-                &[png],
-                &panke::demo::signature_strokes(3),
+                3,
                 &panke::domain::signature::StatementFacts {
                     project: "演示项目",
                     agency: "链家-天河店",
@@ -145,7 +142,8 @@ impl World {
                     arrived_name: "王先生",
                     arrival: "2026-11-18 10:45",
                 },
-            ),
+            )
+            .unwrap(),
             demo: false,
             walk_in_id: None,
             over_report: None,

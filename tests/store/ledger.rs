@@ -5,7 +5,7 @@ use super::helpers::{LEDGER_KEY, TestDeployment, World, t};
 use panke::store::ledger::LedgerFault;
 use panke::store::{SCHEMA_VERSION, Store, StoreError};
 
-fn drop_triggers(conn: &rusqlite::Connection) {
+pub(crate) fn drop_triggers(conn: &rusqlite::Connection) {
     conn.execute_batch(
         "DROP TRIGGER ledger_no_update; DROP TRIGGER ledger_no_delete;
          DROP TRIGGER signatures_no_update; DROP TRIGGER signatures_no_delete;",
@@ -13,7 +13,7 @@ fn drop_triggers(conn: &rusqlite::Connection) {
     .unwrap();
 }
 
-fn fault(world: &World) -> LedgerFault {
+pub(crate) fn fault(world: &World) -> LedgerFault {
     world.store.verify_ledger().unwrap().expect_err("tampering went unnoticed")
 }
 

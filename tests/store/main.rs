@@ -15,5 +15,6 @@ mod helpers;
 mod import_backup;
 mod ledger;
 mod people_cli;
+mod signatures;
 mod transparency;
 mod visits;

@@ -21,17 +21,37 @@ pub use verify::LedgerFault;
 use super::{Store, StoreError, StoreResult};
 use crate::crypto::sha256_hex;
 use crate::domain::judge::Signer;
-use crate::domain::signature::ValidPng;
+use crate::domain::signature::pen::{PAD_HEIGHT, PAD_WIDTH};
+use crate::domain::signature::{Pen, ValidPng};
 use crate::wire::record::SignatureRef;
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 
+/// What a signature is recorded as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ink {
+    /// Its pen strokes (since issue 16): the image is drawn from them.
+    Pen(Pen),
+    /// A PNG as the kiosk exported it, with the strokes' JSON beside it
+    /// (`[[x, y, pressure, t_ms], …]` per stroke): kiosks before issue 16,
+    /// and API clients that still send images.
+    Png { png: ValidPng, strokes_json: String },
+}
+
+impl Ink {
+    /// The hash that tells two signatures apart (nobody signs for another).
+    pub fn sha256_hex(&self) -> &str {
+        match self {
+            Ink::Pen(pen) => pen.sha256_hex(),
+            Ink::Png { png, .. } => &png.sha256_hex,
+        }
+    }
+}
+
 /// A signature ready to be stored with its record.
 pub struct SignatureInput {
     pub signer: Signer,
-    pub png: ValidPng,
-    /// JSON array of strokes, each an array of `[x, y, pressure, t_ms]`.
-    pub strokes_json: String,
+    pub ink: Ink,
     pub statement: String,
 }
 
@@ -118,21 +138,37 @@ pub(crate) fn append_in(
             super::unique_violation(e, "该报备已登记到访,不能重复登记 / this report has already been checked in")
         })?;
     let mut insert_sig = tx.prepare_cached(
-        "INSERT INTO signatures (ledger_seq, signer, png, png_sha256, width, height, strokes, statement, statement_sha256)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO signatures (ledger_seq, signer, png, png_sha256, width, height, strokes, pen, statement, statement_sha256)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?;
     for s in &entry.signatures {
-        insert_sig.execute(params![
-            row.seq,
-            s.signer.code(),
-            s.png.bytes,
-            s.png.sha256_hex,
-            s.png.width,
-            s.png.height,
-            s.strokes_json,
-            s.statement,
-            sha256_hex(s.statement.as_bytes())
-        ])?;
+        let statement_sha256 = sha256_hex(s.statement.as_bytes());
+        match &s.ink {
+            Ink::Pen(pen) => insert_sig.execute(params![
+                row.seq,
+                s.signer.code(),
+                &[] as &[u8],
+                "",
+                PAD_WIDTH,
+                PAD_HEIGHT,
+                "",
+                pen.bytes(),
+                s.statement,
+                statement_sha256
+            ])?,
+            Ink::Png { png, strokes_json } => insert_sig.execute(params![
+                row.seq,
+                s.signer.code(),
+                png.bytes,
+                png.sha256_hex,
+                png.width,
+                png.height,
+                strokes_json,
+                None::<Vec<u8>>,
+                s.statement,
+                statement_sha256
+            ])?,
+        };
     }
     merkle::log_append_in(tx, &row)?;
     Ok(row)
@@ -143,13 +179,28 @@ pub(crate) fn append_in(
 pub fn signature_refs(signatures: &[SignatureInput]) -> Vec<SignatureRef> {
     signatures
         .iter()
-        .map(|s| SignatureRef {
-            signer: s.signer,
-            png_sha256: s.png.sha256_hex.clone(),
-            strokes_sha256: sha256_hex(s.strokes_json.as_bytes()),
-            statement_sha256: sha256_hex(s.statement.as_bytes()),
-            width: s.png.width,
-            height: s.png.height,
+        .map(|s| {
+            let statement_sha256 = sha256_hex(s.statement.as_bytes());
+            match &s.ink {
+                Ink::Pen(pen) => SignatureRef {
+                    signer: s.signer,
+                    png_sha256: String::new(),
+                    strokes_sha256: String::new(),
+                    pen_sha256: pen.sha256_hex().to_owned(),
+                    statement_sha256,
+                    width: PAD_WIDTH,
+                    height: PAD_HEIGHT,
+                },
+                Ink::Png { png, strokes_json } => SignatureRef {
+                    signer: s.signer,
+                    png_sha256: png.sha256_hex.clone(),
+                    strokes_sha256: sha256_hex(strokes_json.as_bytes()),
+                    pen_sha256: String::new(),
+                    statement_sha256,
+                    width: png.width,
+                    height: png.height,
+                },
+            }
         })
         .collect()
 }
@@ -230,16 +281,25 @@ impl Store {
         Ok(out)
     }
 
-    /// A stored signature image.
+    /// A signature's image: drawn from its strokes, or the PNG a record
+    /// from before issue 16 stored.
     pub fn signature_png(&self, seq: i64, signer: Signer) -> StoreResult<Vec<u8>> {
-        self.conn
+        let (png, pen): (Vec<u8>, Option<Vec<u8>>) = self
+            .conn
             .query_row(
-                "SELECT png FROM signatures WHERE ledger_seq = ?1 AND signer = ?2",
+                "SELECT png, pen FROM signatures WHERE ledger_seq = ?1 AND signer = ?2",
                 params![seq, signer.code()],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?
-            .ok_or_else(|| StoreError::NotFound(format!("signature {} of record {seq}", signer.code())))
+            .ok_or_else(|| StoreError::NotFound(format!("signature {} of record {seq}", signer.code())))?;
+        match pen {
+            Some(bytes) => {
+                let pen = Pen::decode(&bytes).map_err(|e| StoreError::Corrupt(format!("record {seq}: {e}")))?;
+                Ok(crate::domain::signature::render::render_png(&pen))
+            }
+            None => Ok(png),
+        }
     }
 
     pub fn ledger_len(&self) -> StoreResult<i64> {

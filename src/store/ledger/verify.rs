@@ -5,6 +5,8 @@ use super::super::{Store, StoreResult};
 use super::row::{GENESIS, LedgerRow, ROW_COLUMNS, read_row, row_hmac_ok};
 use crate::crypto::sha256_hex;
 use crate::domain::merkle::{MemoryTree, Nodes, infallible, root};
+use crate::domain::signature::Pen;
+use crate::domain::signature::pen::{PAD_HEIGHT, PAD_WIDTH};
 
 /// Where verification found the first problem.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -42,7 +44,7 @@ impl Store {
     pub fn verify_ledger(&self) -> StoreResult<Result<i64, LedgerFault>> {
         let mut stmt = self.conn.prepare(&format!("SELECT {ROW_COLUMNS} FROM ledger ORDER BY seq"))?;
         let mut sigs = self.conn.prepare(
-            "SELECT signer, png, png_sha256, strokes, statement, width, height FROM signatures WHERE ledger_seq = ?1 ORDER BY signer",
+            "SELECT signer, png, png_sha256, strokes, statement, width, height, pen FROM signatures WHERE ledger_seq = ?1 ORDER BY signer",
         )?;
         let mut rows = stmt.query([])?;
         let (mut previous_seq, mut previous_hash, mut count) = (0i64, GENESIS.to_owned(), 0i64);
@@ -137,29 +139,46 @@ fn check_signatures(row: &LedgerRow, sigs: &mut rusqlite::Statement<'_>) -> Stor
             return Ok(Err(LedgerFault::Unreadable { seq: row.seq, detail: e.cause }));
         }
     };
-    type Seen = (String, String, String, String, (u32, u32));
+    type Seen = (String, String, String, String, String, (u32, u32));
     let mut listed: Vec<Seen> = list
         .signatures
         .into_iter()
-        .map(|s| (s.signer.code().to_owned(), s.png_sha256, s.strokes_sha256, s.statement_sha256, (s.width, s.height)))
+        .map(|s| {
+            let size = (s.width, s.height);
+            (s.signer.code().to_owned(), s.png_sha256, s.strokes_sha256, s.pen_sha256, s.statement_sha256, size)
+        })
         .collect();
     listed.sort();
     // Everything recomputed from the stored bytes, never taken from the
-    // stored hash or size columns: the image, its dimensions (from its
-    // header), the strokes and the statement's text.
+    // stored hash or size columns: the strokes (well formed, on the pad)
+    // or the image and its dimensions (from its header), the old strokes'
+    // JSON and the statement's text.
     let stored: Vec<Seen> = sigs
         .query_map([row.seq], |r| {
             let png: Vec<u8> = r.get(1)?;
-            let strokes: String = r.get(3)?;
             let declared: String = r.get(2)?;
+            let strokes: String = r.get(3)?;
             let statement: String = r.get(4)?;
             let columns: (u32, u32) = (r.get(5)?, r.get(6)?);
-            let actual = sha256_hex(&png);
-            let size = png_size(&png).filter(|s| *s == columns).unwrap_or((0, 0));
+            let pen: Option<Vec<u8>> = r.get(7)?;
+            let hash_or_empty = |b: &[u8]| if b.is_empty() { String::new() } else { sha256_hex(b) };
+            let (png_hash, size, pen_hash) = match &pen {
+                Some(pen) => {
+                    let drawable = Pen::decode(pen).is_ok() && png.is_empty() && declared.is_empty();
+                    let size = if drawable && columns == (PAD_WIDTH, PAD_HEIGHT) { columns } else { (0, 0) };
+                    (String::new(), size, if drawable { sha256_hex(pen) } else { format!("{}!", sha256_hex(pen)) })
+                }
+                None => {
+                    let actual = sha256_hex(&png);
+                    let size = png_size(&png).filter(|s| *s == columns).unwrap_or((0, 0));
+                    (if actual == declared { actual } else { format!("{actual}!") }, size, String::new())
+                }
+            };
             Ok((
                 r.get::<_, String>(0)?,
-                if actual == declared { actual } else { format!("{actual}!") },
-                sha256_hex(strokes.as_bytes()),
+                png_hash,
+                hash_or_empty(strokes.as_bytes()),
+                pen_hash,
                 sha256_hex(statement.as_bytes()),
                 size,
             ))

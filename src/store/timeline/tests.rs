@@ -5,7 +5,7 @@ use crate::config::rules::RulesPatch;
 use crate::domain::dispute::{ClaimKind, EvidenceKind, Outcome, Party, Settings};
 use crate::domain::evidence::EvidenceFile;
 use crate::domain::name::CustomerName;
-use crate::domain::signature::{StatementFacts, validate_png};
+use crate::domain::signature::StatementFacts;
 use crate::domain::token::KeyId;
 use crate::store::checkin::CheckInRequest;
 use crate::store::deals::{NewSubscription, Product};
@@ -81,7 +81,6 @@ impl World {
 
     /// Records a visit at `when` (a walk-in without a report); its seq.
     fn check_in(&mut self, report: Option<&StoredReport>, customer: &str, when: &str) -> i64 {
-        let png = validate_png(crate::demo::signature_png(3)).unwrap();
         let facts = StatementFacts {
             project: "演示项目",
             agency: "",
@@ -101,7 +100,7 @@ impl World {
             desk_clerk_id: None,
             sales_id: None,
             kiosk_id: None,
-            signatures: crate::demo::signatures(&[png], &crate::demo::signature_strokes(3), &facts),
+            signatures: crate::demo::signatures(3, &facts).unwrap(),
             demo: false,
             walk_in_id: None,
             over_report: None,

@@ -10,11 +10,12 @@ use super::views::{NearMiss, OutcomeView};
 use crate::domain::judge::Signer;
 use crate::domain::name::CustomerName;
 use crate::domain::phone::Phone;
-use crate::domain::signature::validate_png;
+use crate::domain::signature::pen::{MAX_POINTS, MAX_STROKES};
+use crate::domain::signature::{Pen, SignatureError, validate_png};
 use crate::service;
 use crate::service::statements::statements_for;
 use crate::store::checkin::{CheckInRequest, DecisiveAnswers, Provisional};
-use crate::store::ledger::SignatureInput;
+use crate::store::ledger::{Ink, SignatureInput};
 use crate::wire::record::DeskAnswers;
 use axum::Json;
 use axum::body::Bytes;
@@ -22,13 +23,17 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use data_encoding::BASE64;
 use serde::Deserialize;
+use serde_json::value::RawValue;
 
+/// A signature as the kiosk sends it: its strokes (since issue 16), or a
+/// PNG with the strokes beside it (older kiosks, API clients).
 #[derive(Deserialize)]
 struct SignatureUpload {
     signer: String,
-    png: String,
     #[serde(default)]
-    strokes: serde_json::Value,
+    png: Option<String>,
+    #[serde(default)]
+    strokes: Option<Box<RawValue>>,
 }
 
 #[derive(Deserialize)]
@@ -57,9 +62,9 @@ struct CheckInUpload {
     sales_requested: bool,
 }
 
-/// The uploaded signatures, decoded and checked, with the statement each
-/// signer signed. A refusal names the signer first (`customer: …`), so the
-/// kiosk can send that signer back to the pad.
+/// The uploaded signatures, checked, with the statement each signer
+/// signed. A refusal names the signer first (`customer: …`), so the kiosk
+/// can send that signer back to the pad.
 fn signature_inputs(
     uploads: Vec<SignatureUpload>,
     statement_of: impl Fn(Signer) -> String,
@@ -72,11 +77,12 @@ fn signature_inputs(
         if signatures.iter().any(|x| x.signer == signer) {
             return Err(bad(ErrorCode::BadSigner, format!("{} signed twice", signer.code())));
         }
-        let png = BASE64.decode(s.png.trim_start_matches("data:image/png;base64,").as_bytes()).map_err(|_| {
-            bad(ErrorCode::BadSignature, format!("{}: 签名不是有效的 PNG 图片 / not a valid PNG image", signer.code()))
-        })?;
-        let png = validate_png(png).map_err(|e| bad(ErrorCode::BadSignature, format!("{}: {e}", signer.code())))?;
-        if let Some(twin) = signatures.iter().find(|x| x.png.sha256_hex == png.sha256_hex) {
+        let refused = |e: SignatureError| bad(ErrorCode::BadSignature, format!("{}: {e}", signer.code()));
+        let ink = match s.png {
+            Some(png) => legacy_ink(&png, s.strokes.as_deref()).map_err(refused)?,
+            None => Ink::Pen(stroke_points(s.strokes.as_deref()).and_then(|p| Pen::parse(&p)).map_err(refused)?),
+        };
+        if let Some(twin) = signatures.iter().find(|x| x.ink.sha256_hex() == ink.sha256_hex()) {
             return Err(bad(
                 ErrorCode::BadSignature,
                 format!(
@@ -87,29 +93,30 @@ fn signature_inputs(
                 ),
             ));
         }
-        let strokes_json =
-            strokes_of(&s.strokes).map_err(|why| bad(ErrorCode::BadSignature, format!("{}: {why}", signer.code())))?;
-        signatures.push(SignatureInput { signer, png, strokes_json, statement: statement_of(signer) });
+        signatures.push(SignatureInput { signer, ink, statement: statement_of(signer) });
     }
     Ok(signatures)
 }
 
-/// At most this many strokes and points in one signature.
-const MAX_STROKES: usize = 200;
-const MAX_POINTS: usize = 5_000;
+/// The strokes as sent: `[[[x, y, pressure, t_ms], …], …]`; none is no ink.
+fn stroke_points(raw: Option<&RawValue>) -> Result<Vec<Vec<[f64; 4]>>, SignatureError> {
+    match raw.map(RawValue::get) {
+        None | Some("null") => Ok(Vec::new()),
+        Some(text) => serde_json::from_str(text).map_err(|_| SignatureError::BadStrokes),
+    }
+}
 
-/// The strokes as the kiosk sends them — strokes of `[x, y, pressure,
-/// t_ms]` points, finite numbers in range — stored compactly; anything else
-/// is refused rather than stored.
-fn strokes_of(value: &serde_json::Value) -> Result<String, &'static str> {
-    const BAD: &str = "笔迹数据格式不正确 / the strokes are malformed";
-    let strokes: Vec<Vec<[f64; 4]>> = match value {
-        serde_json::Value::Null => Vec::new(),
-        v => serde_json::from_value(v.clone()).map_err(|_| BAD)?,
-    };
+/// A PNG and its strokes, as kiosks sent them before issue 16: the image
+/// is decoded and checked, the strokes checked for shape and kept as JSON.
+fn legacy_ink(png: &str, strokes: Option<&RawValue>) -> Result<Ink, SignatureError> {
+    let png = BASE64
+        .decode(png.trim_start_matches("data:image/png;base64,").as_bytes())
+        .map_err(|_| SignatureError::NotPng)?;
+    let png = validate_png(png)?;
+    let strokes = stroke_points(strokes)?;
     let points: usize = strokes.iter().map(Vec::len).sum();
     if strokes.len() > MAX_STROKES || points > MAX_POINTS {
-        return Err("笔迹点数过多 / too many stroke points");
+        return Err(SignatureError::TooManyPoints);
     }
     let sane = |[x, y, p, t]: [f64; 4]| {
         [x, y, p, t].iter().all(|n| n.is_finite())
@@ -119,9 +126,10 @@ fn strokes_of(value: &serde_json::Value) -> Result<String, &'static str> {
             && (0.0..=3_600_000.0).contains(&t)
     };
     if !strokes.iter().flatten().all(|pt| sane(*pt)) {
-        return Err(BAD);
+        return Err(SignatureError::BadStrokes);
     }
-    serde_json::to_string(&strokes).map_err(|_| BAD)
+    let strokes_json = serde_json::to_string(&strokes).map_err(|_| SignatureError::BadStrokes)?;
+    Ok(Ink::Png { png, strokes_json })
 }
 
 /// The verdict before signing of this upload (the name typed, the desk's
@@ -171,11 +179,16 @@ pub async fn check_in(State(state): State<AppState>, op: KioskOperator, body: By
         before_signing(&state, &op, report.clone(), customer_phone, customer_name.clone(), answers, up.walk_in_id)
             .await?;
     let statements = statements_for(project, &signing, report.as_ref(), Some(&customer_name));
-    // Decoding three PNGs is CPU work: keep it off the async executor.
-    let signatures =
-        tokio::task::spawn_blocking(move || signature_inputs(up.signatures, |signer| statements.of(signer).to_owned()))
+    // Decoding PNGs (older kiosks) is CPU work: off the async executor.
+    // Strokes parse in microseconds.
+    let statement_of = move |signer: Signer| statements.of(signer).to_owned();
+    let signatures = if up.signatures.iter().any(|s| s.png.is_some()) {
+        tokio::task::spawn_blocking(move || signature_inputs(up.signatures, statement_of))
             .await
-            .map_err(|e| WebError::Internal(e.to_string()))??;
+            .map_err(|e| WebError::Internal(e.to_string()))??
+    } else {
+        signature_inputs(up.signatures, statement_of)?
+    };
     let near_miss =
         report.as_ref().is_some_and(|r| r.customer_name.surname_sounds_like(&customer_name)).then_some(NearMiss {
             warning: "姓氏读音相近但不一致(如 黄/王),请核实 / the surnames sound alike but differ",

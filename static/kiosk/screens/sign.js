@@ -105,7 +105,7 @@ export function render(flow, code) {
               msg.textContent = T("签名过于简单或为空，请重新签名。", "The signature is empty or too small; please sign again.");
               return;
             }
-            visit.signatures[code] = { signer: code, png: sig.png, strokes: pad.strokes() };
+            visit.signatures[code] = { signer: code, strokes: sig.strokes };
             flow.next();
           },
           "primary",
