@@ -25,7 +25,8 @@ pub fn operator_may_record(operator: &Staff, rules: &Rules, now: DateTime<Utc>) 
     }
 }
 
-/// Records the visit judged at `now` (the server's clock).
+/// Records the visit judged at `now` (the server's clock). A new record's
+/// receipt is not signed here (see `record_checkin_receipt_later`).
 pub fn check_in(
     store: &mut Store,
     operator: &Staff,
@@ -34,7 +35,7 @@ pub fn check_in(
     now: DateTime<Utc>,
 ) -> ServiceResult<CheckInOutcome> {
     operator_may_record(operator, rules, now)?;
-    let outcome = store.record_checkin(req, rules, now)?;
+    let outcome = store.record_checkin_receipt_later(req, rules, now)?;
     tracing::info!(record = outcome.row.seq, verdict = outcome.verdict_code(), "visit recorded");
     Ok(outcome)
 }

@@ -302,7 +302,26 @@ impl Store {
         Ok(CheckInOutcome { row, record, already_recorded, receipt, amended })
     }
 
+    /// Records the visit and hands out its receipt.
     pub fn record_checkin(
+        &mut self,
+        req: CheckInRequest<'_>,
+        rules: &Rules,
+        now: DateTime<Utc>,
+    ) -> StoreResult<CheckInOutcome> {
+        let mut outcome = self.record_checkin_receipt_later(req, rules, now)?;
+        if outcome.receipt.is_none() {
+            outcome.receipt = self.receipt_for(outcome.row.seq).ok();
+        }
+        Ok(outcome)
+    }
+
+    /// Records the visit; a new record's receipt is left to the caller
+    /// (`receipt_for`, on any connection once this returns). The web's
+    /// single writer thread thus never signs checkpoints: an Ed25519
+    /// signature costs more than the rest of the append (issue 16's
+    /// profile), and readers sign in parallel.
+    pub fn record_checkin_receipt_later(
         &mut self,
         req: CheckInRequest<'_>,
         rules: &Rules,
@@ -408,8 +427,7 @@ impl Store {
         for attribution in &attributions {
             self.appended(attribution);
         }
-        let receipt = self.receipt_for(row.seq).ok();
-        Ok(CheckInOutcome { row, record, already_recorded: false, receipt, amended: None })
+        Ok(CheckInOutcome { row, record, already_recorded: false, receipt: None, amended: None })
     }
 }
 

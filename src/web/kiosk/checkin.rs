@@ -158,6 +158,18 @@ async fn before_signing(
         .await?)
 }
 
+/// The new record's receipt, signed on a reader (off the writer thread).
+async fn with_receipt(
+    state: &AppState,
+    mut outcome: crate::store::checkin::CheckInOutcome,
+) -> Result<crate::store::checkin::CheckInOutcome, ApiError> {
+    if outcome.receipt.is_none() {
+        let seq = outcome.row.seq;
+        outcome.receipt = state.db.run(move |store| -> Result<_, WebError> { Ok(store.receipt_for(seq).ok()) }).await?;
+    }
+    Ok(outcome)
+}
+
 pub async fn check_in(State(state): State<AppState>, op: KioskOperator, body: Bytes) -> Result<Response, ApiError> {
     may_record(&state, &op)?;
     let up: CheckInUpload =
@@ -223,6 +235,7 @@ pub async fn check_in(State(state): State<AppState>, op: KioskOperator, body: By
             Ok(service::checkin::check_in(store, &operator, req, &rules, now)?)
         })
         .await?;
+    let outcome = with_receipt(&state, outcome).await?;
     let mut view = OutcomeView::new(&outcome, project.rules.timezone);
     view.near_miss = near_miss;
     Ok(Json(view).into_response())
