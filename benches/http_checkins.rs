@@ -2,8 +2,8 @@
 //!
 //! 32 paired kiosks, each with a signed-in clerk, post check-ins: token
 //! check, the customer's records, judge, three signatures as the kiosk
-//! sends them (realistic strokes, ~240 points each, checked and stored
-//! compactly), durable ledger append — answered only after the commit.
+//! sends them (realistic strokes, ~240 points each, in the stored PK1 form,
+//! checked for ink), durable ledger append — answered only after the commit.
 //! Clients and server share this machine's cores.
 //!
 //! The baseline, measured in the same run on the same disk: bare rusqlite
@@ -164,7 +164,7 @@ async fn run() {
     let (p50, p99, max) = support::percentiles(&mut latencies);
     let saturation_rate = latencies.len() as f64 / elapsed.as_secs_f64();
     println!(
-        "request body: {} bytes (three signatures' strokes)",
+        "request body: {} bytes (three signatures' strokes, PK1 in base64)",
         template.0.len() + template.1.len() + template.2.len() + 40
     );
     println!("saturation (closed loop, each of {KIOSKS} kiosks posts again as soon as answered):");

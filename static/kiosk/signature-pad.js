@@ -49,7 +49,8 @@ export function inkCells(strokes) {
       mark(x, y);
       if (k > 0) {
         const [x0, y0] = stroke[k - 1];
-        const steps = Math.ceil(Math.hypot(x - x0, y - y0) / 2);
+        // sqrt, not hypot: correctly rounded alike in JS and Rust.
+        const steps = Math.ceil(Math.sqrt((x - x0) * (x - x0) + (y - y0) * (y - y0)) / 2);
         for (let i = 1; i < steps; i++) mark(x0 + ((x - x0) * i) / steps, y0 + ((y - y0) * i) / steps);
       }
     }
@@ -66,6 +67,38 @@ export function enoughInk(strokes) {
   const cells = COLUMNS * ROWS;
   if (covered * 1000 < cells || spreadX < PAD_WIDTH / 8 || spreadY < PAD_HEIGHT / 20) return false;
   return covered * 2 <= cells;
+}
+
+/**
+ * The strokes in the stored `PK1` form (src/domain/signature/pen.rs), as
+ * base64: "PK1", the stroke count, per stroke its point count and its
+ * points as zig-zag varints of the change in x and y (0.1 px), pressure
+ * (0.001) and time (ms). The server stores exactly these strokes.
+ */
+export function encodePen(strokes) {
+  const out = [0x50, 0x4b, 0x31];
+  const varint = (v) => {
+    while (v >= 0x80) {
+      out.push((v & 0x7f) | 0x80);
+      v = Math.floor(v / 128);
+    }
+    out.push(v);
+  };
+  const zigzag = (v) => (v < 0 ? -2 * v - 1 : 2 * v);
+  const kept = strokes.filter((s) => s.length);
+  varint(kept.length);
+  let last = [0, 0, 0, 0];
+  for (const stroke of kept) {
+    varint(stroke.length);
+    for (const [x, y, p, t] of stroke) {
+      const q = [Math.round(x * 10), Math.round(y * 10), Math.round(p * 1000), Math.round(t)];
+      for (let i = 0; i < 4; i++) varint(zigzag(q[i] - last[i]));
+      last = q;
+    }
+  }
+  let text = "";
+  for (const b of out) text += String.fromCharCode(b);
+  return btoa(text);
 }
 
 function drawStroke(c, s) {

@@ -634,6 +634,67 @@ async fn junk_strokes_are_refused_naming_the_signer() {
     assert_eq!(app.store.ledger_len().unwrap(), 0);
 }
 
+/// Since issue 16 a signature is its strokes: the kiosk sends them in the
+/// stored PK1 form; the record keeps exactly them (no image) and the
+/// image shown is drawn from them.
+#[tokio::test]
+async fn the_kiosks_strokes_are_the_record_and_the_image_is_drawn_from_them() {
+    let app = TestApp::spawn().await;
+    let kiosk = Kiosk::ready(&app, "demo").await;
+    let (_, token) = filed(&app, "13812345678").await;
+    app.clock.set(t("2026-11-18T10:45:00+08:00"));
+    let pens: Vec<_> = (11..14).map(|seed| panke::demo::signature_pen(seed).unwrap()).collect();
+    let sigs: Vec<Value> = ["customer", "agent", "sales"]
+        .iter()
+        .zip(&pens)
+        .map(|(s, pen)| json!({ "signer": s, "pen": BASE64.encode(pen.bytes()) }))
+        .collect();
+    let (status, v) = kiosk.check_in(Some(&token), "13812345678", json!({ "signatures": sigs })).await;
+    assert_eq!((status, v["verdict"].as_str()), (200, Some("valid")), "{v}");
+    let raw = rusqlite::Connection::open(app.store.path()).unwrap();
+    let stored: Vec<u8> = raw
+        .query_row("SELECT pen FROM signatures WHERE ledger_seq = 1 AND signer = 'agent'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(stored, pens[1].bytes());
+    let body: String = raw.query_row("SELECT body FROM ledger WHERE seq = 1", [], |r| r.get(0)).unwrap();
+    assert!(body.contains(pens[1].sha256_hex()), "the record seals the strokes' hash");
+    let png = app.store.signature_png(1, panke::domain::judge::Signer::Agent).unwrap();
+    assert!(panke::domain::signature::validate_png(png).is_ok());
+    assert_eq!(app.store.verify_ledger().unwrap(), Ok(1));
+}
+
+/// The strokes' own rules, each refused naming its signer, nothing stored.
+#[tokio::test]
+async fn strokes_that_are_no_signature_are_refused_naming_the_signer() {
+    let app = TestApp::spawn().await;
+    let kiosk = Kiosk::ready(&app, "demo").await;
+    let (_, token) = filed(&app, "13812345678").await;
+    app.clock.set(t("2026-11-18T10:45:00+08:00"));
+    let painted: Vec<Value> =
+        (0..60).map(|r| json!((0..20).map(|i| json!([i * 30, r * 4, 0.5, i])).collect::<Vec<_>>())).collect();
+    for (agent, code, what) in [
+        (json!({ "signer": "agent", "strokes": [[[300, 120, 0.5, 0]]] }), "签名为空或过于简单", "a dot"),
+        (json!({ "signer": "agent", "strokes": [] }), "签名为空或过于简单", "no strokes"),
+        (json!({ "signer": "agent" }), "签名为空或过于简单", "nothing at all"),
+        (json!({ "signer": "agent", "strokes": painted }), "几乎被涂满", "a pad painted over"),
+        (
+            json!({ "signer": "agent", "strokes": [[[700, 120, 0.5, 0], [10, 10, 0.5, 9]]] }),
+            "笔迹数据格式不正确",
+            "off the pad",
+        ),
+        (json!({ "signer": "agent", "pen": "not base64!" }), "笔迹数据格式不正确", "a pen that is not base64"),
+        (json!({ "signer": "agent", "pen": BASE64.encode(b"PK1\x05") }), "笔迹数据格式不正确", "a cut pen"),
+        (json!({ "signer": "agent", "strokes": strokes(0) }), "完全相同", "the customer's strokes again"),
+    ] {
+        let sigs = json!([{ "signer": "customer", "strokes": strokes(0) }, agent, { "signer": "sales", "strokes": strokes(2) }]);
+        let (status, v) = kiosk.check_in(Some(&token), "13812345678", json!({ "signatures": sigs })).await;
+        assert_eq!((status, v["error"]["code"].as_str()), (422, Some("BAD_SIGNATURE")), "{what}: {v}");
+        let message = v["error"]["message"].as_str().unwrap();
+        assert!(message.starts_with("agent:") && message.contains(code), "{what}: {message}");
+    }
+    assert_eq!(app.store.ledger_len().unwrap(), 0);
+}
+
 /// The audit's L5: someone typing manual codes at random at a signed-in
 /// kiosk gets 20 refused codes, then the clerk must sign in with the PIN
 /// again (audited).

@@ -81,6 +81,16 @@ impl Pen {
         Ok(Pen::from_strokes(quantised))
     }
 
+    /// The `PK1` bytes as the kiosk sends them (it encodes its strokes
+    /// itself: a quarter of the JSON's size, and no floats to parse). Held
+    /// to the same checks as `parse`; kept in the canonical encoding.
+    pub fn from_wire(bytes: &[u8]) -> Result<Pen, SignatureError> {
+        let strokes = decode_strokes(bytes).ok_or(SignatureError::BadStrokes)?;
+        let strokes: Vec<Vec<PenPoint>> = strokes.into_iter().filter(|s| !s.is_empty()).collect();
+        check_ink(&strokes)?;
+        Ok(Pen::from_strokes(strokes))
+    }
+
     /// Stored bytes read back (a record's signature). Verification compares
     /// their hash with the sealed one; this only needs them well formed.
     pub fn decode(bytes: &[u8]) -> Result<Pen, SignatureError> {
@@ -151,10 +161,11 @@ fn quantise([x, y, p, t]: [f64; 4]) -> Result<PenPoint, SignatureError> {
 /// (sampled every 2 px along each segment), and the extent of the points.
 /// The kiosk applies the same rule before sending (signature-pad.js).
 pub fn ink_cells(strokes: &[Vec<PenPoint>]) -> (usize, f64, f64) {
-    let mut grid = vec![false; COLUMNS * ROWS];
+    let mut grid = [0u64; (COLUMNS * ROWS).div_ceil(64)];
     let mut mark = |x: f64, y: f64| {
         let (c, r) = (((x / CELL).floor() as usize).min(COLUMNS - 1), ((y / CELL).floor() as usize).min(ROWS - 1));
-        grid[r * COLUMNS + c] = true;
+        let cell = r * COLUMNS + c;
+        grid[cell / 64] |= 1 << (cell % 64);
     };
     let (mut min_x, mut max_x, mut min_y, mut max_y) = (f64::MAX, 0f64, f64::MAX, 0f64);
     for stroke in strokes {
@@ -164,7 +175,8 @@ pub fn ink_cells(strokes: &[Vec<PenPoint>]) -> (usize, f64, f64) {
             mark(x, y);
             if k > 0 {
                 let (x0, y0) = (stroke[k - 1].x_px(), stroke[k - 1].y_px());
-                let steps = ((x - x0).hypot(y - y0) / 2.0).ceil();
+                // sqrt, not hypot: correctly rounded alike in Rust and JS.
+                let steps = (((x - x0) * (x - x0) + (y - y0) * (y - y0)).sqrt() / 2.0).ceil();
                 let mut i = 1.0;
                 while i < steps {
                     mark(x0 + (x - x0) * i / steps, y0 + (y - y0) * i / steps);
@@ -173,7 +185,7 @@ pub fn ink_cells(strokes: &[Vec<PenPoint>]) -> (usize, f64, f64) {
             }
         }
     }
-    let covered = grid.iter().filter(|c| **c).count();
+    let covered = grid.iter().map(|w| w.count_ones() as usize).sum::<usize>();
     if covered == 0 {
         return (0, 0.0, 0.0);
     }
@@ -367,6 +379,37 @@ mod tests {
         assert_eq!(Pen::decode(b"PNG"), Err(SignatureError::BadStrokes));
         // A point moved off the pad by a changed delta.
         assert_eq!(Pen::decode(b"PK1\x01\x01\xfe\xff\x03\x00\x00\x00"), Err(SignatureError::BadStrokes));
+    }
+
+    #[test]
+    fn the_kiosks_bytes_are_held_to_the_same_checks_and_kept_canonical() {
+        let pen = Pen::parse(&crate::demo::signature_stroke_points(4)).unwrap();
+        assert_eq!(Pen::from_wire(pen.bytes()).unwrap(), pen);
+        // Every varint written overlong (one more, empty, 7-bit group): the
+        // same strokes, stored in the one canonical form.
+        let overlong_varint = |out: &mut Vec<u8>, v: u64| {
+            push_varint(out, v);
+            if let Some(last) = out.last_mut() {
+                *last |= 0x80;
+            }
+            out.push(0);
+        };
+        let mut overlong = MAGIC.to_vec();
+        overlong_varint(&mut overlong, pen.strokes().len() as u64);
+        let mut last = PenPoint { x: 0, y: 0, pressure: 0, t_ms: 0 };
+        for stroke in pen.strokes() {
+            overlong_varint(&mut overlong, stroke.len() as u64);
+            for p in stroke {
+                for (now, before) in [(p.x, last.x), (p.y, last.y), (p.pressure, last.pressure), (p.t_ms, last.t_ms)] {
+                    overlong_varint(&mut overlong, zigzag(i64::from(now) - i64::from(before)));
+                }
+                last = *p;
+            }
+        }
+        assert_ne!(overlong.as_slice(), pen.bytes());
+        assert_eq!(Pen::from_wire(&overlong).unwrap().bytes(), pen.bytes());
+        assert_eq!(Pen::from_wire(b"PK1\x01\x01\x00\x00\x00\x00"), Err(SignatureError::Blank));
+        assert_eq!(Pen::from_wire(b"not strokes"), Err(SignatureError::BadStrokes));
     }
 
     #[test]

@@ -25,11 +25,14 @@ use data_encoding::BASE64;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-/// A signature as the kiosk sends it: its strokes (since issue 16), or a
+/// A signature as the kiosk sends it since issue 16: `pen`, its strokes in
+/// the stored `PK1` form (base64). Also accepted: the strokes as JSON, or a
 /// PNG with the strokes beside it (older kiosks, API clients).
 #[derive(Deserialize)]
 struct SignatureUpload {
     signer: String,
+    #[serde(default)]
+    pen: Option<String>,
     #[serde(default)]
     png: Option<String>,
     #[serde(default)]
@@ -78,9 +81,18 @@ fn signature_inputs(
             return Err(bad(ErrorCode::BadSigner, format!("{} signed twice", signer.code())));
         }
         let refused = |e: SignatureError| bad(ErrorCode::BadSignature, format!("{}: {e}", signer.code()));
-        let ink = match s.png {
-            Some(png) => legacy_ink(&png, s.strokes.as_deref()).map_err(refused)?,
-            None => Ink::Pen(stroke_points(s.strokes.as_deref()).and_then(|p| Pen::parse(&p)).map_err(refused)?),
+        let ink = match (s.pen, s.png) {
+            (Some(pen), _) => Ink::Pen(
+                BASE64
+                    .decode(pen.as_bytes())
+                    .map_err(|_| SignatureError::BadStrokes)
+                    .and_then(|bytes| Pen::from_wire(&bytes))
+                    .map_err(refused)?,
+            ),
+            (None, Some(png)) => legacy_ink(&png, s.strokes.as_deref()).map_err(refused)?,
+            (None, None) => {
+                Ink::Pen(stroke_points(s.strokes.as_deref()).and_then(|p| Pen::parse(&p)).map_err(refused)?)
+            }
         };
         if let Some(twin) = signatures.iter().find(|x| x.ink.sha256_hex() == ink.sha256_hex()) {
             return Err(bad(

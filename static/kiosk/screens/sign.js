@@ -7,7 +7,7 @@
 
 import { button, h, onLeave, show } from "../dom.js";
 import { T } from "../i18n.js";
-import { SignaturePad } from "../signature-pad.js";
+import { SignaturePad, encodePen } from "../signature-pad.js";
 import { offHoursBanner } from "./banner.js";
 
 /** Signer codes (as the server names them) in signing order, with labels. */
@@ -105,7 +105,7 @@ export function render(flow, code) {
               msg.textContent = T("签名过于简单或为空，请重新签名。", "The signature is empty or too small; please sign again.");
               return;
             }
-            visit.signatures[code] = { signer: code, strokes: sig.strokes };
+            visit.signatures[code] = { signer: code, pen: encodePen(sig.strokes) };
             flow.next();
           },
           "primary",
