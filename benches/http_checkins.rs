@@ -109,9 +109,9 @@ async fn run() {
         .iter()
         .zip(1u64..)
         .map(|(s, seed)| {
-            let strokes: serde_json::Value =
-                serde_json::from_str(&panke::demo::signature_strokes(seed)).expect("strokes");
-            serde_json::json!({ "signer": s, "strokes": strokes })
+            // As the kiosk sends it: the strokes in the stored PK1 form.
+            let pen = data_encoding::BASE64.encode(panke::demo::signature_pen(seed).expect("pen").bytes());
+            serde_json::json!({ "signer": s, "pen": pen })
         })
         .collect();
     let tail = serde_json::json!({

@@ -55,11 +55,16 @@ enum Command {
     /// Walk the visit ledger's hash chain, its Merkle log and checkpoints;
     /// non-zero exit names the first altered, removed or inserted record.
     /// With --receipt: prove that receipt still holds against this ledger.
+    /// With --since-checkpoint: only the records after the last verified
+    /// checkpoint (seconds, whatever the ledger's size; a full run now and
+    /// then re-reads everything).
     Verify {
         /// A receipt (JSON, as the kiosk's check-in, the agent page or the
         /// API hands it out).
         #[arg(long, value_name = "FILE")]
         receipt: Option<PathBuf>,
+        #[arg(long, conflicts_with = "receipt")]
+        since_checkpoint: bool,
     },
     /// Copy the database while panke runs (SQLite online backup).
     Backup { file: PathBuf },
@@ -147,8 +152,8 @@ pub fn run() -> ExitCode {
         Command::Judge { rules } => judge(rules.as_deref()),
         Command::Attribute { rules } => attribute(rules.as_deref()),
         Command::Serve { listen, demo } => serve::serve(config, listen, demo),
-        Command::Verify { receipt: None } => data::verify(config),
-        Command::Verify { receipt: Some(file) } => data::verify_receipt(config, &file),
+        Command::Verify { receipt: None, since_checkpoint } => data::verify(config, since_checkpoint),
+        Command::Verify { receipt: Some(file), .. } => data::verify_receipt(config, &file),
         Command::Backup { file } => data::backup(config, &file),
         Command::ImportHistory { project, file } => data::import_history(config, &project, &file),
         Command::Amend { record, by, reason, changes } => data::amend(config, record, &by, &reason, &changes),

@@ -17,4 +17,5 @@ mod ledger;
 mod people_cli;
 mod signatures;
 mod transparency;
+mod verify_since;
 mod visits;

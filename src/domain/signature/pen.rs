@@ -163,7 +163,9 @@ fn quantise([x, y, p, t]: [f64; 4]) -> Result<PenPoint, SignatureError> {
 pub fn ink_cells(strokes: &[Vec<PenPoint>]) -> (usize, f64, f64) {
     let mut grid = [0u64; (COLUMNS * ROWS).div_ceil(64)];
     let mut mark = |x: f64, y: f64| {
-        let (c, r) = (((x / CELL).floor() as usize).min(COLUMNS - 1), ((y / CELL).floor() as usize).min(ROWS - 1));
+        // x and y are never negative: truncation is the floor, without
+        // libm's floor() call (baseline x86-64 has no rounding instruction).
+        let (c, r) = (((x / CELL) as usize).min(COLUMNS - 1), ((y / CELL) as usize).min(ROWS - 1));
         let cell = r * COLUMNS + c;
         grid[cell / 64] |= 1 << (cell % 64);
     };

@@ -17,7 +17,7 @@ use rusqlite::{Connection, params};
 pub const ORIGIN: &str = "panke";
 
 /// The stored perfect subtrees, read through one connection.
-struct SqlNodes<'c>(&'c Connection);
+pub(super) struct SqlNodes<'c>(pub(super) &'c Connection);
 
 impl Nodes for SqlNodes<'_> {
     type Error = rusqlite::Error;
@@ -36,7 +36,7 @@ pub fn leaf_of(row: &LedgerRow) -> Hash {
 }
 
 /// How many leaves the stored tree has.
-fn leaves_in(tx: &Connection) -> StoreResult<u64> {
+pub(super) fn leaves_in(tx: &Connection) -> StoreResult<u64> {
     let n: i64 = tx
         .prepare_cached("SELECT coalesce(max(idx) + 1, 0) FROM merkle_nodes WHERE level = 0")?
         .query_row([], |r| r.get(0))?;

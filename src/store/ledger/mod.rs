@@ -11,12 +11,14 @@ mod head;
 mod merkle;
 mod row;
 mod verify;
+mod verify_since;
 
 pub use head::Head;
 pub use merkle::{ORIGIN, ReceiptFault};
 pub use row::{EntryKind, LedgerRow};
 pub(crate) use row::{GENESIS, ROW_COLUMNS, keyed, read_row, row_hmac, row_hmac_ok};
 pub use verify::LedgerFault;
+pub use verify_since::Since;
 
 use super::{Store, StoreError, StoreResult};
 use crate::crypto::sha256_hex;

@@ -42,13 +42,44 @@ pub enum LedgerFault {
 impl Store {
     /// Walks the whole chain. `Ok(n)`: n records verified.
     pub fn verify_ledger(&self) -> StoreResult<Result<i64, LedgerFault>> {
-        let mut stmt = self.conn.prepare(&format!("SELECT {ROW_COLUMNS} FROM ledger ORDER BY seq"))?;
+        let mut tree = MemoryTree::default();
+        let (previous_seq, count) = match self.walk_records(0, GENESIS.to_owned(), |row| {
+            tree.push(super::merkle::leaf_of(row));
+        })? {
+            Ok(walked) => walked,
+            Err(fault) => return Ok(Err(fault)),
+        };
+        if let Err(fault) = self.check_head(previous_seq)? {
+            return Ok(Err(fault));
+        }
+        if let Err(fault) = self.check_log(&mut tree)? {
+            return Ok(Err(fault));
+        }
+        if let Err(id) = super::super::audit::verify_chain(&self.conn, &self.ledger_key)? {
+            return Ok(Err(LedgerFault::AuditAltered { id }));
+        }
+        // Dispute evidence is kept beside the ledger, sealed by its hash.
+        if let Some(id) = self.verify_evidence()?.1.first() {
+            return Ok(Err(LedgerFault::EvidenceAltered { id: *id }));
+        }
+        Ok(Ok(count))
+    }
+
+    /// The records after `after` (whose hash is `previous_hash`), in order:
+    /// none missing, each sealed, chained and with exactly its signatures.
+    /// `Ok((last, n))`: the last record and how many were walked.
+    pub(super) fn walk_records(
+        &self,
+        after: i64,
+        previous_hash: String,
+        mut each: impl FnMut(&LedgerRow),
+    ) -> StoreResult<Result<(i64, i64), LedgerFault>> {
+        let mut stmt = self.conn.prepare(&format!("SELECT {ROW_COLUMNS} FROM ledger WHERE seq > ?1 ORDER BY seq"))?;
         let mut sigs = self.conn.prepare(
             "SELECT signer, png, png_sha256, strokes, statement, width, height, pen FROM signatures WHERE ledger_seq = ?1 ORDER BY signer",
         )?;
-        let mut rows = stmt.query([])?;
-        let (mut previous_seq, mut previous_hash, mut count) = (0i64, GENESIS.to_owned(), 0i64);
-        let mut tree = MemoryTree::default();
+        let mut rows = stmt.query([after])?;
+        let (mut previous_seq, mut previous_hash, mut count) = (after, previous_hash, 0i64);
         while let Some(r) = rows.next()? {
             let row = read_row(r)?;
             if row.seq != previous_seq + 1 {
@@ -69,41 +100,40 @@ impl Store {
             }
             previous_seq = row.seq;
             previous_hash = row.sha256_hex();
-            tree.push(super::merkle::leaf_of(&row));
+            each(&row);
             count += 1;
         }
-        if count > 0 {
-            let slots = self.read_head_slots();
-            let Some(head) = slots.iter().flatten().max_by_key(|h| h.seq).cloned() else {
-                return Ok(Err(LedgerFault::HeadMissing));
-            };
-            // Both slots hold the two newest records written (one once
-            // there is a single record): a blanked slot could hide a cut.
-            let newest_two = slots.iter().flatten().map(|h| h.seq).collect::<Vec<_>>();
-            if count >= 2 && (newest_two.len() != 2 || !newest_two.contains(&(head.seq - 1))) {
-                return Ok(Err(LedgerFault::HeadDamaged {
-                    detail: format!("its two slots should hold records {} and {}", head.seq - 1, head.seq),
-                }));
-            }
-            if head.seq > previous_seq {
-                return Ok(Err(LedgerFault::Truncated { expected: head.seq, found: previous_seq }));
-            }
-            let at_head = self.ledger_row(head.seq)?;
-            if at_head.sha256_hex() != head.sha256 {
-                return Ok(Err(LedgerFault::Altered { seq: head.seq }));
-            }
+        Ok(Ok((previous_seq, count)))
+    }
+
+    /// The head file against the ledger's last record (`last`, which is
+    /// also the count of records): nothing cut from the end, the newest
+    /// record unchanged.
+    pub(super) fn check_head(&self, last: i64) -> StoreResult<Result<(), LedgerFault>> {
+        let (previous_seq, count) = (last, last);
+        if count == 0 {
+            return Ok(Ok(()));
         }
-        if let Err(fault) = self.check_log(&mut tree)? {
-            return Ok(Err(fault));
+        let slots = self.read_head_slots();
+        let Some(head) = slots.iter().flatten().max_by_key(|h| h.seq).cloned() else {
+            return Ok(Err(LedgerFault::HeadMissing));
+        };
+        // Both slots hold the two newest records written (one once
+        // there is a single record): a blanked slot could hide a cut.
+        let newest_two = slots.iter().flatten().map(|h| h.seq).collect::<Vec<_>>();
+        if count >= 2 && (newest_two.len() != 2 || !newest_two.contains(&(head.seq - 1))) {
+            return Ok(Err(LedgerFault::HeadDamaged {
+                detail: format!("its two slots should hold records {} and {}", head.seq - 1, head.seq),
+            }));
         }
-        if let Err(id) = super::super::audit::verify_chain(&self.conn, &self.ledger_key)? {
-            return Ok(Err(LedgerFault::AuditAltered { id }));
+        if head.seq > previous_seq {
+            return Ok(Err(LedgerFault::Truncated { expected: head.seq, found: previous_seq }));
         }
-        // Dispute evidence is kept beside the ledger, sealed by its hash.
-        if let Some(id) = self.verify_evidence()?.1.first() {
-            return Ok(Err(LedgerFault::EvidenceAltered { id: *id }));
+        let at_head = self.ledger_row(head.seq)?;
+        if at_head.sha256_hex() != head.sha256 {
+            return Ok(Err(LedgerFault::Altered { seq: head.seq }));
         }
-        Ok(Ok(count))
+        Ok(Ok(()))
     }
 
     /// The stored Merkle log against the tree rebuilt from the records.
@@ -132,7 +162,10 @@ impl Store {
 
 /// The signatures stored beside a record must be exactly the ones its
 /// (sealed) body lists, byte for byte.
-fn check_signatures(row: &LedgerRow, sigs: &mut rusqlite::Statement<'_>) -> StoreResult<Result<(), LedgerFault>> {
+pub(super) fn check_signatures(
+    row: &LedgerRow,
+    sigs: &mut rusqlite::Statement<'_>,
+) -> StoreResult<Result<(), LedgerFault>> {
     let list = match row.signature_list() {
         Ok(list) => list,
         Err(e) => {

@@ -1,0 +1,129 @@
+//! Verifying from the last checkpoint: `panke verify --since-checkpoint`.
+//!
+//! A full walk re-reads every record (a group's ten years: minutes). After
+//! a verification succeeds, the signed checkpoint of the records it covered
+//! is kept (`verified_checkpoints`). The next check starts there: the log
+//! must still have that checkpoint's root (so the verified history was not
+//! rewritten in the log), its last record must be the one verified, and
+//! every record after it is walked as the full check walks them — seal,
+//! chain, signatures — with the log's new leaves and every node above them
+//! recomputed, and the head file. Its cost follows the new records, not
+//! the ledger's size. What it cannot see: a record of the verified range
+//! edited in place with the log left alone; the full walk (weekly, say)
+//! catches that, and the audit log and dispute evidence too.
+
+use super::super::{Store, StoreResult};
+use super::merkle::{SqlNodes, leaf_of, leaves_in};
+use super::row::row_hmac_ok;
+use super::verify::LedgerFault;
+use crate::domain::merkle::{self, Hash, Nodes};
+use crate::domain::transparency::Checkpoint;
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, params};
+
+/// What a verification from the last checkpoint covered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Since {
+    /// The checkpoint it started from (0: none yet, the whole ledger was walked).
+    pub from: u64,
+    /// Records walked after it.
+    pub walked: i64,
+    /// The ledger's records in all.
+    pub total: i64,
+}
+
+impl Store {
+    /// After a verification succeeded: keeps the signed checkpoint of every
+    /// record now in the log, where the next `verify_since_checkpoint` starts.
+    pub fn remember_verified(&self, now: DateTime<Utc>) -> StoreResult<Option<u64>> {
+        let Some(cp) = self.latest_checkpoint()? else {
+            return Ok(None);
+        };
+        let json = serde_json::to_string(&cp).map_err(|e| super::super::StoreError::Invalid(e.to_string()))?;
+        self.conn.execute(
+            "INSERT OR IGNORE INTO verified_checkpoints (size, checkpoint, verified_at) VALUES (?1, ?2, ?3)",
+            params![cp.size as i64, json, crate::time::stamp(now)],
+        )?;
+        Ok(Some(cp.size))
+    }
+
+    /// The newest checkpoint a verification succeeded at.
+    pub fn last_verified_checkpoint(&self) -> StoreResult<Option<Checkpoint>> {
+        let json: Option<String> = self
+            .conn
+            .query_row("SELECT checkpoint FROM verified_checkpoints ORDER BY size DESC LIMIT 1", [], |r| r.get(0))
+            .optional()?;
+        Ok(json.and_then(|j| serde_json::from_str(&j).ok()))
+    }
+
+    /// Verifies the records after the last verified checkpoint (all of them
+    /// when there is none yet). See the module's note for what it covers.
+    pub fn verify_since_checkpoint(&self) -> StoreResult<Result<Since, LedgerFault>> {
+        let Some(cp) = self.last_verified_checkpoint()? else {
+            return Ok(self.verify_ledger()?.map(|n| Since { from: 0, walked: n, total: n }));
+        };
+        let bad = |detail: &str| Ok(Err(LedgerFault::CheckpointBad { size: cp.size, detail: detail.to_owned() }));
+        if !cp.signature_ok(&self.checkpoint_key.verifying_key()) {
+            return bad("is not signed by this ledger's key");
+        }
+        if leaves_in(&self.conn)? < cp.size {
+            return bad("covers more records than the log has: records were cut or an older backup restored");
+        }
+        if Some(merkle::root(&mut SqlNodes(&self.conn), cp.size)?) != cp.root_hash() {
+            return bad("no longer matches the log's first records: history was rewritten");
+        }
+        let last = self.ledger_row(cp.size as i64)?;
+        if !row_hmac_ok(&self.ledger_key, &last) {
+            return Ok(Err(LedgerFault::Altered { seq: last.seq }));
+        }
+        if SqlNodes(&self.conn).node(0, cp.size - 1)? != leaf_of(&last) {
+            return Ok(Err(LedgerFault::LogAltered { level: 0, index: cp.size - 1 }));
+        }
+        let mut new_leaves: Vec<Hash> = Vec::new();
+        let (last_seq, walked) =
+            match self.walk_records(last.seq, last.sha256_hex(), |row| new_leaves.push(leaf_of(row)))? {
+                Ok(walked) => walked,
+                Err(fault) => return Ok(Err(fault)),
+            };
+        if let Err(fault) = self.check_new_nodes(cp.size, &new_leaves)? {
+            return Ok(Err(fault));
+        }
+        if let Err(fault) = self.check_head(last_seq)? {
+            return Ok(Err(fault));
+        }
+        Ok(Ok(Since { from: cp.size, walked, total: last_seq }))
+    }
+
+    /// The log beyond the first `size` leaves: exactly the new records'
+    /// leaves, and every stored node that covers one of them the hash of
+    /// its two children.
+    fn check_new_nodes(&self, size: u64, new_leaves: &[Hash]) -> StoreResult<Result<(), LedgerFault>> {
+        let total = size + new_leaves.len() as u64;
+        if leaves_in(&self.conn)? != total {
+            return Ok(Err(LedgerFault::LogAltered { level: 0, index: total }));
+        }
+        let mut nodes = SqlNodes(&self.conn);
+        for (k, leaf) in new_leaves.iter().enumerate() {
+            let index = size + k as u64;
+            if nodes.node(0, index)? != *leaf {
+                return Ok(Err(LedgerFault::LogAltered { level: 0, index }));
+            }
+        }
+        let mut above = self.conn.prepare("SELECT idx, hash FROM merkle_nodes WHERE level = ?1 AND idx >= ?2")?;
+        let mut level = 1u32;
+        while level < 64 && (1u64 << level) <= total {
+            let first = (size >> level) as i64;
+            let stored: Vec<(i64, Vec<u8>)> =
+                above.query_map(params![level, first], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+            for (index, hash) in stored {
+                let index = index as u64;
+                let (left, right) = (nodes.node(level - 1, index * 2)?, nodes.node(level - 1, index * 2 + 1)?);
+                if merkle::node_hash(&left, &right).as_slice() != hash.as_slice() {
+                    return Ok(Err(LedgerFault::LogAltered { level, index }));
+                }
+            }
+            level += 1;
+        }
+        Ok(Ok(()))
+    }
+}
