@@ -246,7 +246,7 @@ fn measure(group: &mut Group, last: DateTime<Utc>) -> Figures {
     let t0 = Instant::now();
     assert_eq!(group.store.verify_ledger().unwrap(), Ok(records));
     let verify_per_sec = records as f64 / t0.elapsed().as_secs_f64().max(1e-9);
-    group.store.remember_verified(last).unwrap();
+    group.store.remember_verified(records as u64, last).unwrap();
 
     // The next day: check-ins and filings, each durable on its own.
     let (mut filing, mut checkin) = (Vec::new(), Vec::new());

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 #[path = "../../tests/support/mod.rs"]
-mod deployment;
+pub mod deployment;
 
 pub struct BenchApp {
     pub base: String,

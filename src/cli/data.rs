@@ -33,22 +33,26 @@ pub fn verify(config: &Path, since_checkpoint: bool) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
+    // (what was verified, how many records from the first were walked)
     let checked = if since_checkpoint {
         store.verify_since_checkpoint().map(|r| {
-            r.map(|s| match s.from {
-                0 => format!("{} records, chain and seals intact (no verified checkpoint yet: all walked)", s.total),
-                from => format!(
-                    "{} records after checkpoint {from}, chain and seals intact ({} in all; the log still has checkpoint {from}'s root)",
-                    s.walked, s.total
-                ),
+            r.map(|s| {
+                let what = match s.from {
+                    0 => format!("{} records, chain and seals intact (no verified checkpoint yet: all walked)", s.total),
+                    from => format!(
+                        "{} records after checkpoint {from}, chain and seals intact ({} in all; the log still has checkpoint {from}'s root)",
+                        s.walked, s.total
+                    ),
+                };
+                (what, s.total)
             })
         })
     } else {
-        store.verify_ledger().map(|r| r.map(|n| format!("{n} records, chain and seals intact")))
+        store.verify_ledger().map(|r| r.map(|n| (format!("{n} records, chain and seals intact"), n)))
     };
     match checked {
-        Ok(Ok(what)) => {
-            if let Err(e) = store.remember_verified(Utc::now()) {
+        Ok(Ok((what, walked))) => {
+            if let Err(e) = store.remember_verified(walked as u64, Utc::now()) {
                 tracing::warn!(error = %e, "could not keep the verified checkpoint");
             }
             println!("ledger verified: {what}");

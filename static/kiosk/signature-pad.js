@@ -5,14 +5,16 @@
 // signature: they are sent alone, the server stores them compactly and
 // draws the image from them (src/domain/signature/pen.rs, render.rs).
 //
-// "Enough ink" is THE SERVER'S RULE (pen.rs, ink_cells + check_ink), so a
+// "Enough ink" is THE SERVER'S RULE (pen.rs, path_length, ink_cells +
+// check_ink), so a
 // signature accepted here is not refused there as blank:
 //   - mark the 4 px cells (150 × 60) that every point falls in, and, along
 //     each segment, the points every 2 px between its ends
 //     (steps = ceil(length / 2); points i / steps for 0 < i < steps);
 //   - spread x / y = max - min of the points' x / y;
 //   - blank when covered * 1000 < 9000 cells, spread x < 75 or
-//     spread y < 12; filled (no signature) when covered * 2 > 9000.
+//     spread y < 12; filled (no signature) when covered * 2 > 9000 or the
+//     pen travelled more than 20,000 px (sum of segment lengths, sqrt).
 // Keep this in step with the Rust file if it ever changes.
 
 import { h } from "./dom.js";
@@ -63,6 +65,15 @@ export function inkCells(strokes) {
 
 /** check_ink() of pen.rs: true when the strokes are a signature. */
 export function enoughInk(strokes) {
+  let travel = 0;
+  for (const s of strokes) {
+    for (let k = 1; k < s.length; k++) {
+      const dx = s[k][0] - s[k - 1][0];
+      const dy = s[k][1] - s[k - 1][1];
+      travel += Math.sqrt(dx * dx + dy * dy);
+    }
+  }
+  if (travel > 20000) return false;
   const { covered, spreadX, spreadY } = inkCells(strokes);
   const cells = COLUMNS * ROWS;
   if (covered * 1000 < cells || spreadX < PAD_WIDTH / 8 || spreadY < PAD_HEIGHT / 20) return false;
@@ -302,12 +313,14 @@ export class SignaturePad {
     const r = this._box();
     const k = r.width ? PAD_WIDTH / r.width : 1;
     const clamp = (v, max) => Math.min(max, Math.max(0, Math.round(v * 10) / 10));
-    const pressure = Math.min(8, Math.max(0, Math.round((p || 0.5) * 1000) / 1000));
+    // A pen's force may exceed 1 (iOS): the record keeps 0..1.
+    const pressure = Math.min(1, Math.max(0, Math.round((p || 0.5) * 1000) / 1000));
     const t = Math.min(3600000, Math.max(0, Math.round(Date.now() - this._t0)));
     return [clamp((x - r.left) * k, PAD_WIDTH), clamp((y - r.top) * k, PAD_HEIGHT), pressure, t];
   }
 
   _begin(p) {
+    if (!p.every(Number.isFinite)) return;
     const first = !this._strokes.length;
     this._current = [p];
     this._strokes.push(this._current);
@@ -315,7 +328,7 @@ export class SignaturePad {
   }
 
   _extend(p) {
-    if (!this._current) return;
+    if (!this._current || !p.every(Number.isFinite)) return;
     this._current.push(p);
     const c = this._ctx();
     pen(c);

@@ -7,7 +7,8 @@ use super::ledger::drop_triggers;
 use panke::store::ledger::{LedgerFault, Since};
 
 fn verified(world: &World) -> u64 {
-    world.store.remember_verified(t("2026-11-20T00:00:00+08:00")).unwrap().unwrap()
+    let records = world.store.ledger_len().unwrap() as u64;
+    world.store.remember_verified(records, t("2026-11-20T00:00:00+08:00")).unwrap().unwrap()
 }
 
 fn since(world: &World) -> Result<Since, LedgerFault> {
@@ -85,4 +86,32 @@ fn records_cut_from_the_end_are_caught() {
     )
     .unwrap();
     assert_eq!(since(&world), Err(LedgerFault::Truncated { expected: 5, found: 4 }));
+}
+
+#[test]
+fn a_signed_checkpoint_copied_in_without_the_ledger_key_is_refused() {
+    let mut world = World::new();
+    world.visits(2);
+    verified(&world);
+    world.visits(3);
+    // Every receipt carries a signed checkpoint: one of size 5 is easy to get.
+    let receipt = world.store.receipt_for(5).unwrap();
+    let raw = world.raw();
+    raw.execute(
+        "INSERT INTO verified_checkpoints (size, checkpoint, verified_at, seal) VALUES (5, ?1, '2026-11-20T00:00:00Z', 'ab')",
+        [serde_json::to_string(&receipt.checkpoint).unwrap()],
+    )
+    .unwrap();
+    assert!(matches!(since(&world), Err(LedgerFault::CheckpointBad { size: 5, .. })), "{:?}", since(&world));
+}
+
+#[test]
+fn a_verified_checkpoint_whose_records_are_gone_is_a_cut() {
+    let mut world = World::new();
+    world.visits(4);
+    verified(&world);
+    let raw = world.raw();
+    drop_triggers(&raw);
+    raw.execute_batch("DELETE FROM signatures WHERE ledger_seq >= 3; DELETE FROM ledger WHERE seq >= 3;").unwrap();
+    assert_eq!(since(&world), Err(LedgerFault::Truncated { expected: 4, found: 2 }));
 }

@@ -23,6 +23,12 @@ pub const MAX_STROKES: usize = 200;
 pub const MAX_POINTS: usize = 5_000;
 /// Points carry at most an hour of drawing.
 const MAX_T_MS: f64 = 3_600_000.0;
+/// Pressure is 0..1 (the kiosk clamps a pen's force to it): the drawn line
+/// is at most 4 px wide, which the ink rule's 4 px cells assume.
+const MAX_PRESSURE: f64 = 1.0;
+/// More pen travel than this (some ten long signatures) paints the pad
+/// over; it also bounds the work of drawing a record's image.
+pub const MAX_PATH_PX: f64 = 20_000.0;
 const MAGIC: &[u8] = b"PK1";
 
 /// The side of the grid cells that ink is counted in, in pad pixels.
@@ -37,7 +43,7 @@ pub struct PenPoint {
     pub x: i32,
     /// Tenths of a pixel, 0..=2400.
     pub y: i32,
-    /// Thousandths, 0..=8000 (a pen's force may exceed 1).
+    /// Thousandths, 0..=1000.
     pub pressure: i32,
     /// Milliseconds since the pad was shown.
     pub t_ms: i32,
@@ -145,7 +151,11 @@ impl Pen {
 fn quantise([x, y, p, t]: [f64; 4]) -> Result<PenPoint, SignatureError> {
     // NaN is in no range.
     let inside = |v: f64, max: f64| (0.0..=max).contains(&v);
-    if !(inside(x, f64::from(PAD_WIDTH)) && inside(y, f64::from(PAD_HEIGHT)) && inside(p, 8.0) && inside(t, MAX_T_MS)) {
+    if !(inside(x, f64::from(PAD_WIDTH))
+        && inside(y, f64::from(PAD_HEIGHT))
+        && inside(p, MAX_PRESSURE)
+        && inside(t, MAX_T_MS))
+    {
         return Err(SignatureError::BadStrokes);
     }
     // In range, so every product fits an i32.
@@ -194,10 +204,26 @@ pub fn ink_cells(strokes: &[Vec<PenPoint>]) -> (usize, f64, f64) {
     (covered, max_x - min_x, max_y - min_y)
 }
 
+/// The pen's travel: the length of every segment, in pixels.
+pub fn path_length(strokes: &[Vec<PenPoint>]) -> f64 {
+    strokes
+        .iter()
+        .flat_map(|s| s.windows(2))
+        .map(|w| {
+            let (dx, dy) = (w[1].x_px() - w[0].x_px(), w[1].y_px() - w[0].y_px());
+            (dx * dx + dy * dy).sqrt()
+        })
+        .sum()
+}
+
 /// Blank: fewer than 9 cells (0.1 % of the pad, as the PNG rule), or the
 /// ink spans less than an eighth of the pad's width or a twentieth of its
-/// height. Filled: more than half of the cells inked.
+/// height. Filled: more than half of the cells inked, or more pen travel
+/// than `MAX_PATH_PX`.
 fn check_ink(strokes: &[Vec<PenPoint>]) -> Result<(), SignatureError> {
+    if path_length(strokes) > MAX_PATH_PX {
+        return Err(SignatureError::Filled);
+    }
     let (covered, spread_x, spread_y) = ink_cells(strokes);
     let cells = COLUMNS * ROWS;
     if covered * 1000 < cells || spread_x < f64::from(PAD_WIDTH / 8) || spread_y < f64::from(PAD_HEIGHT / 20) {
@@ -267,7 +293,7 @@ impl Reader<'_> {
     }
 
     fn coordinate(&mut self, before: i32, max: i32) -> Option<i32> {
-        let v = i64::from(before) + unzigzag(self.varint()?);
+        let v = i64::from(before).checked_add(unzigzag(self.varint()?))?;
         i32::try_from(v).ok().filter(|v| (0..=max).contains(v))
     }
 }
@@ -286,7 +312,7 @@ fn decode_strokes(bytes: &[u8]) -> Option<Vec<Vec<PenPoint>>> {
             last = PenPoint {
                 x: r.coordinate(last.x, PAD_WIDTH as i32 * 10)?,
                 y: r.coordinate(last.y, PAD_HEIGHT as i32 * 10)?,
-                pressure: r.coordinate(last.pressure, 8000)?,
+                pressure: r.coordinate(last.pressure, (MAX_PRESSURE * 1000.0) as i32)?,
                 t_ms: r.coordinate(last.t_ms, MAX_T_MS as i32)?,
             };
             stroke.push(last);
@@ -351,8 +377,22 @@ mod tests {
     }
 
     #[test]
+    fn a_zigzag_of_endless_travel_is_a_pad_painted_over() {
+        let zigzag: Vec<[f64; 4]> =
+            (0..2000).map(|i| [if i % 2 == 0 { 0.0 } else { 600.0 }, (i % 240) as f64, 0.5, i as f64]).collect();
+        assert_eq!(Pen::parse(&[zigzag]), Err(SignatureError::Filled));
+    }
+
+    #[test]
+    fn a_huge_delta_in_stored_bytes_is_refused_not_overflowed() {
+        let mut bytes = b"PK1\x01\x02\x14\x14\x00\x00".to_vec();
+        bytes.extend([0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0, 0, 0]);
+        assert_eq!(Pen::decode(&bytes), Err(SignatureError::BadStrokes));
+    }
+
+    #[test]
     fn points_off_the_pad_or_not_numbers_are_refused() {
-        for bad in [[-1.0, 10.0, 0.5, 0.0], [10.0, 241.0, 0.5, 0.0], [10.0, 10.0, 9.0, 0.0], [10.0, 10.0, 0.5, -1.0]] {
+        for bad in [[-1.0, 10.0, 0.5, 0.0], [10.0, 241.0, 0.5, 0.0], [10.0, 10.0, 1.5, 0.0], [10.0, 10.0, 0.5, -1.0]] {
             let mut strokes = crate::demo::signature_stroke_points(1);
             strokes[0].push(bad);
             assert_eq!(Pen::parse(&strokes), Err(SignatureError::BadStrokes), "{bad:?}");

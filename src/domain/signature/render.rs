@@ -4,7 +4,7 @@
 //! pixels on every machine. The image is a view of the record; the record
 //! is the strokes (`pen`).
 
-use super::pen::{PAD_HEIGHT, PAD_WIDTH, Pen, PenPoint};
+use super::pen::{PAD_HEIGHT, PAD_WIDTH, Pen};
 
 const INK: u8 = 0x11;
 
@@ -15,10 +15,20 @@ pub fn render_png(pen: &Pen) -> Vec<u8> {
     for stroke in pen.strokes() {
         match stroke.as_slice() {
             [] => {}
-            [only] => disc(&mut alpha, only, 1.5),
+            [only] => segment(&mut alpha, (only.x_px(), only.y_px()), (only.x_px(), only.y_px()), 1.5),
             points => {
                 for pair in points.windows(2) {
-                    segment(&mut alpha, &pair[0], &pair[1], (1.5 + 2.5 * pair[1].pressure()) / 2.0);
+                    let radius = (1.5 + 2.5 * pair[1].pressure()) / 2.0;
+                    let (a, b) = ((pair[0].x_px(), pair[0].y_px()), (pair[1].x_px(), pair[1].y_px()));
+                    // Pieces of at most 4 px, so each scans a small box:
+                    // the work follows the ink, not the segments' extent.
+                    let pieces = (((b.0 - a.0) * (b.0 - a.0) + (b.1 - a.1) * (b.1 - a.1)).sqrt() / 4.0).ceil().max(1.0);
+                    let at = |k: f64| (a.0 + (b.0 - a.0) * k / pieces, a.1 + (b.1 - a.1) * k / pieces);
+                    let mut k = 0.0;
+                    while k < pieces {
+                        segment(&mut alpha, at(k), at(k + 1.0), radius);
+                        k += 1.0;
+                    }
                 }
             }
         }
@@ -32,13 +42,8 @@ pub fn render_png(pen: &Pen) -> Vec<u8> {
     out
 }
 
-fn disc(alpha: &mut [u8], p: &PenPoint, radius: f64) {
-    segment(alpha, p, p, radius);
-}
-
 /// A segment with round ends, anti-aliased by distance to its centre line.
-fn segment(alpha: &mut [u8], a: &PenPoint, b: &PenPoint, radius: f64) {
-    let (ax, ay, bx, by) = (a.x_px(), a.y_px(), b.x_px(), b.y_px());
+fn segment(alpha: &mut [u8], (ax, ay): (f64, f64), (bx, by): (f64, f64), radius: f64) {
     let reach = radius + 1.0;
     let (w, h) = (PAD_WIDTH as i64, PAD_HEIGHT as i64);
     let x0 = ((ax.min(bx) - reach).floor() as i64).clamp(0, w - 1);
@@ -51,7 +56,8 @@ fn segment(alpha: &mut [u8], a: &PenPoint, b: &PenPoint, radius: f64) {
         for x in x0..=x1 {
             let (px, py) = (x as f64 + 0.5, y as f64 + 0.5);
             let k = if length2 > 0.0 { (((px - ax) * dx + (py - ay) * dy) / length2).clamp(0.0, 1.0) } else { 0.0 };
-            let distance = (px - (ax + k * dx)).hypot(py - (ay + k * dy));
+            let (ex, ey) = (px - (ax + k * dx), py - (ay + k * dy));
+            let distance = (ex * ex + ey * ey).sqrt();
             let cover = (radius + 0.5 - distance).clamp(0.0, 1.0);
             if cover > 0.0 {
                 let cell = &mut alpha[(y * w + x) as usize];

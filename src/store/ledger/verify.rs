@@ -2,6 +2,7 @@
 //! the head file's last record.
 
 use super::super::{Store, StoreResult};
+use super::Head;
 use super::row::{GENESIS, LedgerRow, ROW_COLUMNS, read_row, row_hmac_ok};
 use crate::crypto::sha256_hex;
 use crate::domain::merkle::{MemoryTree, Nodes, infallible, root};
@@ -42,6 +43,10 @@ pub enum LedgerFault {
 impl Store {
     /// Walks the whole chain. `Ok(n)`: n records verified.
     pub fn verify_ledger(&self) -> StoreResult<Result<i64, LedgerFault>> {
+        // The head file first, then one read snapshot of the database: a
+        // check-in committed meanwhile is neither half seen nor a "cut".
+        let head = self.read_head_slots();
+        let _snapshot = ReadSnapshot::begin(&self.conn)?;
         let mut tree = MemoryTree::default();
         let (previous_seq, count) = match self.walk_records(0, GENESIS.to_owned(), |row| {
             tree.push(super::merkle::leaf_of(row));
@@ -49,7 +54,7 @@ impl Store {
             Ok(walked) => walked,
             Err(fault) => return Ok(Err(fault)),
         };
-        if let Err(fault) = self.check_head(previous_seq)? {
+        if let Err(fault) = self.check_head(&head, previous_seq)? {
             return Ok(Err(fault));
         }
         if let Err(fault) = self.check_log(&mut tree)? {
@@ -109,12 +114,11 @@ impl Store {
     /// The head file against the ledger's last record (`last`, which is
     /// also the count of records): nothing cut from the end, the newest
     /// record unchanged.
-    pub(super) fn check_head(&self, last: i64) -> StoreResult<Result<(), LedgerFault>> {
+    pub(super) fn check_head(&self, slots: &[Option<Head>; 2], last: i64) -> StoreResult<Result<(), LedgerFault>> {
         let (previous_seq, count) = (last, last);
         if count == 0 {
             return Ok(Ok(()));
         }
-        let slots = self.read_head_slots();
         let Some(head) = slots.iter().flatten().max_by_key(|h| h.seq).cloned() else {
             return Ok(Err(LedgerFault::HeadMissing));
         };
@@ -157,6 +161,28 @@ impl Store {
             return Ok(Err(LedgerFault::CheckpointBad { size: cp.size, detail: "does not match the records".into() }));
         }
         Ok(Ok(()))
+    }
+}
+
+/// A read transaction for the length of a verification (when the
+/// connection is not in one already): every query sees one state.
+pub(super) struct ReadSnapshot<'c>(Option<&'c rusqlite::Connection>);
+
+impl<'c> ReadSnapshot<'c> {
+    pub(super) fn begin(conn: &'c rusqlite::Connection) -> StoreResult<ReadSnapshot<'c>> {
+        if !conn.is_autocommit() {
+            return Ok(ReadSnapshot(None));
+        }
+        conn.execute_batch("BEGIN")?;
+        Ok(ReadSnapshot(Some(conn)))
+    }
+}
+
+impl Drop for ReadSnapshot<'_> {
+    fn drop(&mut self) {
+        if let Some(conn) = self.0 {
+            let _ = conn.execute_batch("COMMIT");
+        }
     }
 }
 

@@ -19,7 +19,15 @@ use super::verify::LedgerFault;
 use crate::domain::merkle::{self, Hash, Nodes};
 use crate::domain::transparency::Checkpoint;
 use chrono::{DateTime, Utc};
+use hmac::Mac;
 use rusqlite::{OptionalExtension, params};
+
+/// The seal of a kept checkpoint: HMAC-SHA256 with the ledger key.
+fn seal(key: &[u8], size: u64, checkpoint: &str, verified_at: &str) -> String {
+    let mut mac = super::row::keyed(key);
+    mac.update(format!("panke verified v1\n{size}\n{checkpoint}\n{verified_at}\n").as_bytes());
+    data_encoding::HEXLOWER.encode(&mac.finalize().into_bytes())
+}
 
 /// What a verification from the last checkpoint covered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,35 +41,64 @@ pub struct Since {
 }
 
 impl Store {
-    /// After a verification succeeded: keeps the signed checkpoint of every
-    /// record now in the log, where the next `verify_since_checkpoint` starts.
-    pub fn remember_verified(&self, now: DateTime<Utc>) -> StoreResult<Option<u64>> {
-        let Some(cp) = self.latest_checkpoint()? else {
+    /// After a verification of the first `size` records succeeded: keeps
+    /// their signed checkpoint, sealed with the ledger key, where the next
+    /// `verify_since_checkpoint` starts. (The size walked, not the log's
+    /// size now: records committed since were not checked.)
+    pub fn remember_verified(&self, size: u64, now: DateTime<Utc>) -> StoreResult<Option<u64>> {
+        let Some(cp) = self.checkpoint(size)? else {
             return Ok(None);
         };
         let json = serde_json::to_string(&cp).map_err(|e| super::super::StoreError::Invalid(e.to_string()))?;
+        let at = crate::time::stamp(now);
         self.conn.execute(
-            "INSERT OR IGNORE INTO verified_checkpoints (size, checkpoint, verified_at) VALUES (?1, ?2, ?3)",
-            params![cp.size as i64, json, crate::time::stamp(now)],
+            "INSERT OR IGNORE INTO verified_checkpoints (size, checkpoint, verified_at, seal) VALUES (?1, ?2, ?3, ?4)",
+            params![cp.size as i64, json, at, seal(&self.ledger_key, cp.size, &json, &at)],
         )?;
         Ok(Some(cp.size))
     }
 
-    /// The newest checkpoint a verification succeeded at.
-    pub fn last_verified_checkpoint(&self) -> StoreResult<Option<Checkpoint>> {
-        let json: Option<String> = self
+    /// The newest checkpoint a verification succeeded at; `Err` when that
+    /// row's seal does not hold (it was written without the ledger key).
+    pub fn last_verified_checkpoint(&self) -> StoreResult<Result<Option<Checkpoint>, u64>> {
+        let row: Option<(i64, String, String, String)> = self
             .conn
-            .query_row("SELECT checkpoint FROM verified_checkpoints ORDER BY size DESC LIMIT 1", [], |r| r.get(0))
+            .query_row(
+                "SELECT size, checkpoint, verified_at, seal FROM verified_checkpoints ORDER BY size DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
             .optional()?;
-        Ok(json.and_then(|j| serde_json::from_str(&j).ok()))
+        let Some((size, json, at, sealed)) = row else {
+            return Ok(Ok(None));
+        };
+        let cp: Option<Checkpoint> = serde_json::from_str(&json).ok();
+        match cp {
+            Some(cp) if cp.size == size as u64 && seal(&self.ledger_key, cp.size, &json, &at) == sealed => {
+                Ok(Ok(Some(cp)))
+            }
+            _ => Ok(Err(size as u64)),
+        }
     }
 
     /// Verifies the records after the last verified checkpoint (all of them
     /// when there is none yet). See the module's note for what it covers.
     pub fn verify_since_checkpoint(&self) -> StoreResult<Result<Since, LedgerFault>> {
-        let Some(cp) = self.last_verified_checkpoint()? else {
-            return Ok(self.verify_ledger()?.map(|n| Since { from: 0, walked: n, total: n }));
+        let cp = match self.last_verified_checkpoint()? {
+            Ok(Some(cp)) => cp,
+            Ok(None) => return Ok(self.verify_ledger()?.map(|n| Since { from: 0, walked: n, total: n })),
+            Err(size) => {
+                return Ok(Err(LedgerFault::CheckpointBad {
+                    size,
+                    detail: "(kept as verified) is not sealed by this ledger's key: it was written by someone else"
+                        .into(),
+                }));
+            }
         };
+        // The head file first, then one read snapshot: records committed
+        // meanwhile are after the head, never a false "cut".
+        let head = self.read_head_slots();
+        let _snapshot = super::verify::ReadSnapshot::begin(&self.conn)?;
         let bad = |detail: &str| Ok(Err(LedgerFault::CheckpointBad { size: cp.size, detail: detail.to_owned() }));
         if !cp.signature_ok(&self.checkpoint_key.verifying_key()) {
             return bad("is not signed by this ledger's key");
@@ -72,7 +109,10 @@ impl Store {
         if Some(merkle::root(&mut SqlNodes(&self.conn), cp.size)?) != cp.root_hash() {
             return bad("no longer matches the log's first records: history was rewritten");
         }
-        let last = self.ledger_row(cp.size as i64)?;
+        let Some(last) = self.ledger_row(cp.size as i64).ok() else {
+            let found = self.ledger_len()?;
+            return Ok(Err(LedgerFault::Truncated { expected: cp.size as i64, found }));
+        };
         if !row_hmac_ok(&self.ledger_key, &last) {
             return Ok(Err(LedgerFault::Altered { seq: last.seq }));
         }
@@ -88,7 +128,7 @@ impl Store {
         if let Err(fault) = self.check_new_nodes(cp.size, &new_leaves)? {
             return Ok(Err(fault));
         }
-        if let Err(fault) = self.check_head(last_seq)? {
+        if let Err(fault) = self.check_head(&head, last_seq)? {
             return Ok(Err(fault));
         }
         Ok(Ok(Since { from: cp.size, walked, total: last_seq }))

@@ -10,8 +10,11 @@ ALTER TABLE signatures ADD COLUMN pen BLOB;
 -- Where `panke verify` last found the whole ledger intact: the signed
 -- checkpoint of that many records. `panke verify --since-checkpoint`
 -- checks the records after it (and that the log still has its root).
+-- Each row is sealed (HMAC with the ledger key): a signed checkpoint alone
+-- is in every receipt, and must not pass for "verified" when copied here.
 CREATE TABLE verified_checkpoints (
     size         INTEGER PRIMARY KEY,
     checkpoint   TEXT NOT NULL,   -- the signed checkpoint (JSON)
-    verified_at  TEXT NOT NULL
+    verified_at  TEXT NOT NULL,
+    seal         TEXT NOT NULL    -- HMAC-SHA256 over size, checkpoint and verified_at
 );

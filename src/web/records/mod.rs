@@ -97,13 +97,12 @@ pub(crate) async fn signature_png(
     may_see: impl FnOnce(&LedgerRow) -> bool,
 ) -> Result<Response, WebError> {
     let signer = Signer::from_code(signer.trim_end_matches(".png")).ok_or(WebError::NotFound)?;
-    let (row, png) = state
-        .db
-        .run(move |store| -> Result<_, WebError> { Ok((store.ledger_row(seq)?, store.signature_png(seq, signer)?)) })
-        .await?;
+    // Who may see it first: the image is drawn from the strokes.
+    let row = state.db.run(move |store| -> Result<_, WebError> { Ok(store.ledger_row(seq)?) }).await?;
     if !may_see(&row) {
         return Err(WebError::NotFound);
     }
+    let png = state.db.run(move |store| -> Result<_, WebError> { Ok(store.signature_png(seq, signer)?) }).await?;
     Ok(([(header::CONTENT_TYPE, "image/png"), (header::CACHE_CONTROL, "private, max-age=3600")], png).into_response())
 }
 
