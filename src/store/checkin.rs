@@ -50,6 +50,8 @@ pub struct CheckInOutcome {
     pub already_recorded: bool,
     /// The record's receipt: its checkpoint and inclusion proof.
     pub receipt: Option<crate::domain::transparency::Receipt>,
+    /// A new record's receipt still to be signed (`record_checkin_receipt_later`).
+    pub unsigned_receipt: Option<super::ledger::UnsignedReceipt>,
     /// What the record says now when amendments point at it (voided,
     /// corrected name or phone); `None` for a record never amended.
     pub amended: Option<crate::domain::amendment::Effective>,
@@ -299,7 +301,7 @@ impl Store {
         let record = row.visit_body()?;
         let receipt = self.receipt_for(seq).ok();
         let amended = Some(super::amendments::effective_in(&self.conn, seq)?).filter(|e| e.amended);
-        Ok(CheckInOutcome { row, record, already_recorded, receipt, amended })
+        Ok(CheckInOutcome { row, record, already_recorded, receipt, unsigned_receipt: None, amended })
     }
 
     /// Records the visit and hands out its receipt.
@@ -310,17 +312,17 @@ impl Store {
         now: DateTime<Utc>,
     ) -> StoreResult<CheckInOutcome> {
         let mut outcome = self.record_checkin_receipt_later(req, rules, now)?;
-        if outcome.receipt.is_none() {
-            outcome.receipt = self.receipt_for(outcome.row.seq).ok();
+        if let Some(unsigned) = outcome.unsigned_receipt.take() {
+            outcome.receipt = Some(unsigned.sign(&self.checkpoint_key));
         }
         Ok(outcome)
     }
 
-    /// Records the visit; a new record's receipt is left to the caller
-    /// (`receipt_for`, on any connection once this returns). The web's
-    /// single writer thread thus never signs checkpoints: an Ed25519
-    /// signature costs more than the rest of the append (issue 16's
-    /// profile), and readers sign in parallel.
+    /// Records the visit; a new record's receipt comes unsigned
+    /// (`unsigned_receipt`) for the caller to sign. The web's single writer
+    /// thread thus never signs checkpoints: an Ed25519 signature costs more
+    /// than the rest of the append (issue 16's profile), and the handlers
+    /// sign in parallel.
     pub fn record_checkin_receipt_later(
         &mut self,
         req: CheckInRequest<'_>,
@@ -427,7 +429,9 @@ impl Store {
         for attribution in &attributions {
             self.appended(attribution);
         }
-        Ok(CheckInOutcome { row, record, already_recorded: false, receipt: None, amended: None })
+        // Read after the commit, so the tree is the one the append ended.
+        let unsigned_receipt = self.unsigned_receipt_for(&row).ok();
+        Ok(CheckInOutcome { row, record, already_recorded: false, receipt: None, unsigned_receipt, amended: None })
     }
 }
 

@@ -53,6 +53,8 @@ fn every_check_in_hands_out_a_receipt_that_holds_and_later_checkpoints_extend_it
         assert_eq!(receipt.record, outcome.row.seq as u64);
         assert_eq!(receipt.checkpoint.size, outcome.row.seq as u64, "its own append's checkpoint");
         assert_eq!(receipt.verify(&world.store.checkpoint_public_key()), Ok(()));
+        // Read by the writer, signed after: the very receipt the record has.
+        assert_eq!(receipt, world.store.receipt_for(outcome.row.seq).unwrap());
         receipts.push(receipt);
     }
     for r in &receipts {

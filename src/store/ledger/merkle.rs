@@ -94,6 +94,30 @@ fn checkpoint_in(conn: &Connection, key: &SigningKey, size: u64) -> StoreResult<
     Ok(Some(Checkpoint::sign(key, ORIGIN, size, &root, &at)))
 }
 
+/// A new record's receipt before its checkpoint is signed (in the tree its
+/// append ended): the writer thread reads it, a reader signs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnsignedReceipt {
+    record: u64,
+    record_hash: String,
+    root: Hash,
+    at: String,
+    proof: Vec<Hash>,
+}
+
+impl UnsignedReceipt {
+    /// The receipt, exactly as `Store::receipt_for` makes it.
+    pub fn sign(&self, key: &SigningKey) -> Receipt {
+        Receipt {
+            format: RECEIPT_FORMAT.to_owned(),
+            record: self.record,
+            record_hash: self.record_hash.clone(),
+            checkpoint: Checkpoint::sign(key, ORIGIN, self.record, &self.root, &self.at),
+            inclusion_proof: self.proof.iter().map(hash_hex).collect(),
+        }
+    }
+}
+
 /// Why a receipt no longer holds against this ledger.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReceiptFault {
@@ -148,6 +172,20 @@ impl Store {
     /// tree its append ended.
     pub fn receipt_for(&self, seq: i64) -> StoreResult<Receipt> {
         self.receipt(seq, Some(seq as u64))
+    }
+
+    /// `receipt_for(row.seq)` without the signature: a few reads, for the
+    /// writer thread; whoever answers signs it (`UnsignedReceipt::sign`).
+    pub fn unsigned_receipt_for(&self, row: &LedgerRow) -> StoreResult<UnsignedReceipt> {
+        let size = row.seq as u64;
+        let mut nodes = SqlNodes(&self.conn);
+        Ok(UnsignedReceipt {
+            record: size,
+            record_hash: row.sha256_hex(),
+            root: merkle::root(&mut nodes, size)?,
+            at: row.recorded_at.clone(),
+            proof: merkle::inclusion_proof(&mut nodes, size - 1, size)?,
+        })
     }
 
     /// The proof that the tree of `to` leaves extends the tree of `from`.

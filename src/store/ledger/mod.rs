@@ -14,7 +14,7 @@ mod verify;
 mod verify_since;
 
 pub use head::Head;
-pub use merkle::{ORIGIN, ReceiptFault};
+pub use merkle::{ORIGIN, ReceiptFault, UnsignedReceipt};
 pub use row::{EntryKind, LedgerRow};
 pub(crate) use row::{GENESIS, ROW_COLUMNS, keyed, read_row, row_hmac, row_hmac_ok};
 pub use verify::LedgerFault;

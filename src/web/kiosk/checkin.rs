@@ -5,7 +5,7 @@ use super::super::AppState;
 use super::super::error::{ApiError, WebError};
 use super::super::error_code::ErrorCode;
 use super::KioskOperator;
-use super::scan::{may_record, resolve};
+use super::scan::{may_record, resolved_or_refused};
 use super::views::{NearMiss, OutcomeView};
 use crate::domain::judge::Signer;
 use crate::domain::name::CustomerName;
@@ -144,42 +144,46 @@ fn legacy_ink(png: &str, strokes: Option<&RawValue>) -> Result<Ink, SignatureErr
     Ok(Ink::Png { png, strokes_json })
 }
 
-/// The verdict before signing of this upload (the name typed, the desk's
-/// answers, every signature present): it decides which statements were
-/// shown and signed (see `statements.rs`).
-async fn before_signing(
+/// The code's report and the verdict before signing of this upload (the
+/// name typed, the desk's answers, every signature present), in one read
+/// job: the verdict decides which statements were shown and signed (see
+/// `statements.rs`).
+async fn report_and_verdict_before_signing(
     state: &AppState,
     op: &KioskOperator,
-    report: Option<crate::store::reports::StoredReport>,
-    phone: Phone,
-    name: CustomerName,
+    code: Option<String>,
+    (phone, name): (Phone, CustomerName),
     answers: DecisiveAnswers,
     walk_in_id: Option<i64>,
-) -> Result<Provisional, ApiError> {
+) -> Result<(Option<crate::store::reports::StoredReport>, Provisional), ApiError> {
     let project = state.deployment.project(&op.kiosk.project_id).ok_or(WebError::NotFound)?;
-    let (rules, pid, now) = (project.rules.clone(), project.id.clone(), state.clock.now());
-    Ok(state
+    let (rules, pid, now, key_ring) =
+        (project.rules.clone(), project.id.clone(), state.clock.now(), state.key_ring.clone());
+    let found = state
         .db
         .run(move |store| -> Result<_, WebError> {
+            let report = match code {
+                Some(code) => match service::scan::resolve_code(store, &key_ring, &pid, &code) {
+                    Ok(report) => Some(report),
+                    Err(refused) => return Ok(Err(refused)),
+                },
+                None => None,
+            };
             let at = match walk_in_id {
                 Some(id) => store.walk_in(id)?.at.to_utc(),
                 None => now,
             };
-            Ok(store.provisional(&pid, report.as_ref(), phone, Some(name), Some(answers), &rules, at)?)
+            let signing = store.provisional(&pid, report.as_ref(), phone, Some(name), Some(answers), &rules, at)?;
+            Ok(Ok((report, signing)))
         })
-        .await?)
-}
-
-/// The new record's receipt, signed on a reader (off the writer thread).
-async fn with_receipt(
-    state: &AppState,
-    mut outcome: crate::store::checkin::CheckInOutcome,
-) -> Result<crate::store::checkin::CheckInOutcome, ApiError> {
-    if outcome.receipt.is_none() {
-        let seq = outcome.row.seq;
-        outcome.receipt = state.db.run(move |store| -> Result<_, WebError> { Ok(store.receipt_for(seq).ok()) }).await?;
+        .await?;
+    match found {
+        Ok(found) => Ok(found),
+        Err(refused) => Err(resolved_or_refused(state, op, Err(refused))
+            .await
+            .err()
+            .unwrap_or_else(|| ApiError(WebError::Internal("a refused code was resolved".into())))),
     }
-    Ok(outcome)
 }
 
 pub async fn check_in(State(state): State<AppState>, op: KioskOperator, body: Bytes) -> Result<Response, ApiError> {
@@ -190,18 +194,15 @@ pub async fn check_in(State(state): State<AppState>, op: KioskOperator, body: By
         CustomerName::parse(&up.customer_name).map_err(|e| ApiError(WebError::bad(ErrorCode::BadName, e)))?;
     let customer_phone =
         Phone::parse(&up.customer_phone).map_err(|e| ApiError(WebError::bad(ErrorCode::BadPhone, e)))?;
-    let report = match up.code.as_deref().filter(|c| !c.trim().is_empty()) {
-        Some(code) => Some(resolve(&state, &op, code).await?),
-        None => None,
-    };
+    let code = up.code.clone().filter(|c| !c.trim().is_empty());
     let project = state.deployment.project(&op.kiosk.project_id).ok_or(WebError::NotFound)?;
     // What is signed depends on the verdict before signing: a natural visit
     // is not confirmed as a 带看.
     let answers =
         DecisiveAnswers { agent_present: up.agent_present, customer_confirms_agent: up.customer_confirms_agent };
-    let signing =
-        before_signing(&state, &op, report.clone(), customer_phone, customer_name.clone(), answers, up.walk_in_id)
-            .await?;
+    let person = (customer_phone, customer_name.clone());
+    let (report, signing) =
+        report_and_verdict_before_signing(&state, &op, code, person, answers, up.walk_in_id).await?;
     let statements = statements_for(project, &signing, report.as_ref(), Some(&customer_name));
     // Decoding PNGs (older kiosks) is CPU work: off the async executor.
     // Strokes parse in microseconds.
@@ -247,7 +248,11 @@ pub async fn check_in(State(state): State<AppState>, op: KioskOperator, body: By
             Ok(service::checkin::check_in(store, &operator, req, &rules, now)?)
         })
         .await?;
-    let outcome = with_receipt(&state, outcome).await?;
+    // Signed here, off the single writer thread.
+    let mut outcome = outcome;
+    if let Some(unsigned) = outcome.unsigned_receipt.take() {
+        outcome.receipt = Some(unsigned.sign(state.db.checkpoint_key()));
+    }
     let mut view = OutcomeView::new(&outcome, project.rules.timezone);
     view.near_miss = near_miss;
     Ok(Json(view).into_response())

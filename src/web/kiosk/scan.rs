@@ -30,6 +30,16 @@ pub(super) async fn resolve(state: &AppState, op: &KioskOperator, code: &str) ->
         .db
         .run(move |store| -> Result<_, WebError> { Ok(service::scan::resolve_code(store, &key_ring, &project, &code)) })
         .await?;
+    resolved_or_refused(state, op, resolved).await
+}
+
+/// A code's report, or the refusal answered: audited (summarised), and
+/// after too many refused codes the clerk is signed out.
+pub(super) async fn resolved_or_refused(
+    state: &AppState,
+    op: &KioskOperator,
+    resolved: Result<StoredReport, ServiceError>,
+) -> Result<StoredReport, ApiError> {
     match resolved {
         Ok(report) => Ok(report),
         Err(ServiceError::CodeRefused(reason)) => {
