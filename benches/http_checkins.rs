@@ -17,9 +17,7 @@ mod support;
 
 use panke::domain::name::CustomerName;
 use panke::domain::phone::CustomerPhone;
-use panke::store::people::{NewStaff, Role};
 use panke::store::reports::NewReport;
-use panke::store::sessions::SessionKind;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
@@ -87,24 +85,7 @@ async fn run() {
         })
         .collect();
     // 32 paired kiosks, each with its clerk signed in.
-    let mut kiosks = Vec::new();
-    for k in 0..KIOSKS {
-        let (kiosk, _) = app.store.create_kiosk("bench", &format!("k{k}"), now).expect("kiosk");
-        let login = format!("desk{k}");
-        let staff = NewStaff {
-            project_id: Some("bench"),
-            login: &login,
-            name: &login,
-            role: Role::Desk,
-            password: None,
-            pin: None,
-        };
-        let staff = app.store.create_staff(&staff, now).expect("staff");
-        let device = app.store.create_session(SessionKind::Kiosk, kiosk.id, 3600, now).expect("session");
-        let clerk = app.store.create_operator_session(staff, kiosk.id, 3600, now).expect("session");
-        let csrf = app.store.session(&device, SessionKind::Kiosk, now).expect("read").expect("live").csrf;
-        kiosks.push((format!("pk_kiosk={device}; pk_staff={clerk}"), csrf));
-    }
+    let kiosks = support::signed_in_kiosks(&app.store, KIOSKS, 3600, now);
     let signatures: Vec<serde_json::Value> = ["customer", "agent", "sales"]
         .iter()
         .zip(1u64..)

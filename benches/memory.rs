@@ -91,24 +91,7 @@ fn main() {
             (key_ring.sign_with(r.key_id, r.id, r.filed_at.to_utc()).unwrap(), phone)
         })
         .collect();
-    let mut kiosks = Vec::new();
-    for k in 0..KIOSKS {
-        let (kiosk, _) = store.create_kiosk("bench", &format!("k{k}"), now).unwrap();
-        let login = format!("desk{k}");
-        let new = NewStaff {
-            project_id: Some("bench"),
-            login: &login,
-            name: &login,
-            role: Role::Desk,
-            password: None,
-            pin: None,
-        };
-        let staff = store.create_staff(&new, now).unwrap();
-        let device = store.create_session(SessionKind::Kiosk, kiosk.id, 86_400, now).unwrap();
-        let clerk = store.create_operator_session(staff, kiosk.id, 86_400, now).unwrap();
-        let csrf = store.session(&device, SessionKind::Kiosk, now).unwrap().unwrap().csrf;
-        kiosks.push((format!("pk_kiosk={device}; pk_staff={clerk}"), csrf));
-    }
+    let kiosks = support::signed_in_kiosks(&store, KIOSKS, 86_400, now);
     let manager = NewStaff {
         project_id: Some("bench"),
         login: "boss",

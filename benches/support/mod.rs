@@ -100,6 +100,8 @@ impl BareInsert {
     /// A fresh database in `dir`, with `reports` reports to mark visited.
     pub fn new(dir: &std::path::Path, body: String, reports: usize) -> BareInsert {
         let conn = rusqlite::Connection::open(dir.join("bare.db")).expect("bare");
+        // panke's page size for new databases (src/store/mod.rs).
+        conn.pragma_update(None, "page_size", 8192).expect("page size");
         conn.pragma_update(None, "journal_mode", "WAL").expect("wal");
         conn.pragma_update(None, "synchronous", "FULL").expect("full");
         conn.pragma_update(None, "foreign_keys", "ON").expect("fk");
@@ -170,4 +172,30 @@ impl BareInsert {
         (0..n).for_each(|_| self.insert_one());
         n as f64 / start.elapsed().as_secs_f64()
     }
+}
+
+/// `n` paired kiosks of project `bench`, each with its desk clerk signed
+/// in for `ttl_secs`: the cookie header and CSRF token of each.
+pub fn signed_in_kiosks(store: &Store, n: usize, ttl_secs: i64, now: chrono::DateTime<Utc>) -> Vec<(String, String)> {
+    use panke::store::people::{NewStaff, Role};
+    use panke::store::sessions::SessionKind;
+    (0..n)
+        .map(|k| {
+            let (kiosk, _) = store.create_kiosk("bench", &format!("k{k}"), now).expect("kiosk");
+            let login = format!("desk{k}");
+            let staff = NewStaff {
+                project_id: Some("bench"),
+                login: &login,
+                name: &login,
+                role: Role::Desk,
+                password: None,
+                pin: None,
+            };
+            let staff = store.create_staff(&staff, now).expect("staff");
+            let device = store.create_session(SessionKind::Kiosk, kiosk.id, ttl_secs, now).expect("session");
+            let clerk = store.create_operator_session(staff, kiosk.id, ttl_secs, now).expect("session");
+            let csrf = store.session(&device, SessionKind::Kiosk, now).expect("read").expect("live").csrf;
+            (format!("pk_kiosk={device}; pk_staff={clerk}"), csrf)
+        })
+        .collect()
 }
