@@ -293,15 +293,20 @@ impl Store {
 
     /// The record already made for a report, if any.
     pub fn visit_of_report(&self, report_id: ReportId) -> StoreResult<Option<CheckInOutcome>> {
-        visit_seq_of(&self.conn, report_id)?.map(|seq| self.outcome_of(seq, true)).transpose()
+        visit_seq_of(&self.conn, report_id)?.map(|seq| self.outcome_of(seq, true, true)).transpose()
     }
 
-    fn outcome_of(&self, seq: i64, already_recorded: bool) -> StoreResult<CheckInOutcome> {
+    /// The outcome of record `seq`, its receipt signed (`signed`) or left
+    /// for the caller to sign (the writer thread never signs).
+    fn outcome_of(&self, seq: i64, already_recorded: bool, signed: bool) -> StoreResult<CheckInOutcome> {
         let row = self.ledger_row(seq)?;
         let record = row.visit_body()?;
-        let receipt = self.receipt_for(seq).ok();
+        let (receipt, unsigned_receipt) = match signed {
+            true => (self.receipt_for(seq).ok(), None),
+            false => (None, self.unsigned_receipt_for(&row).ok()),
+        };
         let amended = Some(super::amendments::effective_in(&self.conn, seq)?).filter(|e| e.amended);
-        Ok(CheckInOutcome { row, record, already_recorded, receipt, unsigned_receipt: None, amended })
+        Ok(CheckInOutcome { row, record, already_recorded, receipt, unsigned_receipt, amended })
     }
 
     /// Records the visit and hands out its receipt.
@@ -339,7 +344,7 @@ impl Store {
                 }
                 if let Some(seq) = visit_seq_of(&tx, id)? {
                     drop(tx);
-                    return self.outcome_of(seq, true);
+                    return self.outcome_of(seq, true, false);
                 }
                 if report.status == ReportStatus::Cancelled {
                     return Err(StoreError::Refused(Refusal::ReportCancelled));
@@ -350,7 +355,7 @@ impl Store {
                 Some(super::walk_ins::WalkIn { record_seq: Some(seq), .. }) => {
                     // The same registration submitted again: one record.
                     drop(tx);
-                    return self.outcome_of(seq, true);
+                    return self.outcome_of(seq, true, false);
                 }
                 _ => None,
             },

@@ -29,8 +29,6 @@ type WriteJob = Box<dyn FnOnce(&mut Store) -> Box<dyn FnOnce(bool) + Send> + Sen
 pub struct Db {
     pool: Arc<Pool>,
     writer: mpsc::Sender<WriteJob>,
-    /// Signs the checkpoints of receipts the writer hands out unsigned.
-    checkpoint_key: Arc<ed25519_dalek::SigningKey>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -68,16 +66,7 @@ impl Db {
             .name("panke-writer".into())
             .spawn(move || write_loop(writer_store, jobs))
             .map_err(|e| StoreError::TaskStopped(e.to_string()))?;
-        Ok(Db {
-            pool: Arc::new(Pool { idle: Mutex::new(stores), available: Condvar::new() }),
-            writer,
-            checkpoint_key: Arc::new(crate::domain::transparency::derive_signing_key(ledger_key)),
-        })
-    }
-
-    /// The key that signs the ledger's checkpoints (`UnsignedReceipt::sign`).
-    pub fn checkpoint_key(&self) -> &ed25519_dalek::SigningKey {
-        &self.checkpoint_key
+        Ok(Db { pool: Arc::new(Pool { idle: Mutex::new(stores), available: Condvar::new() }), writer })
     }
 
     /// Runs a job that only reads, with a pooled connection.

@@ -295,9 +295,17 @@ async fn forged_altered_and_foreign_codes_are_refused_and_audited() {
     let other = Kiosk::ready(&app, "strict").await;
     let (status, body) = other.scan(&token).await;
     assert_eq!((status, body["error"]["code"].as_str()), (422, Some("CODE_REFUSED")));
-    let (status, _) = other.check_in(Some(&token), "13812345678", json!({})).await;
-    assert_eq!(status, 422);
+    let (status, body) = other.check_in(Some(&token), "13812345678", json!({})).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (422, Some("CODE_REFUSED")), "{body}");
     assert_eq!(app.store.ledger_len().unwrap(), 0);
+    // A code refused at the check-in itself (no scan before) is audited too.
+    let refusals = || app.store.audit_entries(100).unwrap().iter().filter(|a| a.action == "kiosk.code_refused").count();
+    let before = refusals();
+    // A minute later (refusals are summarised per kiosk and minute).
+    app.clock.set(panke::clock::Clock::now(&*app.clock) + chrono::Duration::minutes(2));
+    let (status, _) = other.check_in(Some(&forged), "13812345678", json!({})).await;
+    assert_eq!(status, 422);
+    assert_eq!(refusals(), before + 1, "the check-in's refused code is audited");
 }
 
 #[tokio::test]

@@ -312,7 +312,8 @@ fn decode_strokes(bytes: &[u8]) -> Option<Vec<Vec<PenPoint>>> {
             last = PenPoint {
                 x: r.coordinate(last.x, PAD_WIDTH as i32 * 10)?,
                 y: r.coordinate(last.y, PAD_HEIGHT as i32 * 10)?,
-                pressure: r.coordinate(last.pressure, (MAX_PRESSURE * 1000.0) as i32)?,
+                // Well formed is enough here (parse holds new input to 0..1).
+                pressure: r.coordinate(last.pressure, 8000)?,
                 t_ms: r.coordinate(last.t_ms, MAX_T_MS as i32)?,
             };
             stroke.push(last);

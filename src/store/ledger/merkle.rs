@@ -95,7 +95,8 @@ fn checkpoint_in(conn: &Connection, key: &SigningKey, size: u64) -> StoreResult<
 }
 
 /// A new record's receipt before its checkpoint is signed (in the tree its
-/// append ended): the writer thread reads it, a reader signs it.
+/// append ended): the writer thread reads it; whoever needs the signed
+/// receipt signs it (the kiosk needs only its code).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnsignedReceipt {
     record: u64,
@@ -106,6 +107,12 @@ pub struct UnsignedReceipt {
 }
 
 impl UnsignedReceipt {
+    /// The receipt's code (record number and hash): what the kiosk shows
+    /// needs no signature; the download link makes the signed receipt.
+    pub fn code(&self) -> String {
+        crate::domain::transparency::receipt_code(self.record, &self.record_hash)
+    }
+
     /// The receipt, exactly as `Store::receipt_for` makes it.
     pub fn sign(&self, key: &SigningKey) -> Receipt {
         Receipt {

@@ -22,11 +22,22 @@ use chrono::{DateTime, Utc};
 use hmac::Mac;
 use rusqlite::{OptionalExtension, params};
 
-/// The seal of a kept checkpoint: HMAC-SHA256 with the ledger key.
-fn seal(key: &[u8], size: u64, checkpoint: &str, verified_at: &str) -> String {
+fn sealing(key: &[u8], size: u64, checkpoint: &str, verified_at: &str) -> super::row::HmacSha256 {
     let mut mac = super::row::keyed(key);
     mac.update(format!("panke verified v1\n{size}\n{checkpoint}\n{verified_at}\n").as_bytes());
-    data_encoding::HEXLOWER.encode(&mac.finalize().into_bytes())
+    mac
+}
+
+/// The seal of a kept checkpoint: HMAC-SHA256 with the ledger key.
+fn seal(key: &[u8], size: u64, checkpoint: &str, verified_at: &str) -> String {
+    data_encoding::HEXLOWER.encode(&sealing(key, size, checkpoint, verified_at).finalize().into_bytes())
+}
+
+/// Whether a kept checkpoint's seal holds (compared in constant time).
+fn seal_holds(key: &[u8], size: u64, checkpoint: &str, verified_at: &str, sealed: &str) -> bool {
+    data_encoding::HEXLOWER
+        .decode(sealed.as_bytes())
+        .is_ok_and(|bytes| sealing(key, size, checkpoint, verified_at).verify_slice(&bytes).is_ok())
 }
 
 /// What a verification from the last checkpoint covered.
@@ -74,7 +85,7 @@ impl Store {
         };
         let cp: Option<Checkpoint> = serde_json::from_str(&json).ok();
         match cp {
-            Some(cp) if cp.size == size as u64 && seal(&self.ledger_key, cp.size, &json, &at) == sealed => {
+            Some(cp) if cp.size == size as u64 && seal_holds(&self.ledger_key, cp.size, &json, &at, &sealed) => {
                 Ok(Ok(Some(cp)))
             }
             _ => Ok(Err(size as u64)),
@@ -109,9 +120,13 @@ impl Store {
         if Some(merkle::root(&mut SqlNodes(&self.conn), cp.size)?) != cp.root_hash() {
             return bad("no longer matches the log's first records: history was rewritten");
         }
-        let Some(last) = self.ledger_row(cp.size as i64).ok() else {
-            let found = self.ledger_len()?;
-            return Ok(Err(LedgerFault::Truncated { expected: cp.size as i64, found }));
+        let last = match self.ledger_row(cp.size as i64) {
+            Ok(row) => row,
+            Err(super::super::StoreError::NotFound(_)) => {
+                let found = self.ledger_len()?;
+                return Ok(Err(LedgerFault::Truncated { expected: cp.size as i64, found }));
+            }
+            Err(e) => return Err(e),
         };
         if !row_hmac_ok(&self.ledger_key, &last) {
             return Ok(Err(LedgerFault::Altered { seq: last.seq }));

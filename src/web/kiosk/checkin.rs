@@ -248,11 +248,6 @@ pub async fn check_in(State(state): State<AppState>, op: KioskOperator, body: By
             Ok(service::checkin::check_in(store, &operator, req, &rules, now)?)
         })
         .await?;
-    // Signed here, off the single writer thread.
-    let mut outcome = outcome;
-    if let Some(unsigned) = outcome.unsigned_receipt.take() {
-        outcome.receipt = Some(unsigned.sign(state.db.checkpoint_key()));
-    }
     let mut view = OutcomeView::new(&outcome, project.rules.timezone);
     view.near_miss = near_miss;
     Ok(Json(view).into_response())

@@ -146,11 +146,18 @@ impl OutcomeView {
                 .arrival_at()
                 .map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string())
                 .unwrap_or_default(),
-            receipt: o.receipt.as_ref().map(|r| ReceiptView {
-                code: r.code(),
-                qr: format!("/ledger/qr.svg?code={}", r.code()),
-                download: format!("/records/{}/receipt", o.row.seq),
-            }),
+            // The code needs no signature: a new record's receipt comes
+            // unsigned from the writer; the download signs it.
+            receipt: o
+                .receipt
+                .as_ref()
+                .map(|r| r.code())
+                .or_else(|| o.unsigned_receipt.as_ref().map(|u| u.code()))
+                .map(|code| ReceiptView {
+                    qr: format!("/ledger/qr.svg?code={code}"),
+                    code,
+                    download: format!("/records/{}/receipt", o.row.seq),
+                }),
         }
     }
 }
