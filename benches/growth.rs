@@ -137,22 +137,11 @@ impl Group {
             arrived_name: "王小明",
             arrival: "2026-11-18 10:45",
         };
+        let name = CustomerName::parse("王小明").unwrap();
+        let signatures = panke::demo::signatures(hand, &facts).unwrap();
         let req = CheckInRequest {
-            project_id: project,
-            report_id: Some(report.id),
-            customer_name: CustomerName::parse("王小明").unwrap(),
-            customer_phone: customer,
-            agent_present: true,
-            customer_confirms_agent: true,
             answers: DeskAnswers { first_visit: Some(true), contacted_before: Some(false), badge_seen: true },
-            desk_clerk_id: None,
-            sales_id: None,
-            kiosk_id: None,
-            signatures: panke::demo::signatures(hand, &facts).unwrap(),
-            demo: false,
-            walk_in_id: None,
-            over_report: None,
-            sales_requested: false,
+            ..CheckInRequest::accompanied(project, Some(report.id), name, customer, signatures)
         };
         self.store.record_checkin(req, &self.rules, at).unwrap();
     }

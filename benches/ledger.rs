@@ -30,7 +30,6 @@ const BENCH_FACTS: StatementFacts<'static> = StatementFacts {
     arrived_name: "王先生",
     arrival: "2026-11-18 10:45",
 };
-use panke::wire::record::DeskAnswers;
 use std::time::Instant;
 
 fn store_body(store: &Store) -> String {
@@ -81,23 +80,13 @@ fn main() {
     let mut signed: Vec<Vec<_>> =
         (0..n_records).map(|i| panke::demo::signatures(i as u64 * 3, &BENCH_FACTS).expect("signatures")).collect();
     let mut panke_one = |store: &mut Store, i: usize| {
-        let req = CheckInRequest {
-            project_id: "bench",
-            report_id: Some(reports[i].id),
-            customer_name: CustomerName::parse("王小明").expect("name"),
-            customer_phone: Phone::parse(&format!("1390000{i:04}")).expect("phone"),
-            agent_present: true,
-            customer_confirms_agent: true,
-            answers: DeskAnswers::default(),
-            desk_clerk_id: None,
-            sales_id: None,
-            kiosk_id: None,
-            signatures: std::mem::take(&mut signed[i]),
-            demo: false,
-            walk_in_id: None,
-            over_report: None,
-            sales_requested: false,
-        };
+        let req = CheckInRequest::accompanied(
+            "bench",
+            Some(reports[i].id),
+            CustomerName::parse("王小明").expect("name"),
+            Phone::parse(&format!("1390000{i:04}")).expect("phone"),
+            std::mem::take(&mut signed[i]),
+        );
         store.record_checkin(req, &rules, now + Duration::minutes(45)).expect("check-in");
     };
 

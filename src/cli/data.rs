@@ -8,7 +8,6 @@ use crate::domain::phone::{CustomerPhone, Phone};
 use crate::store::checkin::CheckInRequest;
 use crate::store::history::{HistoryImport, ImportError};
 use crate::store::reports::NewReport;
-use crate::wire::record::DeskAnswers;
 use chrono::Utc;
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::RngCore;
@@ -265,21 +264,8 @@ pub fn soak_checkins(config: &Path, project: &str, count: u64) -> ExitCode {
             Err(e) => return fail(1, e),
         };
         let req = CheckInRequest {
-            project_id: project,
-            report_id: Some(report.id),
-            customer_name: name,
-            customer_phone: phone,
-            agent_present: true,
-            customer_confirms_agent: true,
-            answers: DeskAnswers::default(),
-            desk_clerk_id: None,
-            sales_id: None,
-            kiosk_id: None,
-            signatures,
             demo: true,
-            walk_in_id: None,
-            over_report: None,
-            sales_requested: false,
+            ..CheckInRequest::accompanied(project, Some(report.id), name, phone, signatures)
         };
         match store.record_checkin(req, &project_config.rules, now) {
             Ok(outcome) => {

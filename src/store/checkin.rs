@@ -42,6 +42,38 @@ pub struct CheckInRequest<'a> {
     pub sales_requested: bool,
 }
 
+impl<'a> CheckInRequest<'a> {
+    /// A visit the agent accompanied and the customer confirmed, with no
+    /// desk answers, clerk, consultant, kiosk or walk-in named (the CLI's
+    /// soak, the demo's history, benchmarks and tests); callers change
+    /// what differs with `..`.
+    pub fn accompanied(
+        project_id: &'a str,
+        report_id: Option<ReportId>,
+        customer_name: CustomerName,
+        customer_phone: Phone,
+        signatures: Vec<SignatureInput>,
+    ) -> CheckInRequest<'a> {
+        CheckInRequest {
+            project_id,
+            report_id,
+            customer_name,
+            customer_phone,
+            agent_present: true,
+            customer_confirms_agent: true,
+            answers: DeskAnswers::default(),
+            desk_clerk_id: None,
+            sales_id: None,
+            kiosk_id: None,
+            signatures,
+            demo: false,
+            walk_in_id: None,
+            over_report: None,
+            sales_requested: false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckInOutcome {
     pub row: LedgerRow,

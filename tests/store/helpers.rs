@@ -26,6 +26,16 @@ pub struct World {
     _dir: tempfile::TempDir,
 }
 
+/// What the signers of `World::request` confirm.
+pub const FACTS: panke::domain::signature::StatementFacts<'static> = panke::domain::signature::StatementFacts {
+    project: "演示项目",
+    agency: "链家-天河店",
+    agent: "张三",
+    reported_name: "王先生",
+    arrived_name: "王先生",
+    arrival: "2026-11-18 10:45",
+};
+
 pub fn t(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().to_utc()
 }
@@ -121,33 +131,13 @@ impl World {
     }
 
     pub fn request<'a>(&self, project: &'a str, report: Option<&StoredReport>, phone: &str) -> CheckInRequest<'a> {
+        let (name, phone) = (CustomerName::parse("王小明").unwrap(), Phone::parse(phone).unwrap());
+        let signatures = panke::demo::signatures(3, &FACTS).unwrap();
         CheckInRequest {
-            project_id: project,
-            report_id: report.map(|r| r.id),
-            customer_name: CustomerName::parse("王小明").unwrap(),
-            customer_phone: Phone::parse(phone).unwrap(),
-            agent_present: true,
-            customer_confirms_agent: true,
             answers: DeskAnswers { first_visit: Some(true), contacted_before: Some(false), badge_seen: true },
             desk_clerk_id: Some(self.desk),
             sales_id: Some(self.sales),
-            kiosk_id: None,
-            signatures: panke::demo::signatures(
-                3,
-                &panke::domain::signature::StatementFacts {
-                    project: "演示项目",
-                    agency: "链家-天河店",
-                    agent: "张三",
-                    reported_name: "王先生",
-                    arrived_name: "王先生",
-                    arrival: "2026-11-18 10:45",
-                },
-            )
-            .unwrap(),
-            demo: false,
-            walk_in_id: None,
-            over_report: None,
-            sales_requested: false,
+            ..CheckInRequest::accompanied(project, report.map(|r| r.id), name, phone, signatures)
         }
     }
 

@@ -2,10 +2,10 @@
 //! the image is drawn from them; records from before keep their PNG and
 //! still verify and display. And what a visit costs on disk.
 
-use super::helpers::{TestDeployment, World};
+use super::helpers::{FACTS, TestDeployment, World};
 use super::ledger::{drop_triggers, fault};
 use panke::domain::judge::Signer;
-use panke::domain::signature::{StatementFacts, validate_png};
+use panke::domain::signature::validate_png;
 use panke::store::ledger::LedgerFault;
 
 /// The issue's budget: a visit with its three signatures and everything
@@ -104,17 +104,9 @@ fn a_record_stored_before_issue_16_still_verifies_and_shows_its_own_png() {
     let mut world = World::new();
     let report = world.file(world.agent, "13800001234", "2026-11-18T10:00:00+08:00");
     let png = validate_png(panke::demo::signature_png(3)).unwrap();
-    let facts = StatementFacts {
-        project: "演示项目",
-        agency: "链家-天河店",
-        agent: "张三",
-        reported_name: "王先生",
-        arrived_name: "王先生",
-        arrival: "2026-11-18 10:45",
-    };
     let mut req = world.request("demo", Some(&report), "13800001234");
     req.signatures =
-        panke::demo::legacy_signatures(std::slice::from_ref(&png), &panke::demo::signature_strokes(3), &facts);
+        panke::demo::legacy_signatures(std::slice::from_ref(&png), &panke::demo::signature_strokes(3), &FACTS);
     let at = super::helpers::t("2026-11-18T10:45:00+08:00");
     let outcome = world.store.record_checkin(req, &world.rules, at).unwrap();
     // Sealed as before: the image's and the strokes' JSON hashes.

@@ -89,22 +89,10 @@ impl World {
             arrived_name: "王先生",
             arrival: "2026-11-18 10:45",
         };
+        let (name, signatures) = (CustomerName::parse("王先生").unwrap(), crate::demo::signatures(3, &facts).unwrap());
         let req = CheckInRequest {
-            project_id: "demo",
-            report_id: report.map(|r| r.id),
-            customer_name: CustomerName::parse("王先生").unwrap(),
-            customer_phone: phone(customer),
-            agent_present: true,
-            customer_confirms_agent: true,
             answers: DeskAnswers { first_visit: Some(true), contacted_before: Some(false), badge_seen: true },
-            desk_clerk_id: None,
-            sales_id: None,
-            kiosk_id: None,
-            signatures: crate::demo::signatures(3, &facts).unwrap(),
-            demo: false,
-            walk_in_id: None,
-            over_report: None,
-            sales_requested: false,
+            ..CheckInRequest::accompanied("demo", report.map(|r| r.id), name, phone(customer), signatures)
         };
         self.store.record_checkin(req, &self.rules, utc(when)).unwrap().row.seq
     }

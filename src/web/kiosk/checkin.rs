@@ -5,7 +5,7 @@ use super::super::AppState;
 use super::super::error::{ApiError, WebError};
 use super::super::error_code::ErrorCode;
 use super::KioskOperator;
-use super::scan::{may_record, resolved_or_refused};
+use super::scan::{may_record, refusal};
 use super::views::{NearMiss, OutcomeView};
 use crate::domain::judge::Signer;
 use crate::domain::name::CustomerName;
@@ -179,10 +179,7 @@ async fn report_and_verdict_before_signing(
         .await?;
     match found {
         Ok(found) => Ok(found),
-        Err(refused) => Err(resolved_or_refused(state, op, Err(refused))
-            .await
-            .err()
-            .unwrap_or_else(|| ApiError(WebError::Internal("a refused code was resolved".into())))),
+        Err(refused) => Err(refusal(state, op, refused).await),
     }
 }
 

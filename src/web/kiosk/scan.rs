@@ -30,19 +30,17 @@ pub(super) async fn resolve(state: &AppState, op: &KioskOperator, code: &str) ->
         .db
         .run(move |store| -> Result<_, WebError> { Ok(service::scan::resolve_code(store, &key_ring, &project, &code)) })
         .await?;
-    resolved_or_refused(state, op, resolved).await
-}
-
-/// A code's report, or the refusal answered: audited (summarised), and
-/// after too many refused codes the clerk is signed out.
-pub(super) async fn resolved_or_refused(
-    state: &AppState,
-    op: &KioskOperator,
-    resolved: Result<StoredReport, ServiceError>,
-) -> Result<StoredReport, ApiError> {
     match resolved {
         Ok(report) => Ok(report),
-        Err(ServiceError::CodeRefused(reason)) => {
+        Err(e) => Err(refusal(state, op, e).await),
+    }
+}
+
+/// The answer to a code that found no report: a refused code is audited
+/// (summarised), and after too many of them the clerk is signed out.
+pub(super) async fn refusal(state: &AppState, op: &KioskOperator, error: ServiceError) -> ApiError {
+    match error {
+        ServiceError::CodeRefused(reason) => {
             let now = state.clock.now();
             // Someone typing manual codes at random: after too many refused
             // codes the kiosk's clerk must sign in with the PIN again.
@@ -69,15 +67,15 @@ pub(super) async fn resolved_or_refused(
                 tracing::warn!(error = %e, "a refused code could not be audited");
             }
             if guessing {
-                return Err(WebError::bad(
+                return WebError::bad(
                     ErrorCode::RateLimited,
                     "二维码或手动码错误次数过多，请判客岗重新输入 PIN 登录 / too many refused codes; the clerk signs in again with the PIN",
                 )
-                .into());
+                .into();
             }
-            Err(WebError::bad(ErrorCode::CodeRefused, reason).into())
+            WebError::bad(ErrorCode::CodeRefused, reason).into()
         }
-        Err(e) => Err(ApiError::from(e)),
+        e => ApiError::from(e),
     }
 }
 
